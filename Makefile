@@ -1,0 +1,20 @@
+# The two commands a fresh machine needs (see README.md). Both are safe to re-run.
+.PHONY: demo test setup lint bench
+
+demo:
+	scripts/setup.sh
+	.venv/bin/signaal demo
+
+test:
+	scripts/test.sh
+
+setup:
+	scripts/setup.sh
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+bench:
+	scripts/setup.sh
+	.venv/bin/python bench/run_all.py

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# One-time (and safe to re-run) set-up of a fresh machine for Signaal:
+#   1. a Python 3.11 virtualenv in .venv with the pinned package installed (re-installed when pyproject.toml changes);
+#   2. Debian's chromium for Playwright (Playwright's own browser download does not work on these machines);
+#   3. the Elasticsearch distribution fetched through Maven and unpacked under var/ (skipped when SIGNAAL_ES_URL
+#      points at an existing cluster).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+PYTHON="${PYTHON:-python3.11}"
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+  echo "[setup] error: $PYTHON not found; Signaal needs Python 3.11" >&2
+  exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+
+stamp=.venv/.signaal-installed
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  say "installing Signaal and its pinned dependencies into .venv"
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  echo "$want" > "$stamp"
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ]; then
+    say "installing Debian's chromium (browser for Playwright)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  else
+    echo "[setup] error: chromium is missing; run: sudo apt-get install -y chromium" >&2
+    exit 1
+  fi
+fi
+
+if [ -z "${SIGNAAL_ES_URL:-}" ]; then
+  say "provisioning Elasticsearch (cached after the first run)"
+  .venv/bin/signaal es fetch
+fi
+say "ready"
