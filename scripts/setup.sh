@@ -34,7 +34,7 @@ if ! command -v chromium >/dev/null 2>&1; then
     say "installing Debian's chromium (browser for Playwright)"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+    apt-get install -y -qq --no-install-recommends chromium fonts-liberation fonts-dejavu-core >/dev/null
   else
     echo "[setup] error: chromium is missing; run: sudo apt-get install -y chromium" >&2
     exit 1

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "signaal.linking.cli",
     "signaal.kibana.cli",
     "triage_ui.cli",
+    "signaal.retention.cli",
     "signaal.demo.cli",
 )
 

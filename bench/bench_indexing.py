@@ -1,0 +1,131 @@
+"""Indexing throughput: ``index_ads`` vs a raw ``_bulk`` of the same pre-serialised documents, same run.
+
+    .venv/bin/python bench/bench_indexing.py            # 20,000 ads; starts its own node unless SIGNAAL_ES_URL
+    .venv/bin/python bench/bench_indexing.py --n 100000
+
+The raw baseline sends the exact documents ``index_ads`` would store (derived
+fields included), serialised before the clock starts, in chunks of the same
+size: it is the ceiling for this node. ``index_ads`` additionally reads what is
+stored (``mget``), plans versions, serialises and checks every item. Each runs
+into its own fresh, identically mapped indices. Targets (issue 6): >= 5,000
+ads/s and >= 70 % of raw. The third row re-indexes the same ads (all unchanged).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from signaal.es.client import get_client  # noqa: E402
+from signaal.es.mappings import apply_mappings, delete_prefix  # noqa: E402
+from signaal.indexing import derive_fields, index_ads  # noqa: E402
+from signaal.indexing.synthetic import scored_ad  # noqa: E402
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
+
+
+def raw_bulk(es, prefix: str, ads: list[dict], chunk: int) -> tuple[float, list[float]]:
+    """Pre-serialise (untimed), then time only the ``_bulk`` calls."""
+    index = f"{prefix}-ads"
+    bodies = []
+    for start in range(0, len(ads), chunk):
+        lines = []
+        for ad in ads[start : start + chunk]:
+            doc = derive_fields(dict(ad))
+            lines.append(orjson.dumps({"create": {"_index": index, "_id": ad["id"]}}))
+            lines.append(orjson.dumps(doc))
+        bodies.append(b"\n".join(lines) + b"\n")
+    chunk_seconds = []
+    started = time.perf_counter()
+    for body in bodies:
+        t0 = time.perf_counter()
+        resp = es.bulk(operations=body)
+        chunk_seconds.append(time.perf_counter() - t0)
+        if resp["errors"]:
+            raise SystemExit("raw bulk reported item errors; the baseline is invalid")
+    return time.perf_counter() - started, chunk_seconds
+
+
+def start_node(heap: str):
+    from signaal.es.distribution import ensure_distribution
+    from signaal.es.server import LocalElasticsearch, free_port
+    from signaal.paths import var_dir
+
+    parent = var_dir() / "bench-es"
+    parent.mkdir(parents=True, exist_ok=True)
+    base = Path(tempfile.mkdtemp(prefix="node-", dir=parent))
+    base.chmod(0o755)
+    node = LocalElasticsearch(ensure_distribution(), base, port=free_port(), heap=heap, cluster_name="bench")
+    return node, base, node.start()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=20_000, help="number of synthetic ads")
+    parser.add_argument("--chunk", type=int, default=1000, help="ads per bulk request")
+    parser.add_argument("--heap", default="2g", help="heap of the node this script starts")
+    args = parser.parse_args()
+
+    node = base = None
+    if os.environ.get("SIGNAAL_ES_URL"):
+        url, healthy_after = os.environ["SIGNAAL_ES_URL"], None
+    else:
+        node, base, healthy_after = start_node(args.heap)
+        url = node.url
+    es = get_client(url, request_timeout=120)
+    ads = [scored_ad(n) for n in range(args.n)]
+    rows = []
+    try:
+        for prefix in ("bench_raw", "bench_idx"):
+            delete_prefix(es, prefix)
+            apply_mappings(es, prefix, kinds=["ads", "ad-versions"])
+        seconds, chunks = raw_bulk(es, "bench_raw", ads, args.chunk)
+        rows.append(("raw _bulk (pre-serialised)", seconds, chunks))
+        report = index_ads(es, ads, prefix="bench_idx", chunk_size=args.chunk)
+        assert report.created == args.n and report.failed == 0, report.summary()
+        rows.append(("index_ads (new ads)", report.seconds, report.chunk_seconds))
+        es.indices.refresh(index="bench_idx-ads")
+        again = index_ads(es, ads, prefix="bench_idx", chunk_size=args.chunk)
+        assert again.unchanged == args.n, again.summary()
+        rows.append(("index_ads (re-index, unchanged)", again.seconds, again.chunk_seconds))
+    finally:
+        for prefix in ("bench_raw", "bench_idx"):
+            delete_prefix(es, prefix)
+        if node is not None:
+            node.stop()
+            shutil.rmtree(base, ignore_errors=True)
+
+    raw_rate = args.n / rows[0][1]
+    print(f"\nindexing {args.n:,} synthetic scored ads, {args.chunk} per bulk, node {url}")
+    if healthy_after is not None:
+        print(f"node start -> healthy: {healthy_after:.1f}s (heap {args.heap})")
+    print(f"{'run':34} {'ads/s':>9} {'vs raw':>7} {'chunk p50':>10} {'chunk p95':>10}")
+    for name, seconds, chunks in rows:
+        rate = args.n / seconds
+        print(
+            f"{name:34} {rate:9,.0f} {rate / raw_rate:7.0%} {pct(chunks, 50) * 1000:8.0f}ms "
+            f"{pct(chunks, 95) * 1000:8.0f}ms"
+        )
+    print(f"peak RSS of this process: {peak_rss_mib():.0f} MiB (includes the {args.n:,} ads held in memory)")
+    print("targets: index_ads >= 5,000 ads/s and >= 70% of raw")
+
+
+if __name__ == "__main__":
+    main()

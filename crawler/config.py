@@ -1,0 +1,312 @@
+"""Site configurations and search-term lists: YAML files validated by Pydantic.
+
+Adding a site of a shape the generic spiders already handle takes one YAML file
+and no Python. Validation happens before any request is made, so a typo in a
+selector or a contradictory combination (``render: browser`` without wait steps)
+is reported as one line naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SITES_DIR = Path(__file__).resolve().parent / "sites"
+TERMS_DIR = Path(__file__).resolve().parent / "terms"
+SITE_ID_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+class ConfigError(ValueError):
+    """A site or term-list file is missing or invalid; the message is one line for the user."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldSpec(_Strict):
+    """How to read one value: a CSS or XPath selector (HTML) or a JSONPath (API sites).
+
+    ``block_text`` takes the visible text of an element with ``<br>`` and block
+    boundaries as newlines, which is how ad bodies are published.
+    """
+
+    css: str | None = None
+    xpath: str | None = None
+    jsonpath: str | None = None
+    many: bool = False
+    block_text: bool = False
+    required: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"css": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> FieldSpec:
+        given = [k for k in ("css", "xpath", "jsonpath") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of css, xpath, jsonpath")
+        if self.css:
+            _check_css(self.css)
+        if self.xpath:
+            _check_xpath(self.xpath)
+        if self.jsonpath:
+            _check_jsonpath(self.jsonpath)
+        return self
+
+
+def _check_css(query: str) -> None:
+    from parsel.csstranslator import HTMLTranslator
+
+    try:
+        HTMLTranslator().css_to_xpath(query)
+    except Exception as exc:
+        raise ValueError(f"invalid CSS selector {query!r}: {exc}") from None
+
+
+def _check_xpath(query: str) -> None:
+    from lxml import etree
+
+    try:
+        etree.XPath(query)
+    except etree.XPathSyntaxError as exc:
+        raise ValueError(f"invalid XPath {query!r}: {exc}") from None
+
+
+def _check_jsonpath(query: str) -> None:
+    from jsonpath_ng import parse
+
+    try:
+        parse(query)
+    except Exception as exc:
+        raise ValueError(f"invalid JSONPath {query!r}: {exc}") from None
+
+
+class ListingSpec(_Strict):
+    """Listing and search-result pages: one entry per ad plus a link to the next page."""
+
+    entry: FieldSpec = Field(description="Selects each ad entry on a listing page.")
+    link: FieldSpec = Field(description="Relative to the entry: the detail-page URL.")
+    ad_id: FieldSpec | None = Field(default=None, description="Relative to the entry: the site's ad id.")
+    next_page: FieldSpec | None = Field(default=None, description="The next listing page URL.")
+
+
+class DetailSpec(_Strict):
+    """Detail pages: the ad root element and how to read each field inside it."""
+
+    root: FieldSpec
+    ad_id: FieldSpec | None = None
+    title: FieldSpec
+    body: FieldSpec
+    posted_at: FieldSpec | None = None
+    images: FieldSpec | None = None
+    extra: dict[str, FieldSpec] = Field(default_factory=dict, description="Other raw fields, e.g. city.")
+
+    @field_validator("images")
+    @classmethod
+    def _images_many(cls, value: FieldSpec | None) -> FieldSpec | None:
+        if value is not None and not value.many:
+            raise ValueError("images must set many: true")
+        return value
+
+
+class PageStep(_Strict):
+    """One Playwright page method (scrapy-playwright ``PageMethod``) run before the HTML is taken."""
+
+    method: Literal["wait_for_selector", "wait_for_load_state", "wait_for_function", "wait_for_timeout"]
+    args: list[Any] = Field(default_factory=list)
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+
+
+class BrowserSpec(_Strict):
+    """Steps that tell when a JavaScript page has rendered its content."""
+
+    listing_wait: list[PageStep] = Field(min_length=1)
+    detail_wait: list[PageStep] = Field(min_length=1)
+    render_error: FieldSpec | None = Field(
+        default=None, description="Matches when the page's script failed (e.g. its API call); the page is retried."
+    )
+
+
+class SearchSpec(_Strict):
+    """A search URL template; ``{term}`` is replaced by the URL-encoded term."""
+
+    url: str
+    term_lists: list[str] = Field(default_factory=list, description="Term lists searched by default.")
+
+    @field_validator("url")
+    @classmethod
+    def _has_term(cls, value: str) -> str:
+        if "{term}" not in value:
+            raise ValueError("search url must contain {term}")
+        return value
+
+
+class Politeness(_Strict):
+    """How hard to hit a site: Scrapy's delay, concurrency and AutoThrottle."""
+
+    download_delay: float = Field(default=0.0, ge=0)
+    concurrency: int = Field(default=8, ge=1, le=64)
+    autothrottle: bool = True
+    autothrottle_target_concurrency: float = Field(default=8.0, gt=0)
+
+
+class Limits(_Strict):
+    """Caps that protect the crawler from hostile or broken pages."""
+
+    max_page_bytes: int = Field(default=5_000_000, gt=0)
+    max_image_bytes: int = Field(default=10_000_000, gt=0)
+    timeout_s: float = Field(default=20.0, gt=0, description="HTTP download and browser navigation timeout.")
+    retries: int = Field(default=3, ge=0)
+
+
+class SiteConfig(_Strict):
+    """One site, as read from ``crawler/sites/<site>.yaml`` (the site id is the file name)."""
+
+    site: str
+    name: str
+    base_url: str = Field(description="Origin of the site; override with --base-url or SIGNAAL_SITE_<SITE>_URL.")
+    render: Literal["html", "browser"] = "html"
+    start_paths: list[str] = Field(min_length=1)
+    allowed_origins: list[str] = Field(default_factory=list, description="Extra origins besides base_url.")
+    listing: ListingSpec
+    detail: DetailSpec
+    browser: BrowserSpec | None = None
+    search: SearchSpec | None = None
+    politeness: Politeness = Politeness()
+    limits: Limits = Limits()
+    complete_marker: str | None = Field(
+        default="</html>",
+        description="Text a complete server-rendered page ends with; a page without it was cut off and is "
+        "retried. null for sites that do not close their HTML.",
+    )
+
+    @field_validator("site")
+    @classmethod
+    def _site_id(cls, value: str) -> str:
+        if not SITE_ID_RE.match(value):
+            raise ValueError("site id must be lower-case letters, digits, '-' or '_'")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _origin(cls, value: str) -> str:
+        return _normalise_origin(value)
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        return [_normalise_origin(v) for v in value]
+
+    @model_validator(mode="after")
+    def _combinations(self) -> SiteConfig:
+        if self.render == "browser" and self.browser is None:
+            raise ValueError("render: browser needs a browser: block with listing_wait and detail_wait")
+        if self.render == "html" and self.browser is not None:
+            raise ValueError("a browser: block only makes sense with render: browser")
+        specs = [self.listing.entry, self.listing.link, self.detail.root, self.detail.title, self.detail.body]
+        if any(spec.jsonpath for spec in specs):
+            raise ValueError("HTML sites select with css or xpath, not jsonpath")
+        return self
+
+    @property
+    def origins(self) -> frozenset[str]:
+        """Every origin (scheme://host:port) the crawl may touch."""
+        return frozenset([self.base_url, *self.allowed_origins])
+
+    def with_base_url(self, base_url: str) -> SiteConfig:
+        """A copy pointing at another origin (fixture sites run on random ports)."""
+        return self.model_validate({**self.model_dump(), "base_url": base_url})
+
+
+def _normalise_origin(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) origin like http://127.0.0.1:8701")
+    if parts.path not in ("", "/") or parts.query:
+        raise ValueError(f"{value!r} must be an origin without a path")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{parts.hostname}:{port}"
+
+
+class TermList(_Strict):
+    """An analyst-maintained list of search terms (``crawler/terms/<list>.yaml``)."""
+
+    name: str
+    description: str = ""
+    terms: list[str] = Field(min_length=1)
+
+    @field_validator("terms")
+    @classmethod
+    def _clean(cls, value: list[str]) -> list[str]:
+        cleaned = list(dict.fromkeys(t.strip() for t in value if t and t.strip()))
+        if not cleaned:
+            raise ValueError("no non-empty terms")
+        return cleaned
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"{path}: file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}:{where} not valid YAML") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _first_error(path: Path, exc: ValidationError) -> ConfigError:
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    msg = err["msg"].removeprefix("Value error, ")
+    more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return ConfigError(f"{path}: {field}: {msg}{more}")
+
+
+def site_path(site: str, sites_dir: Path | None = None) -> Path:
+    """A site id is a YAML file name; a path to a YAML file is accepted too."""
+    if site.endswith((".yaml", ".yml")):
+        return Path(site)
+    return (sites_dir or SITES_DIR) / f"{site}.yaml"
+
+
+def load_site(site: str, *, base_url: str | None = None, sites_dir: Path | None = None) -> SiteConfig:
+    """Load and validate a site; ``base_url`` (or ``SIGNAAL_SITE_<SITE>_URL``) overrides its origin."""
+    path = site_path(site, sites_dir)
+    data = _read_yaml(path)
+    site_id = path.stem
+    env_url = os.environ.get(f"SIGNAAL_SITE_{site_id.upper().replace('-', '_')}_URL")
+    override = base_url or env_url
+    if override:
+        data["base_url"] = override
+    try:
+        return SiteConfig.model_validate({**data, "site": site_id})
+    except ValidationError as exc:
+        raise _first_error(path, exc) from None
+
+
+def list_sites(sites_dir: Path | None = None) -> list[str]:
+    """Site ids available in the sites directory."""
+    return sorted(p.stem for p in (sites_dir or SITES_DIR).glob("*.yaml"))
+
+
+def load_terms(name: str, terms_dir: Path | None = None) -> TermList:
+    """Load one term list by name (file stem) or path."""
+    path = Path(name) if name.endswith((".yaml", ".yml")) else (terms_dir or TERMS_DIR) / f"{name}.yaml"
+    data = _read_yaml(path)
+    try:
+        return TermList.model_validate({**data, "name": path.stem})
+    except ValidationError as exc:
+        raise _first_error(path, exc) from None

@@ -1,0 +1,1 @@
+"""Evidence: every fetched ad page and image in WARC files, sealed with a signed SHA-256 manifest."""

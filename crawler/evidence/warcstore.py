@@ -1,0 +1,263 @@
+"""Write fetched pages and images to WARC files with SHA-256 digests, and seal each closed file.
+
+warcio computes SHA-1 digests, which only catch accidental corruption; here
+every record's ``WARC-Block-Digest`` and ``WARC-Payload-Digest`` are SHA-256.
+Files rotate by size. Closing a file *seals* it: a JSON manifest listing the
+file's SHA-256, size and every record (id, offset, digests), signed with the
+installation's Ed25519 key and, when ``SIGNAAL_TSA_URL`` is set, timestamped
+by an RFC 3161 authority. A file left open by a killed crawler is sealed on the
+next start, after cutting off a half-written last record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import socket
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.utils import Digester
+from warcio.warcwriter import WARCWriter
+
+from crawler.evidence import signing
+from crawler.ids import utc_now
+
+log = logging.getLogger(__name__)
+MANIFEST_FORMAT = "signaal-warc-manifest/1"
+MANIFEST_SUFFIX = ".manifest.json"
+SIG_SUFFIX = ".sig"
+
+
+class Sha256WARCWriter(WARCWriter):
+    """warcio's writer with SHA-256 instead of SHA-1 for block and payload digests."""
+
+    @staticmethod
+    def _create_digester() -> Digester:
+        return Digester("sha256")
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def manifest_path(warc: Path) -> Path:
+    return warc.with_name(warc.name + MANIFEST_SUFFIX)
+
+
+@dataclass
+class _OpenFile:
+    path: Path
+    fh: Any
+    writer: Sha256WARCWriter
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where one fetched page or image is kept: goes into the ad as ``evidence``."""
+
+    warc_file: str
+    record_id: str
+    sha256: str
+    fetched_at: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "warc_file": self.warc_file,
+            "record_id": self.record_id,
+            "sha256": self.sha256,
+            "fetched_at": self.fetched_at,
+        }
+
+
+class WarcStore:
+    """Appends records to the current WARC file of one crawl; not thread-safe (reactor thread only)."""
+
+    def __init__(
+        self,
+        directory: Path,
+        prefix: str,
+        *,
+        max_bytes: int = 100_000_000,
+        tsa_url: str | None = None,
+        key_dir: Path | None = None,
+    ) -> None:
+        self.directory = directory
+        self.prefix = prefix
+        self.max_bytes = max_bytes
+        self.tsa_url = tsa_url
+        self.key_dir = key_dir
+        self._key = signing.load_private_key(key_dir)
+        self._current: _OpenFile | None = None
+        self._serial = 0
+        directory.mkdir(parents=True, exist_ok=True)
+        self.sealed: list[Path] = []
+        for orphan in sorted(directory.glob(f"{prefix}-*.warc.gz")):
+            if not manifest_path(orphan).exists():
+                log.warning("sealing %s left open by an interrupted crawl", orphan.name)
+                self._seal(orphan, records=None)
+
+    # -- writing ------------------------------------------------------------------------------
+    def _open(self) -> _OpenFile:
+        if self._current is None:
+            self._serial += 1
+            stamp = utc_now().replace(":", "").replace("-", "").replace(".", "")
+            name = f"{self.prefix}-{stamp}-{os.getpid()}-{self._serial:05d}.warc.gz"
+            path = self.directory / name
+            fh = path.open("xb")
+            writer = Sha256WARCWriter(fh, gzip=True)
+            info = writer.create_warcinfo_record(
+                name, {"software": "signaal crawler", "hostname": socket.gethostname(), "format": "WARC 1.1"}
+            )
+            self._current = _OpenFile(path, fh, writer)
+            self._write(info)
+        return self._current
+
+    def _write(self, record: Any) -> dict[str, Any]:
+        cur = self._current
+        assert cur is not None
+        offset = cur.fh.tell()
+        cur.writer.write_record(record)
+        cur.fh.flush()  # in the kernel: survives kill -9 of the crawler
+        entry = {
+            "record_id": record.rec_headers.get_header("WARC-Record-ID"),
+            "type": record.rec_type,
+            "uri": record.rec_headers.get_header("WARC-Target-URI"),
+            "offset": offset,
+            "length": cur.fh.tell() - offset,
+            "block_digest": record.rec_headers.get_header("WARC-Block-Digest"),
+        }
+        cur.records.append(entry)
+        return entry
+
+    def write(
+        self,
+        url: str,
+        body: bytes,
+        *,
+        status: int = 200,
+        headers: list[tuple[str, str]] | None = None,
+        fetched_at: str | None = None,
+        rendered: bool = False,
+        content_type: str = "text/html",
+    ) -> Evidence:
+        """Store one fetched page or image; ``rendered`` pages (browser DOM) become ``resource`` records."""
+        cur = self._open()
+        fetched_at = fetched_at or utc_now()
+        warc_headers = {"WARC-Date": fetched_at.replace(".", "").rstrip("Z")[:19] + "Z"}
+        if rendered:
+            warc_headers["WARC-Signaal-Rendered"] = "browser"
+            record = cur.writer.create_warc_record(
+                url,
+                "resource",
+                payload=io.BytesIO(body),
+                length=len(body),
+                warc_content_type=content_type,
+                warc_headers_dict=warc_headers,
+            )
+        else:
+            http_headers = StatusAndHeaders(f"{status} OK", headers or [], protocol="HTTP/1.1")
+            record = cur.writer.create_warc_record(
+                url,
+                "response",
+                payload=io.BytesIO(body),
+                length=len(body),
+                http_headers=http_headers,
+                warc_headers_dict=warc_headers,
+            )
+        entry = self._write(record)
+        evidence = Evidence(cur.path.name, entry["record_id"], hashlib.sha256(body).hexdigest(), fetched_at)
+        if cur.fh.tell() >= self.max_bytes:
+            self.close()
+        return evidence
+
+    def close(self) -> None:
+        """Seal the current file (rotation or end of crawl)."""
+        cur, self._current = self._current, None
+        if cur is None:
+            return
+        cur.fh.flush()
+        os.fsync(cur.fh.fileno())
+        cur.fh.close()
+        self._seal(cur.path, cur.records)
+
+    # -- sealing ------------------------------------------------------------------------------
+    def _seal(self, path: Path, records: list[dict[str, Any]] | None) -> None:
+        recovered = records is None
+        if records is None:
+            records = recover(path)
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "warc_file": path.name,
+            "bytes": path.stat().st_size,
+            "sha256": file_sha256(path),
+            "records": records,
+            "sealed_at": utc_now(),
+            "recovered": recovered,
+            "key": signing.public_key_info(self._key.public_key()),
+        }
+        data = orjson.dumps(manifest, option=orjson.OPT_INDENT_2)
+        mpath = manifest_path(path)
+        mpath.write_bytes(data)
+        mpath.with_name(mpath.name + SIG_SUFFIX).write_bytes(signing.sign(self._key, data))
+        if self.tsa_url:
+            try:
+                signing.request_timestamp(self.tsa_url, data, mpath)
+            except Exception as exc:
+                log.warning("no RFC 3161 timestamp for %s (%s); request kept as .tsq", path.name, exc)
+        self.sealed.append(path)
+
+
+def recover(path: Path) -> list[dict[str, Any]]:
+    """Index the complete records of a WARC file and cut off a half-written tail (killed writer)."""
+    records: list[dict[str, Any]] = []
+    data = path.read_bytes()
+    offset = 0
+    while offset < len(data):
+        member = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            block = member.decompress(data[offset:])
+        except zlib.error:
+            break
+        if not member.eof:
+            break
+        length = len(data) - offset - len(member.unused_data)
+        entry = _index_member(block, offset, length)
+        if entry is None:
+            break
+        records.append(entry)
+        offset += length
+    if offset < len(data):
+        log.warning("%s: cutting %d bytes of an incomplete record", path.name, len(data) - offset)
+        with path.open("r+b") as fh:
+            fh.truncate(offset)
+    return records
+
+
+def _index_member(block: bytes, offset: int, length: int) -> dict[str, Any] | None:
+    head, sep, _ = block.partition(b"\r\n\r\n")
+    if not sep or not head.startswith(b"WARC/"):
+        return None
+    headers = {}
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.decode("utf-8", "replace").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return {
+        "record_id": headers.get("warc-record-id"),
+        "type": headers.get("warc-type"),
+        "uri": headers.get("warc-target-uri"),
+        "offset": offset,
+        "length": length,
+        "block_digest": headers.get("warc-block-digest"),
+    }

@@ -1,0 +1,154 @@
+"""Crawl-wide extensions: progress reports and a memory guard that counts the browser too.
+
+Scrapy's MEMUSAGE extension measures only the Python process, but Chromium
+runs in child processes that can grow far larger; this guard sums the resident
+memory of the crawler and all its descendants and stops the crawl cleanly
+(resumable) when the limit is crossed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from twisted.internet import task
+
+log = logging.getLogger(__name__)
+ERROR_PREFIX = "signaal/crawl/errors/"
+
+
+def summarise(stats: dict[str, Any], elapsed: float) -> dict[str, Any]:
+    """The numbers an operator wants: pages, pages/s, ads, errors by kind."""
+    pages = int(stats.get("response_received_count", 0))
+    ads = int(stats.get("signaal/crawl/ads", 0))
+    errors = {k.removeprefix(ERROR_PREFIX): v for k, v in stats.items() if k.startswith(ERROR_PREFIX)}
+    return {
+        "pages": pages,
+        "pages_per_s": round(pages / elapsed, 1) if elapsed > 0 else 0.0,
+        "ads": ads,
+        "ads_per_s": round(ads / elapsed, 1) if elapsed > 0 else 0.0,
+        "errors": dict(sorted(errors.items())),
+        "retries": int(stats.get("retry/count", 0)),
+    }
+
+
+class ProgressExtension:
+    """Log pages/s, ads and errors by kind every SIGNAAL_PROGRESS_INTERVAL seconds; a summary at the end."""
+
+    def __init__(self, crawler: Crawler, interval: float) -> None:
+        self.crawler = crawler
+        self.interval = interval
+        self.started = time.monotonic()
+        self.last_pages = 0
+        self.last_time = self.started
+        self.loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ProgressExtension:
+        interval = crawler.settings.getfloat("SIGNAAL_PROGRESS_INTERVAL")
+        if interval <= 0:
+            raise NotConfigured("SIGNAAL_PROGRESS_INTERVAL is 0")
+        ext = cls(crawler, interval)
+        crawler.signals.connect(ext.opened, signals.spider_opened)
+        crawler.signals.connect(ext.closed, signals.spider_closed)
+        return ext
+
+    def opened(self) -> None:
+        self.started = self.last_time = time.monotonic()
+        self.loop = task.LoopingCall(self.report)
+        self.loop.start(self.interval, now=False)
+
+    def report(self) -> None:
+        assert self.crawler.stats is not None
+        stats = self.crawler.stats.get_stats()
+        now = time.monotonic()
+        pages = int(stats.get("response_received_count", 0))
+        rate = (pages - self.last_pages) / max(now - self.last_time, 1e-9)
+        self.last_pages, self.last_time = pages, now
+        s = summarise(stats, now - self.started)
+        log.info("progress: %d pages (%.1f/s now), %d ads, errors %s", pages, rate, s["ads"], s["errors"] or "none")
+
+    def closed(self, reason: str) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        assert self.crawler.stats is not None
+        s = summarise(self.crawler.stats.get_stats(), time.monotonic() - self.started)
+        for key, value in s.items():
+            if key != "errors":
+                self.crawler.stats.set_value(f"signaal/summary/{key}", value)
+        log.info("summary (%s): %s", reason, s)
+
+
+def _own_memory(proc: Any) -> int:
+    """PSS (shared pages split between sharers): Chromium's many processes share most of their pages,
+    so summing RSS would count the same memory several times over."""
+    try:
+        return int(proc.memory_full_info().pss)
+    except (AttributeError, OSError):
+        return int(proc.memory_info().rss)
+
+
+def tree_rss(pid: int | None = None) -> int:
+    """Memory of a process and all its descendants (the browser runs in child processes)."""
+    import psutil
+
+    proc = psutil.Process(pid or os.getpid())
+    total = _own_memory(proc)
+    for child in proc.children(recursive=True):
+        try:
+            total += _own_memory(child)
+        except psutil.Error:
+            continue
+    return total
+
+
+class MemoryGuardExtension:
+    """Stop the crawl (resumably) when crawler + browser memory exceeds SIGNAAL_MEMORY_LIMIT_MB."""
+
+    def __init__(self, crawler: Crawler, limit_mb: int, every_s: float) -> None:
+        self.crawler = crawler
+        self.limit = limit_mb * 1024 * 1024
+        self.every_s = every_s
+        self.peak = 0
+        self.loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> MemoryGuardExtension:
+        limit = crawler.settings.getint("SIGNAAL_MEMORY_LIMIT_MB")
+        if limit <= 0:
+            raise NotConfigured("SIGNAAL_MEMORY_LIMIT_MB is 0")
+        ext = cls(crawler, limit, crawler.settings.getfloat("SIGNAAL_MEMORY_CHECK_S"))
+        crawler.signals.connect(ext.opened, signals.spider_opened)
+        crawler.signals.connect(ext.closed, signals.spider_closed)
+        return ext
+
+    def opened(self) -> None:
+        self.loop = task.LoopingCall(self.check)
+        self.loop.start(self.every_s, now=True)
+
+    def check(self) -> None:
+        rss = tree_rss()
+        self.peak = max(self.peak, rss)
+        assert self.crawler.stats is not None
+        self.crawler.stats.max_value("signaal/memory/peak_mb", round(rss / 2**20, 1))
+        if rss > self.limit and self.crawler.engine is not None:
+            self.crawler.stats.set_value("signaal/memory/limit_hit", True)
+            log.error(
+                "memory %.0f MiB (crawler + browser) exceeds %.0f MiB: stopping, re-run to resume",
+                rss / 2**20,
+                self.limit / 2**20,
+            )
+            if self.loop is not None and self.loop.running:
+                self.loop.stop()
+            from scrapy.utils.defer import _schedule_coro
+
+            _schedule_coro(self.crawler.engine.close_spider_async(reason="signaal_memory_limit"))
+
+    def closed(self) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()

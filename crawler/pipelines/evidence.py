@@ -1,0 +1,65 @@
+"""Write the fetched ad page and its images to WARC and put the evidence reference on the ad.
+
+First of the text stages on purpose: what is kept is exactly what was fetched,
+before anything is cleaned or interpreted.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from crawler.evidence.warcstore import WarcStore
+
+
+class EvidencePipeline:
+    """One WarcStore per crawl; sealed (manifest + signature + timestamp) when the spider closes."""
+
+    def __init__(self, crawler: Crawler, directory: Path, max_bytes: int, tsa_url: str | None) -> None:
+        self.crawler = crawler
+        self.directory = directory
+        self.max_bytes = max_bytes
+        self.tsa_url = tsa_url
+        self.store: WarcStore | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> EvidencePipeline:
+        s = crawler.settings
+        tsa = s.get("SIGNAAL_TSA_URL") or os.environ.get("SIGNAAL_TSA_URL") or None
+        return cls(crawler, Path(s["SIGNAAL_EVIDENCE_DIR"]), s.getint("SIGNAAL_WARC_MAX_BYTES"), tsa)
+
+    def open_spider(self) -> None:
+        assert self.crawler.spider is not None
+        self.store = WarcStore(self.directory, self.crawler.spider.name, max_bytes=self.max_bytes, tsa_url=self.tsa_url)
+
+    def close_spider(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            assert self.crawler.stats is not None
+            self.crawler.stats.set_value("signaal/evidence/warc_files", len(self.store.sealed))
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        assert self.store is not None and self.crawler.stats is not None
+        fetch = item.pop("_fetch", None)
+        if fetch is None:
+            self.crawler.stats.inc_value("signaal/evidence/no_fetch")
+            raise DropItem(f"{item.get('id')}: no fetched page to keep as evidence")
+        ev = self.store.write(
+            fetch["url"],
+            fetch["body"],
+            status=fetch["status"],
+            headers=fetch["headers"],
+            fetched_at=fetch["fetched_at"],
+            rendered=fetch["rendered"],
+        )
+        item["evidence"] = ev.as_dict()
+        for index, url, status, headers, body, fetched_at in item.pop("_images", []):
+            img_ev = self.store.write(url, body, status=status, headers=headers, fetched_at=fetched_at)
+            item["images"][index]["warc_record_id"] = img_ev.record_id
+            self.crawler.stats.inc_value("signaal/evidence/image_records")
+        self.crawler.stats.inc_value("signaal/evidence/page_records")
+        return item

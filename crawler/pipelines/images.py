@@ -1,0 +1,87 @@
+"""Fetch an ad's images once, through Scrapy's downloader, and hash them.
+
+SHA-256 proves which bytes were seen; the perceptual hash (imagehash.phash,
+64 bits) lets the linking job find the same photo re-encoded or resized in
+other ads. The bytes travel to the evidence pipeline in a transient field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from typing import Any
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+
+from crawler.ids import utc_now
+from crawler.middlewares import error_kind, origin_of
+
+log = logging.getLogger(__name__)
+
+
+def image_hashes(data: bytes) -> dict[str, Any]:
+    """sha256, phash (hex), width and height of one image; raises on bytes that are not an image."""
+    import imagehash
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as img:
+        img.load()
+        return {
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "phash": str(imagehash.phash(img)),
+            "width": img.width,
+            "height": img.height,
+        }
+
+
+class ImageFetchPipeline:
+    """Download each image URL of the ad (deduplicated, capped), add hashes, keep the bytes for evidence."""
+
+    def __init__(self, crawler: Crawler, max_images: int) -> None:
+        self.crawler = crawler
+        self.max_images = max_images
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ImageFetchPipeline:
+        return cls(crawler, crawler.settings.getint("SIGNAAL_MAX_IMAGES_PER_AD"))
+
+    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        stats = self.crawler.stats
+        assert stats is not None
+        spider = self.crawler.spider
+        urls = list(dict.fromkeys(u for u in item.get("images") or [] if isinstance(u, str)))[: self.max_images]
+        images, fetched = [], []
+        for url in urls:
+            entry: dict[str, Any] = {"url": url}
+            if origin_of(url) not in getattr(spider, "origins", {origin_of(url)}):
+                stats.inc_value("signaal/images/offsite")
+                images.append({**entry, "error": "offsite"})
+                continue
+            cap = getattr(getattr(spider, "site", None), "limits", None)
+            meta = {"download_maxsize": cap.max_image_bytes if cap else 0, "signaal_image": True}
+            try:
+                assert self.crawler.engine is not None
+                response = await self.crawler.engine.download_async(Request(url, meta=meta, dont_filter=True))
+            except Exception as exc:
+                kind = error_kind(exc)
+                stats.inc_value(f"signaal/images/errors/{kind}")
+                images.append({**entry, "error": kind})
+                continue
+            if response.status != 200:
+                stats.inc_value(f"signaal/images/errors/http_{response.status}")
+                images.append({**entry, "error": f"http_{response.status}"})
+                continue
+            try:
+                entry.update(image_hashes(response.body))
+            except Exception:
+                stats.inc_value("signaal/images/errors/not_an_image")
+                entry.update(sha256=hashlib.sha256(response.body).hexdigest(), error="not_an_image")
+            stats.inc_value("signaal/images/fetched")
+            images.append(entry)
+            headers = [(k.decode(), v.decode("latin-1")) for k, vs in response.headers.items() for v in vs]
+            fetched.append((len(images) - 1, response.url, response.status, headers, response.body, utc_now()))
+        item["images"] = images
+        item["_images"] = fetched
+        return item

@@ -1,0 +1,104 @@
+"""Build the Scrapy settings for one site and run its crawl in this process.
+
+The Twisted reactor cannot be restarted, so a crawl owns its process: the CLI
+runs one crawl per ``signaal crawl`` invocation, and tests run that command as
+a subprocess.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawler.browser import LAUNCH_ARGS
+from crawler.config import SiteConfig, TermList
+from signaal.paths import var_dir
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@dataclass
+class CrawlOptions:
+    """What ``signaal crawl`` was asked to do."""
+
+    term_lists: list[TermList] = field(default_factory=list)
+    listing: bool = True
+    out: Path | None = None
+    index: bool = True
+    score: bool = True
+    max_ads: int | None = None
+    state_dir: Path | None = None
+    evidence_dir: Path | None = None
+    spool_dir: Path | None = None
+    log_level: str = "INFO"
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+def site_settings(site: SiteConfig) -> dict[str, Any]:
+    """Scrapy settings that follow from the site YAML (politeness, limits, browser)."""
+    pol, lim = site.politeness, site.limits
+    out: dict[str, Any] = {
+        "CONCURRENT_REQUESTS": pol.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": pol.concurrency,
+        "DOWNLOAD_DELAY": pol.download_delay,
+        "AUTOTHROTTLE_ENABLED": pol.autothrottle,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": pol.autothrottle_target_concurrency,
+        "DOWNLOAD_TIMEOUT": lim.timeout_s,
+        "DOWNLOAD_MAXSIZE": lim.max_page_bytes,
+        "RETRY_TIMES": lim.retries,
+    }
+    if site.render == "browser":
+        handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+        out.update(
+            DOWNLOAD_HANDLERS={"http": handler, "https": handler},
+            PLAYWRIGHT_BROWSER_TYPE="chromium",
+            PLAYWRIGHT_LAUNCH_OPTIONS={"executable_path": CHROMIUM, "headless": True, "args": LAUNCH_ARGS},
+            PLAYWRIGHT_MAX_CONTEXTS=1,
+            PLAYWRIGHT_MAX_PAGES_PER_CONTEXT=pol.concurrency,
+            PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT=lim.timeout_s * 1000,
+            PLAYWRIGHT_ABORT_REQUEST="crawler.browser.should_abort",
+            PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER=True,
+        )
+    return out
+
+
+def build_settings(site: SiteConfig, opts: CrawlOptions) -> Any:
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.update(site_settings(site), priority="project")
+    base = var_dir()
+    settings.update(
+        {
+            "LOG_LEVEL": opts.log_level,
+            "SIGNAAL_STATE_DIR": str(opts.state_dir or base / "crawl-state"),
+            "SIGNAAL_EVIDENCE_DIR": str(opts.evidence_dir or base / "evidence"),
+            "SIGNAAL_SPOOL_DIR": str(opts.spool_dir or base / "spool"),
+            "SIGNAAL_OUT": str(opts.out) if opts.out else None,
+            "SIGNAAL_INDEX": opts.index,
+            "SIGNAAL_SCORE": opts.score,
+        },
+        priority="cmdline",
+    )
+    settings.update(opts.overrides, priority="cmdline")
+    return settings
+
+
+def run_crawl(site: SiteConfig, opts: CrawlOptions) -> dict[str, Any]:
+    """Run the crawl to completion (or to a clean stop) and return its stats and summary."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.spiders.ads import AdSpider
+
+    process = CrawlerProcess(build_settings(site, opts))
+    crawler = process.create_crawler(AdSpider)
+    started = time.monotonic()
+    process.crawl(crawler, site=site, term_lists=opts.term_lists, listing=opts.listing, max_ads=opts.max_ads)
+    process.start()
+    assert crawler.stats is not None
+    stats = crawler.stats.get_stats()
+    stats["signaal/elapsed_s"] = round(time.monotonic() - started, 2)
+    return stats

@@ -1,0 +1,89 @@
+"""Scrapy settings shared by every site; per-site values come from the site YAML (see crawler.runner).
+
+Signaal's own settings are ``SIGNAAL_*``; components read them once in
+``from_crawler``. Component order numbers leave gaps so a deployment can slot
+its own component in between.
+"""
+
+BOT_NAME = "signaal"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+USER_AGENT = "signaal-crawler/0.1 (+research; contact: the operating police unit)"
+
+ROBOTSTXT_OBEY = True
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False
+LOGSTATS_INTERVAL = 0  # our progress extension reports pages/s, ads and errors instead
+
+# Politeness and robustness (per-site values override these in crawler.runner).
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 16
+DOWNLOAD_DELAY = 0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.0
+AUTOTHROTTLE_MAX_DELAY = 10.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 8.0
+DOWNLOAD_TIMEOUT = 20
+DOWNLOAD_MAXSIZE = 5_000_000
+DOWNLOAD_WARNSIZE = 0
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.CannotResolveHostError",
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.DownloadTimeoutError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+    OSError,
+    # A browser that crashed or a navigation that timed out: worth another try on a fresh page.
+    "playwright._impl._errors.Error",
+]
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = False
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.OriginGuardMiddleware": 50,
+    "crawler.middlewares.RetryBackoffMiddleware": 60,
+    "crawler.middlewares.BrowserSizeCapMiddleware": 950,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.images.ImageFetchPipeline": 100,
+    "crawler.pipelines.evidence.EvidencePipeline": 200,
+    "crawler.pipelines.normalise.NormalisePipeline": 300,
+    "crawler.pipelines.versioning.VersioningPipeline": 400,
+    "crawler.pipelines.scoring.ScoringPipeline": 500,
+    "crawler.pipelines.jsonl.JsonLinesPipeline": 600,
+    "crawler.pipelines.index.ElasticsearchPipeline": 700,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.ProgressExtension": 500,
+    "crawler.extensions.MemoryGuardExtension": 510,
+}
+
+# Signaal settings (documented in docs/crawler.md).
+SIGNAAL_STATE_DIR = None  # default var/crawl-state
+SIGNAAL_EVIDENCE_DIR = None  # default var/evidence
+SIGNAAL_WARC_MAX_BYTES = 100_000_000
+SIGNAAL_TSA_URL = None  # RFC 3161 timestamp authority; also from the SIGNAAL_TSA_URL environment variable
+SIGNAAL_SCORE = True
+SIGNAAL_SCORE_BATCH = 64
+SIGNAAL_OUT = None  # JSON Lines file for scored ads
+SIGNAAL_INDEX = True
+SIGNAAL_INDEX_BATCH = 500
+SIGNAAL_INDEX_FLUSH_S = 2.0
+SIGNAAL_INDEX_UNREACHABLE_S = 10.0  # give up on a batch after this long (it stays spooled for later)
+SIGNAAL_SPOOL_DIR = None  # default var/spool
+SIGNAAL_DETAIL_BATCH = 200  # detail pages handed to the scheduler at a time (bounded memory)
+SIGNAAL_PROGRESS_INTERVAL = 5.0
+SIGNAAL_MEMORY_LIMIT_MB = 1024  # crawler + browser processes
+SIGNAAL_MEMORY_CHECK_S = 2.0
+SIGNAAL_RETRY_BACKOFF_BASE_S = 0.25
+SIGNAAL_RETRY_BACKOFF_MAX_S = 8.0
+SIGNAAL_MAX_IMAGES_PER_AD = 10

@@ -1,0 +1,1 @@
+"""Generic spiders; a site is a YAML file, not a spider."""

@@ -1,0 +1,249 @@
+"""Commands of the models part: train, evaluate, registry, rescore, label queue, indicator report.
+
+Heavy imports (scikit-learn, skops, elasticsearch) happen inside the command
+bodies so ``signaal --help`` and ``signaal score`` stay fast.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+DataOpt = Annotated[
+    Path | None, typer.Option("--data", help="Labelled JSON Lines (labels: {minor, trafficking}).")
+]
+FromEsOpt = Annotated[
+    bool, typer.Option("--from-es", help="Use analyst decisions in <prefix>-decisions joined with <prefix>-ads.")
+]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn problems a user can cause into one line and a non-zero exit."""
+    from elasticsearch import ApiError, TransportError
+
+    from models.data_io import DataError
+    from models.registry import RegistryError
+
+    try:
+        yield
+    except (DataError, RegistryError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    except (ApiError, TransportError) as exc:
+        raise _fail(f"Elasticsearch: {exc}") from None
+
+
+def _es() -> Any:
+    from signaal.es.client import get_client
+
+    return get_client()
+
+
+def _prefix() -> str:
+    from signaal.settings import get_settings
+
+    return get_settings().index_prefix
+
+
+def _load_records(data: Path | None, from_es: bool) -> tuple[list[dict[str, Any]], str]:
+    from models.data_io import load_es, load_jsonl
+
+    if (data is None) == (not from_es):
+        raise _fail("give exactly one of --data FILE or --from-es")
+    if data is not None:
+        return load_jsonl(data), str(data)
+    return load_es(_es(), _prefix()), f"Elasticsearch {_prefix()}-decisions"
+
+
+def _registry() -> Any:
+    from models.registry import Registry
+
+    return Registry.default()
+
+
+def train_cmd(
+    data: DataOpt = None,
+    from_es: FromEsOpt = False,
+    split: Annotated[str, typer.Option(help="group (by shared contacts/cluster) or time (newest held out).")] = "group",
+    test_fraction: Annotated[float, typer.Option(min=0.05, max=0.9)] = 0.25,
+    seed: int = 0,
+    classifier: Annotated[str, typer.Option(help="auto (choose by measurement), logreg or sgd.")] = "auto",
+    promote: Annotated[bool, typer.Option("--promote", help="Promote the new version right away.")] = False,
+) -> None:
+    """Train a risk model on labelled ads, evaluate it against the rules baseline and register it."""
+    with _user_errors():
+        from models.training import model_card, train
+
+        if split not in ("group", "time"):
+            raise _fail("--split must be group or time")
+        records, source = _load_records(data, from_es)
+        result = train(records, split_method=split, test_fraction=test_fraction, seed=seed, classifier=classifier)
+        registry = _registry()
+        version = registry.register(
+            result.artifact, metrics=result.metrics, settings=result.settings,
+            fingerprint=result.fingerprint, card=model_card(result, source),
+        )
+        s = result.metrics["summary"]
+        typer.echo(
+            f"registered {version} ({result.settings['classifier']}, {result.metrics['n_train']} train / "
+            f"{result.metrics['n_test']} held-out): AP minor {s['minor_ap']} (rules {s['baseline_minor_ap']}), "
+            f"trafficking {s['trafficking_ap']} (rules {s['baseline_trafficking_ap']})"
+        )
+        if promote:
+            registry.promote(version)
+            typer.echo(f"promoted {version}")
+
+
+def evaluate_cmd(
+    data: DataOpt = None,
+    from_es: FromEsOpt = False,
+    version: Annotated[str | None, typer.Option(help="Registry version (default: promoted, else latest).")] = None,
+    out: Annotated[Path, typer.Option(help="Report directory (report.md + PNGs).")] = Path("var/reports/model"),
+    ablation: Annotated[bool, typer.Option(help="Also fit the leakage ablation row.")] = True,
+) -> None:
+    """Write an evaluation report: baseline vs model vs leakage ablation on the held-out split."""
+    with _user_errors():
+        from models.training import evaluate
+
+        registry = _registry()
+        versions = registry.versions()
+        version = version or registry.promoted() or (versions[-1]["version"] if versions else None)
+        if version is None:
+            raise _fail("no model in the registry; run `signaal train` first")
+        records, _ = _load_records(data, from_es)
+        path = evaluate(records, registry.load(version), out, ablation=ablation)
+        typer.echo(f"wrote {path}")
+
+
+models_app = typer.Typer(help="Model registry: list, show, promote, rollback.", no_args_is_help=True)
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """List registered versions (* = promoted)."""
+    with _user_errors():
+        registry = _registry()
+        versions = registry.versions()
+        if not versions:
+            typer.echo("no models registered; scoring uses the rules baseline (rules-v1)")
+            return
+        for v in versions:
+            s = v.get("summary", {})
+            mark = "*" if v["promoted"] else " "
+            typer.echo(
+                f"{mark} {v['version']}  {v['created_at']}  AP minor {s.get('minor_ap')}  "
+                f"trafficking {s.get('trafficking_ap')}  data {v['fingerprint'][:12]}"
+            )
+        if registry.promoted() is None:
+            typer.echo("(none promoted: scoring uses the rules baseline rules-v1)")
+
+
+@models_app.command("show")
+def models_show(version: str) -> None:
+    """Print a version's model card."""
+    with _user_errors():
+        registry = _registry()
+        registry.entry(version)
+        typer.echo((registry.root / version / "card.md").read_text(encoding="utf-8"))
+
+
+@models_app.command("promote")
+def models_promote(version: str) -> None:
+    """Make VERSION the model `signaal score`, the crawler and rescoring use."""
+    with _user_errors():
+        _registry().promote(version)
+        typer.echo(f"promoted {version}; run `signaal rescore` to update the index")
+
+
+@models_app.command("rollback")
+def models_rollback() -> None:
+    """Return to the previously promoted version (or the rules baseline)."""
+    with _user_errors():
+        target = _registry().rollback()
+        typer.echo(f"rolled back to {target or 'rules-v1 (rules baseline)'}")
+
+
+def rescore_cmd(
+    page_size: Annotated[int, typer.Option(min=10, max=5000)] = 500,
+) -> None:
+    """Rescore every ad in <prefix>-ads with the promoted model (resumable: rerun after an interruption)."""
+    with _user_errors():
+        from models.rescore import rescore
+
+        report = rescore(_es(), _prefix(), page_size=page_size)
+        typer.echo(
+            f"rescored with {report.model_version}: {report.updated} updated, {report.failed} failed, "
+            f"{report.reanalysed} re-analysed"
+        )
+        if report.failed:
+            raise typer.Exit(1)
+
+
+def label_queue_cmd(
+    n: Annotated[int, typer.Option("--n", min=1, max=1000)] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table.")] = False,
+) -> None:
+    """List undecided ads the promoted model is least sure about (label these first)."""
+    with _user_errors():
+        from models.active_learning import label_queue
+
+        for row in label_queue(_es(), _prefix(), n):
+            if as_json:
+                typer.echo(json.dumps(row, ensure_ascii=False))
+            else:
+                r = row["risk"]
+                typer.echo(f"{row['uncertainty']:.3f}  minor {r.get('minor', 0):.2f}  "
+                           f"trafficking {r.get('trafficking', 0):.2f}  {row['id']}")
+
+
+def indicator_report_cmd(
+    data: DataOpt = None,
+    from_es: FromEsOpt = False,
+    target: Annotated[str, typer.Option(help="any, minor or trafficking.")] = "any",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table.")] = False,
+) -> None:
+    """Per indicator code: leads vs not, precision, lift over the base rate, Wilson 95% CI."""
+    with _user_errors():
+        from models.indicator_report import indicator_report
+
+        if target not in ("any", "minor", "trafficking"):
+            raise _fail("--target must be any, minor or trafficking")
+        records, _ = _load_records(data, from_es)
+        rows = indicator_report(records, target)
+        if as_json:
+            for row in rows:
+                typer.echo(json.dumps(row))
+            return
+        typer.echo(f"{'code':26} {'ads':>6} {'leads':>6} {'precision':>9} {'95% CI':>15} {'lift':>6} {'weight':>6}")
+        for r in rows:
+            ci = f"{r['ci_low']:.2f}-{r['ci_high']:.2f}"
+            typer.echo(f"{r['code']:26} {r['ads']:6d} {r['leads']:6d} {r['precision']:9.3f} {ci:>15} "
+                       f"{r['lift']:6.2f} {r['rules_weight'] if r['rules_weight'] is not None else '-':>6}")
+        if rows:
+            typer.echo(f"base rate of leads: {rows[0]['base_rate']:.3f} over the judged ads")
+
+
+COMMANDS: dict[str, Callable[..., None]] = {
+    "train": train_cmd,
+    "evaluate": evaluate_cmd,
+    "rescore": rescore_cmd,
+    "label-queue": label_queue_cmd,
+    "indicator-report": indicator_report_cmd,
+}
+
+
+def register(app: typer.Typer) -> None:
+    """Add this part's commands to the ``signaal`` application."""
+    for name, func in COMMANDS.items():
+        app.command(name)(func)
+    app.add_typer(models_app, name="models")

@@ -1,0 +1,115 @@
+"""Labelled training data: JSON Lines files or analyst decisions in Elasticsearch.
+
+Both sources end as the same thing: a list of analysed ad records, each with
+``labels: {minor, trafficking}`` where a label is 1, 0 or None ("unknown" is
+excluded from that target's training rows, not guessed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from models.config import TARGETS
+
+DECISION_LABELS = {"yes": 1, "no": 0}
+
+
+class DataError(Exception):
+    """Unusable training data (one-line message for the CLI)."""
+
+
+def _label(value: Any) -> int | None:
+    if value in (1, True, "1", "yes"):
+        return 1
+    if value in (0, False, "0", "no"):
+        return 0
+    return None
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """Records of a JSON Lines file (``-`` is not supported here: training needs a real file)."""
+    try:
+        with Path(path).open("rb") as fh:
+            for n, line in enumerate(fh, 1):
+                if line.strip():
+                    try:
+                        yield orjson.loads(line)
+                    except orjson.JSONDecodeError as exc:
+                        raise DataError(f"{path}:{n}: not valid JSON ({exc})") from exc
+    except FileNotFoundError as exc:
+        raise DataError(f"no such file: {path}") from exc
+
+
+def load_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Labelled records from a file; records without any known label are skipped."""
+    records = []
+    for record in read_jsonl(path):
+        labels = record.get("labels") or {}
+        record["labels"] = {t: _label(labels.get(t)) for t in TARGETS}
+        if any(v is not None for v in record["labels"].values()):
+            records.append(record)
+    if not records:
+        raise DataError(f"{path}: no records with labels {{minor, trafficking}}")
+    return records
+
+
+def latest_decisions(es: Any, prefix: str) -> dict[str, dict[str, Any]]:
+    """The latest decision per ad id from ``<prefix>-decisions`` (decided_at wins, then insertion)."""
+    from elasticsearch import helpers
+
+    latest: dict[str, dict[str, Any]] = {}
+    query = {"query": {"match_all": {}}, "_source": ["ad_id", "labels", "decision", "decided_at"]}
+    for hit in helpers.scan(es, index=f"{prefix}-decisions", query=query, preserve_order=False):
+        doc = hit["_source"]
+        ad_id = doc.get("ad_id")
+        if not ad_id:
+            continue
+        if ad_id not in latest or str(doc.get("decided_at") or "") >= str(latest[ad_id].get("decided_at") or ""):
+            latest[ad_id] = doc
+    return latest
+
+
+def load_es(es: Any, prefix: str, batch: int = 500) -> list[dict[str, Any]]:
+    """Ads from ``<prefix>-ads`` labelled by their latest decision (yes=1, no=0, unknown excluded)."""
+    decisions = latest_decisions(es, prefix)
+    records: list[dict[str, Any]] = []
+    ids = sorted(decisions)
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        found = es.mget(index=f"{prefix}-ads", ids=chunk)
+        for doc in found["docs"]:
+            if not doc.get("found"):
+                continue
+            labels = decisions[doc["_id"]].get("labels") or {}
+            record = {**doc["_source"], "id": doc["_id"]}
+            record["labels"] = {t: DECISION_LABELS.get(str(labels.get(t))) for t in TARGETS}
+            if any(v is not None for v in record["labels"].values()):
+                records.append(record)
+    if not records:
+        raise DataError(f"no decided ads with labels in {prefix}-decisions / {prefix}-ads")
+    return records
+
+
+def label_matrix(records: Sequence[dict[str, Any]]) -> np.ndarray:
+    """``(n, 2)`` float labels (minor, trafficking), NaN where unknown."""
+    out = np.full((len(records), len(TARGETS)), np.nan)
+    for i, record in enumerate(records):
+        for j, target in enumerate(TARGETS):
+            value = record["labels"].get(target)
+            if value is not None:
+                out[i, j] = value
+    return out
+
+
+def fingerprint(records: Sequence[dict[str, Any]]) -> str:
+    """sha256 over sorted ``id minor trafficking`` lines: same data, same fingerprint, in any order."""
+    lines = sorted(
+        f"{r.get('id')}\t{r['labels'].get('minor')}\t{r['labels'].get('trafficking')}" for r in records
+    )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()

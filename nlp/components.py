@@ -1,0 +1,339 @@
+"""spaCy components of the Signaal pipelines, registered as versioned factories.
+
+Each factory ``make_x(nlp, name, lexicons)`` builds a component from the lexicon
+files of the listed languages; the component classes only take arguments (the
+spaCy ``factories.py`` habit). Components share one state object,
+``doc._.signaal`` (an :class:`~nlp.state.AdState`), created by the normaliser.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc
+from spacy.util import filter_spans
+
+from nlp import lexicon
+from nlp.extract import Found, overlaps
+from nlp.extract._phrases import alternation
+from nlp.extract.ages import AgeRules, find_ages
+from nlp.extract.emails import EmailRules, find_emails
+from nlp.extract.handles import HandleRules, find_handles
+from nlp.extract.phones import PhoneRules, find_phones
+from nlp.extract.prices import PriceRules, find_prices
+from nlp.gazetteer import load_gazetteer
+from nlp.normalise import NumberWords, Views
+from nlp.state import AdState
+
+if not Doc.has_extension("signaal"):
+    Doc.set_extension("signaal", default=None)
+
+_LANGS_CFG = {"lexicons": ["nl", "en"]}
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of a token (used as its NORM)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def set_norms(doc: Doc) -> Doc:
+    """Give non-ASCII tokens a folded NORM; ASCII tokens keep spaCy's lower-case norm."""
+    for token in doc:
+        if not token.text.isascii():
+            token.norm_ = fold(token.text)
+    return doc
+
+
+def _state(doc: Doc) -> AdState:
+    state = doc._.signaal
+    if state is None:
+        raise ValueError("signaal_normalise_v1 must run before the other signaal components")
+    return state
+
+
+class Normaliser:
+    """Folds token norms and creates the offset-mapped views every extractor reads."""
+
+    def __init__(self, numbers: NumberWords) -> None:
+        self.numbers = numbers
+
+    def __call__(self, doc: Doc) -> Doc:
+        set_norms(doc)
+        doc._.signaal = AdState(views=Views(doc.text, self.numbers))
+        return doc
+
+
+@Language.factory("signaal_normalise_v1", default_config=_LANGS_CFG, assigns=["token.norm", "doc._.signaal"])
+def make_normaliser(nlp: Language, name: str, lexicons: list[str]) -> Normaliser:
+    return Normaliser(NumberWords.from_lexicon(tuple(lexicons)))
+
+
+class Contacts:
+    """Phones, e-mails and handles (handles last: they must not re-read phone digits)."""
+
+    def __init__(self, phones: PhoneRules, emails: EmailRules, handles: HandleRules) -> None:
+        self.phones, self.emails, self.handles = phones, emails, handles
+
+    def __call__(self, doc: Doc) -> Doc:
+        state = _state(doc)
+        state.phones = find_phones(state.views.full, self.phones)
+        state.emails = find_emails(state.views.chars, self.emails)
+        state.handles = find_handles(state.views.chars, self.handles, state.contact_spans())
+        return doc
+
+
+@Language.factory("signaal_contacts_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"],
+                  assigns=["doc._.signaal"])
+def make_contacts(nlp: Language, name: str, lexicons: list[str]) -> Contacts:
+    lex = lexicon.load("contacts", lexicons)
+    numbers = NumberWords.from_lexicon(tuple(lexicons))
+    # A number word after "WhatsApp:" starts a written-out phone number, not a handle.
+    handles = {**lex.get("handles", {})}
+    handles["not_handles"] = [*handles.get("not_handles", []), *numbers.values]
+    return Contacts(PhoneRules.from_lexicon(lex), EmailRules.from_lexicon(lex),
+                    HandleRules.from_lexicon({**lex, "handles": handles}))
+
+
+class Ages:
+    def __init__(self, rules: AgeRules) -> None:
+        self.rules = rules
+
+    def __call__(self, doc: Doc) -> Doc:
+        state = _state(doc)
+        state.ages = find_ages(state.views.full, self.rules, state.contact_spans())
+        return doc
+
+
+@Language.factory("signaal_ages_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"],
+                  assigns=["doc._.signaal"])
+def make_ages(nlp: Language, name: str, lexicons: list[str]) -> Ages:
+    return Ages(AgeRules.from_lexicon(lexicon.load("ages", lexicons)))
+
+
+class Prices:
+    def __init__(self, rules: PriceRules) -> None:
+        self.rules = rules
+
+    def __call__(self, doc: Doc) -> Doc:
+        state = _state(doc)
+        taken = state.contact_spans() + [(a.start, a.end) for a in state.ages]
+        state.prices = find_prices(state.views.full, self.rules, taken)
+        return doc
+
+
+@Language.factory("signaal_prices_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"],
+                  assigns=["doc._.signaal"])
+def make_prices(nlp: Language, name: str, lexicons: list[str]) -> Prices:
+    return Prices(PriceRules.from_lexicon(lexicon.load("prices", lexicons)))
+
+
+def _phrase_docs(nlp: Language, phrases: Iterable[str]) -> list[Doc]:
+    return [set_norms(nlp.make_doc(str(p))) for p in phrases if str(p).strip()]
+
+
+class Locations:
+    """Dutch municipalities (and their seats and aliases) from the packaged gazetteer."""
+
+    def __init__(self, matcher: PhraseMatcher, places: dict[int, Found], ambiguous: frozenset[str],
+                 cues: frozenset[str]) -> None:
+        self.matcher, self.places, self.ambiguous, self.cues = matcher, places, ambiguous, cues
+
+    def __call__(self, doc: Doc) -> Doc:
+        state = _state(doc)
+        taken = state.contact_spans()
+        keys = {(s, e): match_id for match_id, s, e in self.matcher(doc)}
+        spans = filter_spans([doc[s:e] for s, e in keys])
+        for span in spans:
+            first = span.text[0]
+            if not (first.isupper() or first in "'’" or span.text.isupper()):
+                continue  # "leiden" (to lead) is not Leiden
+            if span.text.lower() in self.ambiguous and not (span.start and doc[span.start - 1].lower_ in self.cues):
+                continue
+            if overlaps(span.start_char, span.end_char, taken):
+                continue
+            place = self.places[keys[(span.start, span.end)]]
+            state.locations.append(Found(place.value, span.start_char, span.end_char, extra=place.extra))
+        return doc
+
+
+@Language.factory("signaal_locations_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"],
+                  assigns=["doc._.signaal"])
+def make_locations(nlp: Language, name: str, lexicons: list[str]) -> Locations:
+    gaz = load_gazetteer()
+    matcher = PhraseMatcher(nlp.vocab, attr="NORM")
+    places: dict[int, Found] = {}
+    for form, place in gaz.forms.items():
+        key = f"PLACE:{place.name}"
+        places[nlp.vocab.strings.add(key)] = Found(place.name, 0, 0, extra={"lat": place.lat, "lon": place.lon})
+        matcher.add(key, _phrase_docs(nlp, [form]))
+    cues = frozenset(str(c).lower() for c in lexicon.load("locations", lexicons).get("cues", []))
+    return Locations(matcher, places, gaz.ambiguous, cues)
+
+
+class Persons:
+    """Names (after a cue or in the "Name (19)" form), nationalities and genders."""
+
+    def __init__(self, name_patterns: tuple[re.Pattern[str], ...], not_names: frozenset[str], matcher: PhraseMatcher,
+                 values: dict[int, tuple[str, str]], language_context: frozenset[str]) -> None:
+        self.name_patterns, self.not_names = name_patterns, not_names
+        self.matcher, self.values, self.language_context = matcher, values, language_context
+
+    def __call__(self, doc: Doc) -> Doc:
+        state = _state(doc)
+        view = state.views.chars
+        taken = state.contact_spans() + [(p.start, p.end) for p in state.locations]
+        for pattern in self.name_patterns:
+            for m in pattern.finditer(view.text):
+                name = m.group("name")
+                start, end = view.to_source(m.start("name"), m.end("name"))
+                if name.lower() in self.not_names or overlaps(start, end, taken):
+                    continue
+                taken.append((start, end))
+                state.names.append(Found(name, start, end))
+        for match_id, s, e in self.matcher(doc):
+            kind, value = self.values[match_id]
+            span = doc[s:e]
+            if kind == "nationality":
+                before = {t.lower_ for t in doc[max(0, s - 2) : s]}
+                if before & self.language_context or overlaps(span.start_char, span.end_char, taken):
+                    continue
+            target = state.nationalities if kind == "nationality" else state.genders
+            target.append(Found(value, span.start_char, span.end_char))
+        return doc
+
+
+_NAME = r"(?P<name>[A-Z][a-zà-ÿ]{1,19}(?:-[A-Z][a-zà-ÿ]{1,19})?)(?![\w@])"
+# "Lisa (19)" / "Lisa, 19," — the name-with-age form of titles.
+_NAME_WITH_AGE = re.compile(rf"(?<![\w]){_NAME}(?=[ \t]*\([ \t]*\d\d[ \t]*\)|,[ \t]*\d\d\b)")
+
+
+@Language.factory("signaal_persons_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"],
+                  assigns=["doc._.signaal"])
+def make_persons(nlp: Language, name: str, lexicons: list[str]) -> Persons:
+    lex = lexicon.load("persons", lexicons)
+    names = lex.get("names", {})
+    patterns = (
+        re.compile(rf"(?i:{alternation(names.get('cues', []))})[ \t]*[:\-]?[ \t]*{_NAME}"),
+        _NAME_WITH_AGE,
+    )
+    matcher = PhraseMatcher(nlp.vocab, attr="NORM")
+    values: dict[int, tuple[str, str]] = {}
+    for kind, table in (("nationality", lex.get("nationalities", {})), ("gender", lex.get("genders", {}))):
+        for value, forms in table.items():
+            key = f"{kind.upper()}:{value}"
+            values[nlp.vocab.strings.add(key)] = (kind, str(value))
+            matcher.add(key, _phrase_docs(nlp, forms))
+    not_names = frozenset(str(n).lower() for n in names.get("not_names", []))
+    context = frozenset(str(w).lower() for w in names.get("language_context", []))
+    return Persons(patterns, not_names, matcher, values, context)
+
+
+class Indicators:
+    """Indicator codes from phrases, token patterns and regexes, plus those derived from entities.
+
+    A phrase match is cancelled by a negation cue in the few tokens before it
+    (within the same clause) and by an ``exclude`` phrase around it, so "geen
+    hotels", "niet 24/7" and "no hotel visits" do not fire.
+    """
+
+    _CLAUSE_BREAK = frozenset(".!?;\n|•")
+
+    def __init__(self, phrases: PhraseMatcher, patterns: Matcher, excludes: PhraseMatcher,
+                 regexes: list[tuple[str, re.Pattern[str]]], negation_cues: frozenset[str], window: int,
+                 not_negatable: frozenset[str], derived: dict, emit: Callable[..., dict]) -> None:
+        self.phrases, self.patterns, self.excludes, self.regexes = phrases, patterns, excludes, regexes
+        self.negation_cues, self.window, self.not_negatable = negation_cues, window, not_negatable
+        self.derived, self.emit = derived, emit
+
+    def _negated(self, doc: Doc, start: int) -> bool:
+        for token in reversed(doc[max(0, start - self.window) : start]):
+            if token.is_space or token.text in self._CLAUSE_BREAK or "\n" in token.text:
+                return False
+            if token.norm_ in self.negation_cues or token.lower_ in self.negation_cues:
+                return True
+        return False
+
+    def __call__(self, doc: Doc) -> Doc:
+        state = _state(doc)
+        strings = doc.vocab.strings
+        excluded: dict[str, list[tuple[int, int]]] = {}
+        for match_id, s, e in self.excludes(doc):
+            excluded.setdefault(strings[match_id], []).append((doc[s].idx, doc[e - 1].idx + len(doc[e - 1])))
+        hits: list[tuple[str, int, int, int]] = []  # code, start_char, end_char, first token
+        for match_id, s, e in [*self.phrases(doc), *self.patterns(doc)]:
+            span = doc[s:e]
+            hits.append((strings[match_id], span.start_char, span.end_char, s))
+        for code, pattern in self.regexes:
+            for m in pattern.finditer(doc.text):
+                span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+                hits.append((code, m.start(), m.end(), span.start if span is not None else 0))
+        taken = state.contact_spans()
+        found: dict[str, list[tuple[int, int]]] = {}
+        for code, start, end, first in sorted(hits, key=lambda h: (h[1], -(h[2] - h[1]))):
+            if overlaps(start, end, found.get(code, [])) or overlaps(start, end, taken):
+                continue
+            if any(s <= start and end <= e for s, e in excluded.get(code, [])):
+                continue
+            if code not in self.not_negatable and self._negated(doc, first):
+                continue
+            found.setdefault(code, []).append((start, end))
+            state.indicators.append(self.emit(code, start, end, doc.text))
+        self._derive(state, doc.text)
+        return doc
+
+    def _derive(self, state: AdState, text: str) -> None:
+        rules = self.derived
+        for age in state.ages:
+            if "MINOR_STATED_AGE" in rules and age.value < rules["MINOR_STATED_AGE"]["age_below"]:
+                state.indicators.append(self.emit("MINOR_STATED_AGE", age.start, age.end, text))
+            elif "MINOR_BORDERLINE_AGE" in rules:
+                r = rules["MINOR_BORDERLINE_AGE"]
+                if r["age_from"] <= age.value <= r["age_to"]:
+                    state.indicators.append(self.emit("MINOR_BORDERLINE_AGE", age.start, age.end, text))
+        for contact in (*state.phones, *state.emails):
+            if contact.obfuscated:
+                state.indicators.append(self.emit("TRAF_OBFUSCATED_CONTACT", contact.start, contact.end, text))
+        limits = rules.get("TRAF_LOW_PRICE", {}).get("price_below", {})
+        for price in state.prices:
+            per, amount = price.value["per"], price.value["amount"]
+            if per in limits and price.value["currency"] == "EUR" and amount < limits[per]:
+                state.indicators.append(self.emit("TRAF_LOW_PRICE", price.start, price.end, text))
+
+
+@Language.factory("signaal_indicators_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"],
+                  assigns=["doc._.signaal"])
+def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators:
+    lex = lexicon.load("indicators", lexicons)
+    meta = lexicon.codes()
+    phrases = PhraseMatcher(nlp.vocab, attr="NORM")
+    patterns = Matcher(nlp.vocab)
+    excludes = PhraseMatcher(nlp.vocab, attr="NORM")
+    regexes: list[tuple[str, re.Pattern[str]]] = []
+    not_negatable: set[str] = set()
+    for code, spec in lex.get("codes", {}).items():
+        if code not in meta:
+            raise ValueError(f"lexicon names unknown indicator code {code!r} (see lexicons/common/codes.yaml)")
+        if spec.get("terms"):
+            phrases.add(code, _phrase_docs(nlp, spec["terms"]))
+        if spec.get("patterns"):
+            patterns.add(code, spec["patterns"])
+        if spec.get("exclude"):
+            excludes.add(code, _phrase_docs(nlp, spec["exclude"]))
+        regexes.extend((code, re.compile(r, re.IGNORECASE)) for r in spec.get("regex", []))
+        if spec.get("negatable", True) is False:
+            not_negatable.add(code)
+    negation = lex.get("negation", {})
+
+    def emit(code: str, start: int, end: int, text: str) -> dict:
+        return {"code": code, "category": meta[code]["category"], "start": start, "end": end,
+                "text": text[start:end], "weight": float(meta[code]["weight"])}
+
+    derived = lexicon.load("codes", []).get("derived", {})
+    return Indicators(phrases, patterns, excludes, regexes,
+                      frozenset(fold(str(c)) for c in negation.get("cues", [])), int(negation.get("window", 3)),
+                      frozenset(not_negatable), derived, emit)

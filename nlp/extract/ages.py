@@ -1,0 +1,94 @@
+"""Ages claimed for the advertised person, in digits or words, Dutch and English.
+
+An age needs evidence that it *is* an age: a unit ("19 jaar", "19yo"), a cue
+("ik ben 19", "age: 19"), a youth cue ("net 18") or the "Name (19)" form.
+Numbers that are limits or disclaimers ("vanaf 18", "18+", "18 jaar en
+ouder"), ranges ("18-25"), times, prices, counts ("5 jaar ervaring") and
+digits inside phones, e-mails and handles are not ages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nlp.extract import Found, overlaps
+from nlp.extract._phrases import alternation, ends_with, starts_with
+from nlp.rewrite import View
+
+_NUM = r"(?P<num>\d{1,2})(?!\d|[.,:/]\d)"
+_LEFT_BLOCK = r"(?<![\w.,€$£/:+\-])"
+_RANGE_BEFORE = re.compile(r"\d[ \t]*(?:-|–|tot|t/m|en|and|to|or|of)[ \t]*$", re.IGNORECASE)
+_RANGE_AFTER = re.compile(r"[ \t]*(?:-|–|tot|t/m|to)[ \t]*\d")
+_NAME_FORM = re.compile(
+    r"(?<![\w])[A-Z][a-zà-ÿ]{1,20}[ \t]*(?:\([ \t]*(?P<num>\d{2})[ \t]*\)|,[ \t]*(?P<num2>\d{2})(?![.:]\d)(?=[ \t]*(?:[,.!|)\n]|$)))"
+)
+
+
+@dataclass(frozen=True)
+class AgeRules:
+    unit: re.Pattern[str]
+    cue: re.Pattern[str]
+    near: re.Pattern[str]
+    disclaimer_before: re.Pattern[str]
+    disclaimer_after: re.Pattern[str]
+    not_after_unit: re.Pattern[str]
+    not_after_number: re.Pattern[str]
+    min_age: int
+    max_age: int
+    near_max_age: int
+
+    @classmethod
+    def from_lexicon(cls, lex: dict) -> AgeRules:
+        return cls(
+            unit=re.compile(rf"{_LEFT_BLOCK}{_NUM}[ \t]*-?[ \t]*(?P<unit>{alternation(lex.get('units', []), bound_left=False)})",
+                            re.IGNORECASE),
+            cue=re.compile(rf"(?:{alternation(lex.get('cues', []))})[ \t]*[:=,]?[ \t]*{_NUM}", re.IGNORECASE),
+            near=re.compile(rf"(?:{alternation(lex.get('near_cues', []))})[ \t]+{_NUM}", re.IGNORECASE),
+            disclaimer_before=ends_with(lex.get("disclaimer_before", [])),
+            disclaimer_after=starts_with(lex.get("disclaimer_after", [])),
+            not_after_unit=starts_with(lex.get("not_after_unit", [])),
+            not_after_number=starts_with(lex.get("not_after_number", [])),
+            min_age=int(lex.get("min_age", 12)),
+            max_age=int(lex.get("max_age", 79)),
+            near_max_age=int(lex.get("near_cue_max_age", 21)),
+        )
+
+
+def find_ages(view: View, rules: AgeRules, taken: list[tuple[int, int]]) -> list[Found]:
+    """Claimed ages with their source span (number plus unit where there is one)."""
+    text = view.text
+    candidates: list[tuple[int, int, int, int, int]] = []  # start, end, num_start, num_end, max_age
+    for m in rules.unit.finditer(text):
+        if rules.not_after_unit.match(text, m.end()):
+            continue
+        candidates.append((m.start(), m.end(), m.start("num"), m.end("num"), rules.max_age))
+    for pattern, limit in ((rules.cue, rules.max_age), (rules.near, rules.near_max_age)):
+        for m in pattern.finditer(text):
+            if rules.not_after_number.match(text, m.end()):
+                continue
+            candidates.append((m.start("num"), m.end("num"), m.start("num"), m.end("num"), limit))
+    for m in _NAME_FORM.finditer(text):
+        group = "num" if m.group("num") else "num2"
+        candidates.append((m.start(group), m.end(group), m.start(group), m.end(group), rules.max_age))
+
+    found: list[Found] = []
+    spans: list[tuple[int, int]] = []
+    for start, end, n_start, n_end, limit in sorted(candidates, key=lambda c: (c[2], -(c[1] - c[0]))):
+        age = int(text[n_start:n_end])
+        if not rules.min_age <= age <= min(limit, rules.max_age) or overlaps(n_start, n_end, spans):
+            continue
+        left = text[max(0, n_start - 30) : n_start]
+        if rules.disclaimer_before.search(left) or _RANGE_BEFORE.search(left):
+            continue
+        if rules.disclaimer_after.match(text, n_end) or rules.disclaimer_after.match(text, end):
+            continue
+        if _RANGE_AFTER.match(text, n_end):
+            continue
+        src = view.to_source(start, end)
+        if overlaps(src[0], src[1], taken):
+            continue
+        spans.append((n_start, n_end))
+        found.append(Found(age, src[0], src[1], view.edited_within(start, end)))
+    found.sort(key=lambda f: f.start)
+    return found

@@ -1,0 +1,73 @@
+"""E-mail addresses, also when written "lisa [at] mail (dot) com" or "lisa at mail dot com".
+
+Bracketed forms are unambiguous; bare word forms (" at ", " punt ") are
+accepted only when the address ends in a known top-level domain, so ordinary
+prose ("meet at noon") is not read as an address.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nlp.extract import Found
+from nlp.rewrite import View
+
+_OPEN, _CLOSE = r"[\[\(\{<]", r"[\]\)\}>]"
+
+
+@dataclass(frozen=True)
+class EmailRules:
+    pattern: re.Pattern[str]
+    at_words: frozenset[str]
+    dot_words: frozenset[str]
+    tlds: frozenset[str]
+
+    @classmethod
+    def from_lexicon(cls, lex: dict) -> EmailRules:
+        e = lex.get("emails", {})
+        at_words = [re.escape(w) for w in e.get("at_words", ["at"])]
+        dot_words = [re.escape(w) for w in e.get("dot_words", ["dot"])]
+        at_alt, dot_alt = "|".join(at_words), "|".join(dot_words)
+        at = rf"(?:[ \t]*@[ \t]*|[ \t]*{_OPEN}[ \t]*(?:{at_alt}|@)[ \t]*{_CLOSE}[ \t]*|[ \t]+(?:{at_alt})[ \t]+)"
+        dot = rf"(?:\.|[ \t]*{_OPEN}[ \t]*(?:{dot_alt}|\.)[ \t]*{_CLOSE}[ \t]*|[ \t]+(?:{dot_alt})[ \t]+)"
+        word = r"[a-z0-9_%+\-]+"
+        pattern = re.compile(
+            rf"(?<![\w.+\-@])(?P<local>{word}(?:{dot}{word})*)(?P<at>{at})"
+            rf"(?P<domain>[a-z0-9\-]+(?:{dot}[a-z0-9\-]+)*)(?P<lastdot>{dot})(?P<tld>[a-z]{{2,12}})(?![\w\-])",
+            re.IGNORECASE,
+        )
+        return cls(pattern, frozenset(e.get("at_words", [])), frozenset(e.get("dot_words", [])),
+                   frozenset(t.lower() for t in e.get("word_form_tlds", [])))
+
+
+_DOT_SPLIT_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _canon(part: str, rules: EmailRules) -> str:
+    words = "|".join(re.escape(w) for w in rules.dot_words) or "dot"
+    pat = _DOT_SPLIT_CACHE.get(words)
+    if pat is None:
+        pat = re.compile(rf"\s*{_OPEN}\s*(?:{words}|\.)\s*{_CLOSE}\s*|[ \t]+(?:{words})[ \t]+|\.", re.IGNORECASE)
+        _DOT_SPLIT_CACHE[words] = pat
+    return ".".join(p for p in pat.split(part)).lower()
+
+
+def find_emails(view: View, rules: EmailRules) -> list[Found]:
+    """Every e-mail address in ``view``, lower-cased and de-obfuscated, with its source span."""
+    text = view.text
+    if "@" not in text and not any(w in text.lower() for w in rules.at_words):
+        return []
+    found = []
+    for m in rules.pattern.finditer(text):
+        at = m.group("at").strip()
+        plain_at = at == "@"
+        whole = m.group()
+        obfuscated = not plain_at or any(c in whole for c in "[]{}()<>") or " " in whole
+        spaced = plain_at and m.group("at") != "@"
+        if (spaced or (not plain_at and at.lower() in rules.at_words)) and m.group("tld").lower() not in rules.tlds:
+            continue  # "op @name.x", "meet at noon.": prose or a handle, not an address
+        address = f"{_canon(m.group('local'), rules)}@{_canon(m.group('domain'), rules)}.{m.group('tld').lower()}"
+        start, end = view.to_source(m.start(), m.end())
+        found.append(Found(address, start, end, obfuscated or view.edited_within(m.start(), m.end())))
+    return found

@@ -1,0 +1,121 @@
+"""Phone numbers to E.164, including spaced, dotted, worded and look-alike forms.
+
+Digit runs in the ``full`` view are split into groups; the longest window of
+groups that ``phonenumbers`` accepts as a valid number (trying the configured
+regions in order for national forms) wins, so "22 jaar 06 1234 5678" and two
+numbers separated by "/" come apart correctly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+
+from nlp.extract import Found
+from nlp.extract._phrases import alternation
+from nlp.rewrite import Rewritten, View
+
+_RUN = re.compile(r"(?:\+[ \t.\-]{0,2}|\b00)?\d(?:[ \t.\-/()*_|,]{0,3}\d)+")
+_GROUP = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class PhoneRules:
+    regions: tuple[str, ...]
+    min_digits: int = 8
+    max_digits: int = 15
+    normal_separators: str = " -./()+"
+    max_single_digit_groups: int = 3
+    max_attempts: int = 400  # parse attempts per document: bounds the cost of pathological digit soup
+    joiners: re.Pattern[str] | None = None  # "061 ... 2340069", "+3161234 en dan 0012"
+
+    @classmethod
+    def from_lexicon(cls, lex: dict) -> PhoneRules:
+        p = lex.get("phones", {})
+        return cls(
+            regions=tuple(p.get("regions", ["NL"])),
+            min_digits=int(p.get("min_digits", 8)),
+            max_digits=int(p.get("max_digits", 15)),
+            normal_separators=str(p.get("normal_separators", " -./()+")),
+            max_single_digit_groups=int(p.get("max_single_digit_groups", 3)),
+            joiners=re.compile(rf"(?<=\d)[ \t]*,?[ \t]*(?:{alternation(p['joiners'])})[ \t]*,?[ \t]*(?=\+?\d)",
+                               re.IGNORECASE) if p.get("joiners") else None,
+        )
+
+
+def _parse(digits: str, international: bool, regions: tuple[str, ...]) -> str | None:
+    candidates = [("+" + digits, None)] if international else [(digits, r) for r in regions]
+    for number, region in candidates:
+        try:
+            parsed = phonenumbers.parse(number, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def _obfuscated(text: str, groups: list[re.Match[str]], rules: PhoneRules) -> bool:
+    between = "".join(text[a.end() : b.start()] for a, b in zip(groups, groups[1:], strict=False))
+    if any(ch not in rules.normal_separators for ch in between):
+        return True
+    return sum(len(g.group()) == 1 for g in groups) > rules.max_single_digit_groups
+
+
+def find_phones(view: View, rules: PhoneRules) -> list[Found]:
+    """Every valid phone number in ``view`` as E.164, with its source span."""
+    if rules.joiners is not None:
+        joined = Rewritten(view.text, [(m.start(), m.end(), " ") for m in rules.joiners.finditer(view.text)])
+        if not joined.identity:
+            view = View([*view.layers, joined])
+    text = view.text
+    found: list[Found] = []
+    attempts = 0
+    for run in _RUN.finditer(text):
+        groups = list(_GROUP.finditer(text, run.start(), run.end()))
+        i = 0
+        while i < len(groups) and attempts < rules.max_attempts:
+            first = groups[i]
+            before = text[max(0, first.start() - 3) : first.start()].rstrip(" \t.-")
+            plus = before.endswith("+")
+            plus_at = first.start() - (len(text[max(0, first.start() - 3) : first.start()]) - len(before)) - 1
+            lead = first.group()
+            if not (plus or lead.startswith("0")):
+                i += 1
+                continue
+            match = None
+            digits = ""
+            windows: list[tuple[int, str]] = []
+            for j in range(i, len(groups)):
+                g = groups[j]
+                # "+31 (0)6": the national trunk zero in brackets after a country code is not dialled.
+                if j > i and g.group() == "0" and text[g.start() - 1 : g.start()] == "(" and (plus or lead.startswith("00")):
+                    continue
+                digits += g.group()
+                if len(digits) > rules.max_digits + 2:
+                    break
+                if len(digits) >= rules.min_digits:
+                    windows.append((j, digits))
+            for j, digits in reversed(windows):
+                attempts += 1
+                international = plus or digits.startswith("00")
+                number = digits[2:] if digits.startswith("00") else digits
+                e164 = _parse(number, international, rules.regions)
+                if e164:
+                    match = j, e164
+                    break
+                if attempts >= rules.max_attempts:
+                    break
+            if match is None:
+                i += 1
+                continue
+            j, e164 = match
+            start = plus_at if plus else first.start()
+            end = groups[j].end()
+            span = view.to_source(start, end)
+            obfuscated = view.edited_within(start, end) or _obfuscated(text, groups[i : j + 1], rules)
+            found.append(Found(e164, span[0], span[1], obfuscated))
+            i = j + 1
+    return found

@@ -1,0 +1,94 @@
+"""Prices as {amount, currency, per} ("€150 per uur", "80,- p/h", "half uur: 80").
+
+A bare number is a price only with a currency, the Dutch ",-" or a time unit
+around it; the unit ("per") is read right after the amount or, in price
+lists, right before it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nlp.extract import Found, overlaps
+from nlp.extract._phrases import alternation
+from nlp.rewrite import View
+
+_AMOUNT = r"(?P<amt>\d{1,5})(?:[.,](?P<cents>\d{2}))?(?![\d])(?:[ \t]*,-|[ \t]*,--)?"
+
+
+@dataclass(frozen=True)
+class PriceRules:
+    cur_first: re.Pattern[str]
+    cur_after: re.Pattern[str]
+    dash_form: re.Pattern[str]
+    per_after: re.Pattern[str]
+    unit_before: re.Pattern[str]
+    unit_amount: re.Pattern[str]
+    currencies: dict[str, str]
+    units: dict[str, str]
+    default_currency: str
+    min_amount: int
+    max_amount: int
+
+    @classmethod
+    def from_lexicon(cls, lex: dict) -> PriceRules:
+        currencies = {str(k).lower(): v for k, v in lex.get("currencies", {}).items()}
+        units = {" ".join(str(w).lower().split()): per for per, words in lex.get("units", {}).items()
+                 for w in words}
+        cur = alternation(currencies)
+        unit = alternation(units)
+        conn = alternation(lex.get("per_connectors", []))
+        return cls(
+            cur_first=re.compile(rf"(?P<cur>{cur})[ \t]*{_AMOUNT}", re.IGNORECASE),
+            cur_after=re.compile(rf"(?<![\w.,]){_AMOUNT}[ \t]*(?P<cur>{alternation(currencies, bound_left=False)})",
+                                 re.IGNORECASE),
+            dash_form=re.compile(r"(?<![\w.,])(?P<amt>\d{2,5})[ \t]*,-"),
+            per_after=re.compile(rf"[ \t]*(?:(?:{conn})[ \t]*)?(?P<unit>{unit})", re.IGNORECASE),
+            unit_before=re.compile(rf"(?P<unit>{unit})[ \t]*[:=\-–]?[ \t]*(?:{cur})?[ \t]*$", re.IGNORECASE),
+            unit_amount=re.compile(rf"(?<![\w.,]){_AMOUNT}[ \t]*(?:{conn})[ \t]*(?P<unit>{unit})", re.IGNORECASE),
+            currencies=currencies,
+            units=units,
+            default_currency=str(lex.get("default_currency", "EUR")),
+            min_amount=int(lex.get("min_amount", 10)),
+            max_amount=int(lex.get("max_amount", 5000)),
+        )
+
+    def per(self, unit_text: str) -> str:
+        return self.units.get(" ".join(unit_text.lower().split()), "")
+
+
+def find_prices(view: View, rules: PriceRules, taken: list[tuple[int, int]]) -> list[Found]:
+    """Prices with their source span; ``taken`` spans (phones, ages) are never prices."""
+    text = view.text
+    found: list[Found] = []
+    spans: list[tuple[int, int]] = []
+    hits = []
+    for pattern in (rules.cur_first, rules.cur_after, rules.dash_form, rules.unit_amount):
+        hits.extend(pattern.finditer(text))
+    for m in sorted(hits, key=lambda h: (h.start("amt"), -(h.end() - h.start()))):
+        if overlaps(m.start("amt"), m.end("amt"), spans):
+            continue
+        amount = int(m.group("amt"))
+        if not rules.min_amount <= amount <= rules.max_amount:
+            continue
+        groups = m.groupdict()
+        currency = rules.currencies.get((groups.get("cur") or "").lower(), rules.default_currency)
+        per = rules.per(groups["unit"]) if groups.get("unit") else ""
+        end = m.end()
+        if not per:
+            after = rules.per_after.match(text, m.end())
+            if after:
+                per, end = rules.per(after.group("unit")), after.end()
+        start = m.start()
+        if not per:
+            before = rules.unit_before.search(text[max(0, m.start() - 25) : m.start()])
+            if before:
+                per = rules.per(before.group("unit"))
+        src = view.to_source(start, end)
+        if overlaps(src[0], src[1], taken):
+            continue
+        spans.append((m.start("amt"), m.end("amt")))
+        found.append(Found({"amount": amount, "currency": currency, "per": per or None}, src[0], src[1]))
+    found.sort(key=lambda f: f.start)
+    return found

@@ -1,0 +1,40 @@
+"""Language identification from function-word counts (no model, no download).
+
+Ads are short and mix languages ("Nieuw in Utrecht, 24/7, new in town"), so a
+count of very common words is both fast and robust enough to pick the
+pipeline; accuracy is measured by ``signaal nlp evaluate`` on the fixtures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import cache
+
+from nlp.lexicon import DATA_DIR, _read
+
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+UNDETERMINED = "und"
+
+
+@cache
+def _word_languages() -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    languages: dict[str, list[str]] = _read(DATA_DIR / "langid.yaml")["languages"]
+    index: dict[str, list[str]] = {}
+    for lang, words in languages.items():
+        for word in words:
+            index.setdefault(str(word).lower(), []).append(lang)
+    return tuple(languages), {w: tuple(langs) for w, langs in index.items()}
+
+
+def identify(text: str, *, max_chars: int = 4000) -> str:
+    """ISO 639-1 code of the most likely language of ``text``, or ``"und"``."""
+    order, index = _word_languages()
+    counts: Counter[str] = Counter()
+    for word in _WORD.findall(text[:max_chars].lower()):
+        for lang in index.get(word, ()):
+            counts[lang] += 1
+    if not counts:
+        return UNDETERMINED
+    best = max(counts.values())
+    return next(lang for lang in order if counts[lang] == best)

@@ -1,0 +1,63 @@
+"""Load the editable lexicon files (YAML per language) that drive every matcher.
+
+An analyst adds a term by editing ``nlp/lexicons/<lang>/<kind>.yaml``; no code
+changes. A pipeline may merge several languages (Dutch ads borrow English ad
+language and vice versa), so lists are concatenated and mappings merged.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+class _LexiconLoader(yaml.SafeLoader):
+    """SafeLoader where only true/false are booleans: "no", "on", "off", "yes" are lexicon words."""
+
+
+_LexiconLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_LexiconLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+@cache
+def _read(path: Path) -> Any:
+    with path.open(encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=_LexiconLoader) or {}  # noqa: S506 (a SafeLoader subclass)
+
+
+def _merge(into: Any, more: Any) -> Any:
+    if isinstance(into, dict) and isinstance(more, dict):
+        out = dict(into)
+        for key, value in more.items():
+            out[key] = _merge(out[key], value) if key in out else value
+        return out
+    if isinstance(into, list) and isinstance(more, list):
+        return into + [v for v in more if v not in into]
+    return more
+
+
+def load(kind: str, langs: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """Merge ``common/<kind>.yaml`` and ``<lang>/<kind>.yaml`` for each language, in order."""
+    merged: dict[str, Any] = {}
+    for lang in ("common", *langs):
+        path = LEXICON_DIR / lang / f"{kind}.yaml"
+        if path.exists():
+            merged = _merge(merged, _read(path))
+    return merged
+
+
+def codes() -> dict[str, dict[str, Any]]:
+    """Indicator codes with category and starting weight (``common/codes.yaml``)."""
+    return _read(LEXICON_DIR / "common" / "codes.yaml")["codes"]

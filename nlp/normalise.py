@@ -1,0 +1,129 @@
+"""Normalisation that keeps offsets: the *views* that regex extractors match on.
+
+Two views of a document's text are built, both mappable to the original:
+
+* ``chars`` — Unicode folded: NFKC (fullwidth and mathematical digits, ligatures),
+  keycap emoji to digits, zero-width characters dropped, typographic quotes and
+  dashes to ASCII. E-mails, handles and names are read from this view.
+* ``full`` — ``chars`` plus look-alike letters read as digits inside digit runs
+  ("O6-l2345678") and number words as digits ("nul zes", "zeventien",
+  "twenty-two"). Phones, ages and prices are read from this view.
+
+An edit inside a phone number is how TRAF_OBFUSCATED_CONTACT is noticed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+
+from nlp.lexicon import load
+from nlp.rewrite import Rewritten, View
+
+# A keycap emoji ("1" + VS16 + COMBINING ENCLOSING KEYCAP) or any other non-ASCII character.
+_FOLD_TARGETS = re.compile("([0-9#*])\ufe0f?\u20e3|[^\x00-\x7f]")
+_ZERO_WIDTH = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f")
+
+
+@dataclass(frozen=True)
+class NumberWords:
+    """Number words of the configured languages, compiled into one regex."""
+
+    values: dict[str, int | str]  # word -> number, or -> symbol ("plus" -> "+")
+    pattern: re.Pattern[str]
+
+    @classmethod
+    def from_lexicon(cls, langs: tuple[str, ...]) -> NumberWords:
+        lex = load("numbers", langs)
+        values: dict[str, int | str] = {str(k).lower(): int(v) for k, v in lex.get("words", {}).items()}
+        values.update({str(k).lower(): str(v) for k, v in lex.get("symbols", {}).items()})
+        units = {str(k).lower(): int(v) for k, v in lex.get("compound_units", {}).items()}
+        for tens_word, tens in lex.get("tens", {}).items():
+            values[str(tens_word).lower()] = int(tens)
+            for unit_word, unit in units.items():
+                for form in lex.get("compound_forms", []):
+                    values[form.format(unit=unit_word, tens=tens_word).lower()] = int(tens) + unit
+        alternation = "|".join(re.escape(w) for w in sorted(values, key=len, reverse=True))
+        pattern = re.compile(rf"(?<![\w])(?:{alternation})(?:(?![\w])|(?=-?jarig))", re.IGNORECASE)
+        return cls(values, pattern)
+
+    def value(self, word: str) -> int | str | None:
+        return self.values.get(word.lower())
+
+
+def fold_char(ch: str) -> str:
+    """The folded form of one non-ASCII character ('' to drop it)."""
+    if ch in _ZERO_WIDTH:
+        return ""
+    if ch == "\U0001f51f":  # keycap ten
+        return "10"
+    folded = unicodedata.normalize("NFKC", ch)
+    return _PUNCT.get(folded, folded)
+
+
+_PUNCT = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
+          "\u2014": "-", "\u2212": "-", "\u00b7": ".", "\u2022": ".", "\u2024": ".", "\u3002": "."}
+
+
+def fold_chars(text: str) -> Rewritten:
+    """Unicode folding as a rewrite; ASCII text is returned untouched (fast path)."""
+    if text.isascii():
+        return Rewritten(text)
+    edits: list[tuple[int, int, str]] = []
+    for m in _FOLD_TARGETS.finditer(text):
+        folded = m.group(1) if m.group(1) else fold_char(m.group())
+        if folded != m.group():
+            edits.append((m.start(), m.end(), folded))
+    return Rewritten(text, edits)
+
+
+_LOOKALIKE_RUN = re.compile(r"(?<![A-Za-z])[0-9OoIl|](?:[ .\-]?[0-9OoIl|]){7,}(?![A-Za-z])")
+_MIN_DIGITS_IN_RUN = 4
+_LOOKALIKE_MAP = {"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"}
+
+
+def lookalikes(text: str) -> Rewritten:
+    """Read O/o as 0 and l/I/| as 1 inside runs that are mostly digits ("O6 l2345678")."""
+    edits: list[tuple[int, int, str]] = []
+    for m in _LOOKALIKE_RUN.finditer(text):
+        run = m.group()
+        digits = sum(c.isdigit() for c in run)
+        letters = sum(c in _LOOKALIKE_MAP for c in run)
+        if letters and digits >= _MIN_DIGITS_IN_RUN and letters <= 2 * digits:
+            for j, c in enumerate(run):
+                if c in _LOOKALIKE_MAP:
+                    edits.append((m.start() + j, m.start() + j + 1, _LOOKALIKE_MAP[c]))
+    return Rewritten(text, edits)
+
+
+def number_words(text: str, words: NumberWords) -> Rewritten:
+    """Number words to digits ("nul zes" -> "0 6", "zeventien" -> "17")."""
+    edits = []
+    for m in words.pattern.finditer(text):
+        value = words.value(m.group())
+        if value is not None:
+            edits.append((m.start(), m.end(), str(value)))
+    return Rewritten(text, edits)
+
+
+class Views:
+    """The ``chars`` and ``full`` views of one text, built lazily."""
+
+    __slots__ = ("__dict__", "_words", "source")
+
+    def __init__(self, source: str, words: NumberWords) -> None:
+        self.source = source
+        self._words = words
+
+    @cached_property
+    def chars(self) -> View:
+        return View([fold_chars(self.source)])
+
+    @cached_property
+    def full(self) -> View:
+        base = self.chars.layers
+        looks = lookalikes(base[-1].text)
+        nums = number_words(looks.text, self._words)
+        return View([*base, looks, nums])

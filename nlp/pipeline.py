@@ -1,0 +1,33 @@
+"""Build (once per process) the spaCy pipeline for each language from its commented .cfg file."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from spacy.language import Language
+
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+#: Text longer than this (title + body) is cut before analysis; far beyond any real ad.
+MAX_CHARS = 2_000_000
+
+
+def languages() -> tuple[str, ...]:
+    """Languages that have a pipeline config (``configs/<lang>.cfg``)."""
+    return tuple(sorted(p.stem for p in CONFIG_DIR.glob("*.cfg")))
+
+
+@cache
+def get_pipeline(lang: str) -> Language:
+    """The pipeline for ``lang`` (falls back to Dutch, the default of the sites we read)."""
+    from spacy import util
+
+    import nlp.components  # noqa: F401  (registers the signaal.* factories)
+
+    path = CONFIG_DIR / f"{lang}.cfg"
+    if not path.exists():
+        path = CONFIG_DIR / "nl.cfg"
+    config = util.load_config(path)
+    pipeline = util.load_model_from_config(config, auto_fill=True, validate=True)
+    pipeline.max_length = MAX_CHARS + 16
+    return pipeline

@@ -1,0 +1,1 @@
+"""es package (being built)."""

@@ -1,0 +1,146 @@
+"""Apply ``es_mappings/*.json`` idempotently: one index template and one aliased index per kind.
+
+Writes always go through the alias ``<prefix>-<kind>``; the physical index is
+``<prefix>-<kind>-v<version>``, so ``signaal es reindex`` can build a new one and
+swap the alias without anyone noticing (see es_mappings/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch
+
+from signaal.es.errors import EsSetupError
+from signaal.paths import ES_MAPPINGS_DIR
+
+REQUIRED_KEYS = ("description", "version", "settings", "mappings")
+
+
+@dataclass(frozen=True)
+class MappingSpec:
+    """One ``es_mappings/<kind>.json`` file."""
+
+    kind: str
+    description: str
+    version: int
+    settings: dict[str, Any]
+    mappings: dict[str, Any]
+    append_only: bool = False
+
+    def template_name(self, prefix: str) -> str:
+        return f"{prefix}-{self.kind}"
+
+    def alias(self, prefix: str) -> str:
+        return f"{prefix}-{self.kind}"
+
+    def index_pattern(self, prefix: str) -> str:
+        return f"{prefix}-{self.kind}-v*"
+
+    def index_name(self, prefix: str, suffix: str = "") -> str:
+        return f"{prefix}-{self.kind}-v{self.version}{suffix}"
+
+    def template_body(self, prefix: str) -> dict[str, Any]:
+        return {
+            "index_patterns": [self.index_pattern(prefix)],
+            "priority": 200,
+            "template": {"settings": self.settings, "mappings": self.mappings},
+            "_meta": {"kind": self.kind, "version": self.version, "description": self.description},
+        }
+
+
+def load_spec(path: Path) -> MappingSpec:
+    """Parse and check one file; a broken file is a one-line error naming it."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise EsSetupError(f"{path}: not readable JSON ({exc})") from None
+    missing = [key for key in REQUIRED_KEYS if key not in raw]
+    if missing:
+        raise EsSetupError(f"{path}: missing keys {', '.join(missing)} (see es_mappings/README.md)")
+    if not isinstance(raw["version"], int) or raw["version"] < 1:
+        raise EsSetupError(f"{path}: version must be an integer >= 1")
+    return MappingSpec(
+        kind=path.stem,
+        description=str(raw["description"]),
+        version=raw["version"],
+        settings=raw["settings"],
+        mappings=raw["mappings"],
+        append_only=bool(raw.get("append_only", False)),
+    )
+
+
+def load_specs(directory: Path | None = None) -> list[MappingSpec]:
+    """All kinds, sorted by name."""
+    directory = directory or ES_MAPPINGS_DIR
+    return [load_spec(path) for path in sorted(directory.glob("*.json"))]
+
+
+def get_spec(kind: str, directory: Path | None = None) -> MappingSpec:
+    path = (directory or ES_MAPPINGS_DIR) / f"{kind}.json"
+    if not path.is_file():
+        known = ", ".join(spec.kind for spec in load_specs(directory))
+        raise EsSetupError(f"unknown kind {kind!r}; known kinds: {known}")
+    return load_spec(path)
+
+
+def _error_reason(exc: ApiError) -> str:
+    info = exc.info if isinstance(exc.info, dict) else {}
+    return str(info.get("error", {}).get("reason", exc.message))[:300]
+
+
+def apply_spec(es: Elasticsearch, spec: MappingSpec, prefix: str) -> str:
+    """Template, then index+alias if missing, else additive mapping update; returns what happened."""
+    try:
+        es.indices.put_index_template(name=spec.template_name(prefix), **spec.template_body(prefix))
+    except ApiError as exc:
+        raise EsSetupError(f"{spec.kind}: template rejected: {_error_reason(exc)}") from None
+    alias = spec.alias(prefix)
+    if not es.indices.exists_alias(name=alias):
+        index = spec.index_name(prefix)
+        try:
+            es.indices.create(index=index, aliases={alias: {"is_write_index": True}})
+        except ApiError as exc:
+            if "resource_already_exists" not in str(exc):
+                raise EsSetupError(f"{spec.kind}: cannot create {index}: {_error_reason(exc)}") from None
+            es.indices.put_alias(index=index, name=alias, is_write_index=True)
+        return f"created {index} as {alias}"
+    body = {key: value for key, value in spec.mappings.items() if key in ("properties", "dynamic", "_meta")}
+    try:
+        es.indices.put_mapping(index=alias, **body)
+    except ApiError as exc:
+        raise EsSetupError(
+            f"{spec.kind}: mapping change refused ({_error_reason(exc)}); bump its version and run "
+            f"`signaal es reindex {spec.kind}`"
+        ) from None
+    return f"{alias} up to date"
+
+
+def apply_mappings(
+    es: Elasticsearch, prefix: str, directory: Path | None = None, kinds: list[str] | None = None
+) -> dict[str, str]:
+    """Apply every kind (or only ``kinds``); safe to run any number of times."""
+    specs = load_specs(directory)
+    if kinds is not None:
+        specs = [spec for spec in specs if spec.kind in kinds]
+    return {spec.kind: apply_spec(es, spec, prefix) for spec in specs}
+
+
+def delete_prefix(es: Elasticsearch, prefix: str) -> None:
+    """Remove every index and template of one prefix in two calls (tests clean up with this).
+
+    Names are resolved first because clusters refuse wildcard deletes (``action.destructive_requires_name``).
+    """
+    specs = load_specs()
+    patterns = ",".join(spec.index_pattern(prefix) for spec in specs)
+    indices = list(es.indices.get(index=patterns, allow_no_indices=True, expand_wildcards="all"))
+    if indices:
+        es.indices.delete(index=",".join(indices))
+    ours = {spec.template_name(prefix) for spec in specs}
+    found = es.options(ignore_status=404).indices.get_index_template(name=f"{prefix}-*").body
+    templates = [t["name"] for t in found.get("index_templates", []) if t["name"] in ours]
+    if templates:
+        es.indices.delete_index_template(name=",".join(templates))

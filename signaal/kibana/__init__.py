@@ -1,0 +1,1 @@
+"""kibana package (being built)."""

@@ -1,0 +1,1 @@
+"""linking package (being built)."""

@@ -1,0 +1,31 @@
+"""Record a retention run in the append-only audit log (who, what, when, how many)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from elasticsearch import Elasticsearch
+
+from signaal.retention.apply import RetentionReport
+from signaal.settings import get_settings
+
+
+def record_run(es: Elasticsearch, report: RetentionReport, *, actor: str) -> None:
+    """Append one audit entry for the run; a dry run is recorded too (it reads personal data)."""
+    details = report.as_dict()
+    details["sample_ids"] = report.sample_ids[:20]
+    es.index(
+        index=get_settings().alias("audit"),
+        op_type="create",
+        refresh="wait_for",
+        document={
+            "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "user": actor,
+            "role": "system",
+            "action": "retention.dry_run" if report.dry_run else "retention.apply",
+            "target_type": "ads",
+            "target_id": report.cutoff,
+            "outcome": "error" if report.errors else "ok",
+            "details": {k: str(v) for k, v in details.items()},
+        },
+    )

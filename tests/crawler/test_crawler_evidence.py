@@ -1,0 +1,135 @@
+"""WARC evidence: SHA-256 digests, signed manifests, and verify catching altered, truncated, missing files."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import stat
+from pathlib import Path
+
+import orjson
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler.evidence import signing
+from crawler.evidence.verify import record_payload_sha256, run_verify, verify_file
+from crawler.evidence.warcstore import WarcStore, manifest_path
+
+
+@pytest.fixture
+def keys(tmp_path, monkeypatch) -> Path:
+    key_dir = tmp_path / "keys"
+    monkeypatch.setenv("SIGNAAL_KEY_DIR", str(key_dir))
+    return key_dir
+
+
+def _fill(directory: Path, n: int = 6, **kwargs) -> tuple[WarcStore, list]:
+    store = WarcStore(directory, "prikbord", **kwargs)
+    evs = [
+        store.write(
+            f"http://127.0.0.1:1/ad/p{i:05d}",
+            f"<article>ad {i}</article>".encode() * 40,
+            headers=[("Content-Type", "text/html")],
+        )
+        for i in range(n)
+    ]
+    evs.append(store.write("http://127.0.0.1:1/img/x.png", os.urandom(3000), headers=[("Content-Type", "image/png")]))
+    store.close()
+    return store, evs
+
+
+def test_key_is_created_private_and_digests_are_sha256(tmp_path, keys):
+    _, evs = _fill(tmp_path / "ev")
+    private = keys / signing.PRIVATE_NAME
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    warc = tmp_path / "ev" / evs[0].warc_file
+    report = verify_file(warc, signing.load_public_key())
+    assert report.ok and report.records == 8  # warcinfo + 6 pages + 1 image
+    body = b"<article>ad 0</article>" * 40
+    assert evs[0].sha256 == hashlib.sha256(body).hexdigest()
+    assert record_payload_sha256(warc, evs[0].record_id) == evs[0].sha256
+    manifest = orjson.loads(manifest_path(warc).read_bytes())
+    assert all(r["block_digest"].startswith("sha256:") for r in manifest["records"])
+    expected = "sha256:" + base64.b32encode(hashlib.sha256(body).digest()).decode()
+    with warc.open("rb") as fh:
+        digests = [r.rec_headers.get_header("WARC-Payload-Digest") for r in ArchiveIterator(fh)]
+    assert expected in digests
+
+
+def test_files_rotate_by_size_and_each_is_sealed(tmp_path, keys):
+    store, evs = _fill(tmp_path / "ev", n=30, max_bytes=2000)
+    files = {e.warc_file for e in evs}
+    assert len(files) > 1 and len(store.sealed) == len(files)
+    assert run_verify(None, evidence_dir=tmp_path / "ev", echo=lambda *_: None) == 0
+
+
+def test_verify_catches_changed_byte_truncation_missing_and_bad_signature(tmp_path, keys):
+    _, evs = _fill(tmp_path / "ev")
+    warc = tmp_path / "ev" / evs[0].warc_file
+    original = warc.read_bytes()
+    key = signing.load_public_key()
+    lines: list[str] = []
+
+    flipped = bytearray(original)
+    flipped[len(original) // 2] ^= 0x01
+    warc.write_bytes(bytes(flipped))
+    report = verify_file(warc, key)
+    assert not report.ok and "altered" in {k for k, _ in report.problems}
+    assert run_verify(str(warc), evidence_dir=tmp_path / "ev", echo=lines.append) == 1
+    assert lines[0].startswith("ALTERED")
+
+    warc.write_bytes(original[:-700])
+    kinds = {k for k, _ in verify_file(warc, key).problems}
+    assert kinds == {"truncated"}
+
+    warc.write_bytes(original)
+    assert verify_file(warc, key).ok
+    sig = manifest_path(warc).with_name(manifest_path(warc).name + ".sig")
+    other = signing.sign(Ed25519PrivateKey.generate(), manifest_path(warc).read_bytes())
+    good_sig = sig.read_bytes()
+    sig.write_bytes(other)
+    assert {k for k, _ in verify_file(warc, key).problems} == {"bad-signature"}
+    sig.write_bytes(good_sig)
+
+    warc.unlink()
+    lines.clear()
+    assert run_verify(None, evidence_dir=tmp_path / "ev", echo=lines.append) == 1
+    assert any(line.startswith("MISSING") for line in lines)
+
+
+def test_verify_by_record_id(tmp_path, keys):
+    _, evs = _fill(tmp_path / "ev")
+    lines: list[str] = []
+    assert run_verify(evs[2].record_id, evidence_dir=tmp_path / "ev", echo=lines.append) == 0
+    assert lines[0].startswith("OK")
+
+
+def test_interrupted_file_is_recovered_and_sealed_on_next_start(tmp_path, keys):
+    directory = tmp_path / "ev"
+    store = WarcStore(directory, "vitrine")
+    for i in range(4):
+        store.write(f"http://127.0.0.1:1/ad/v{i}", os.urandom(800))
+    path = store._current.path  # simulate kill -9: never closed, last record half written
+    store._current.fh.close()
+    path.write_bytes(path.read_bytes()[:-200])
+    WarcStore(directory, "vitrine")  # next crawl start seals what it finds
+    report = verify_file(path, signing.load_public_key())
+    assert report.ok and report.records == 4  # warcinfo + 3 complete records; the cut one is gone
+
+
+def test_timestamp_request_is_built_offline_and_unreachable_tsa_keeps_the_query(tmp_path, keys):
+    query = signing.timestamp_request(b"manifest bytes")
+    assert query[:1] == b"\x30" and hashlib.sha256(b"manifest bytes").digest() in query
+    store, _ = _fill(tmp_path / "ev", tsa_url="http://127.0.0.1:9/tsa")
+    sealed = store.sealed[0]
+    mpath = manifest_path(sealed)
+    assert mpath.with_name(mpath.name + ".tsq").exists()
+    assert verify_file(sealed, signing.load_public_key()).ok
+
+
+def test_keygen_refuses_to_overwrite(keys):
+    signing.generate_key()
+    with pytest.raises(FileExistsError):
+        signing.generate_key()

@@ -1,0 +1,61 @@
+"""The one-command demo end to end: real Elasticsearch, real fixture sites, real crawls (incl. Chromium).
+
+The demo runs as the operator would run it (``python -m signaal demo``) against the
+session's test Elasticsearch and its own index prefix and var/ directory, on a small
+corpus. A second run must be quick and change no counts (idempotent ids, resumable
+crawl state, incremental linking, existing accounts left alone).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.es, pytest.mark.browser, pytest.mark.slow]
+
+N_ADS = 60
+
+
+def _run_demo(env: dict[str, str]) -> tuple[str, float]:
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "signaal", "demo", "--no-ui", "--n-ads", str(N_ADS)]
+        + ["--prikbord-port", "0", "--vitrine-port", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout, time.perf_counter() - started
+
+
+def _count(summary: str, label: str) -> int:
+    match = re.search(rf"^\s+{re.escape(label)}\s+(\d+)", summary, re.MULTILINE)
+    assert match, f"{label!r} missing from summary:\n{summary}"
+    return int(match.group(1))
+
+
+def test_demo_runs_the_whole_chain_and_reruns_safely(es, fresh_index_prefix, tmp_path: Path):
+    env = {**os.environ, "SIGNAAL_VAR_DIR": str(tmp_path / "var"), "SIGNAAL_INDEX_PREFIX": fresh_index_prefix}
+    first, first_s = _run_demo(env)
+    assert _count(first, "ads indexed") == N_ADS
+    assert _count(first, "clusters") >= 1
+    assert _count(first, "with indicators") >= 1
+    passwords = re.findall(r"^\s+demo-(analyst|investigator|ml|admin)\s+(\S+)$", first, re.MULTILINE)
+    assert {role for role, _ in passwords} == {"analyst", "investigator", "ml", "admin"}
+
+    second, second_s = _run_demo(env)
+    assert _count(second, "ads indexed") == N_ADS
+    assert _count(second, "clusters") == _count(first, "clusters")
+    assert "demo accounts exist already" in second
+    for _, password in passwords:
+        assert password not in second
+    assert second_s < first_s * 1.5

@@ -1,0 +1,56 @@
+"""UI test fixtures: one app per test module on its own index prefix, with fixture ads and users."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import ui_fixture_ads as fixture_ads
+from fastapi.testclient import TestClient
+from ui_helpers import PASSWORD, login
+
+from triage_ui.app import create_app
+from triage_ui.config import UISettings
+from triage_ui.context import UIContext
+from triage_ui.store.users import add_user
+
+USERS = {"analyst1": "analyst", "analyst2": "analyst", "investigator1": "investigator",
+         "mlstaff": "ml", "admin1": "admin"}
+
+
+@pytest.fixture(scope="module")
+def ui_settings() -> UISettings:
+    return UISettings(environment="test", secret_key="test-secret-" + "x" * 20, cookie_secure=False,
+                      login_max_failures=5)
+
+
+@pytest.fixture(scope="module")
+def ui_app(es, index_prefix: str, ui_settings: UISettings):
+    """The app on a fresh prefix with fixture ads and one user per role."""
+    app = create_app(es, index_prefix, ui_settings)
+    ctx: UIContext = app.state.ctx
+    fixture_ads.load(es, index_prefix, fixture_ads.make_ads())
+    for name, role in USERS.items():
+        add_user(ctx, name, role, PASSWORD)
+    return app
+
+
+@pytest.fixture(scope="module")
+def ui_ctx(ui_app) -> UIContext:
+    return ui_app.state.ctx
+
+
+@pytest.fixture
+def client_for(ui_app) -> Iterator:
+    """Factory: a fresh TestClient signed in as the given user (cookies kept per client)."""
+    clients: list[TestClient] = []
+
+    def make(name: str | None = None) -> tuple[TestClient, str | None]:
+        client = TestClient(ui_app, base_url="http://127.0.0.1")
+        clients.append(client)
+        token = login(client, name) if name else None
+        return client, token
+
+    yield make
+    for client in clients:
+        client.close()

@@ -1,0 +1,24 @@
+"""Helpers shared by the UI tests: sign in through the real form, read CSRF tokens from pages."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+PASSWORD = "correct horse battery staple"
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
+    """Sign in through the form; return the session's CSRF token (from the queue page)."""
+    page = client.get("/login")
+    resp = client.post("/login", data={"username": name, "password": password,
+                                       "csrf_token": csrf_from(page.text)}, follow_redirects=False)
+    assert resp.status_code == 303, resp.text[:500]
+    return csrf_from(client.get("/queue").text)

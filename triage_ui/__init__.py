@@ -1,0 +1,1 @@
+"""triage_ui package (being built)."""

@@ -1,0 +1,40 @@
+"""What every request needs: the ES client, the index prefix and the UI settings.
+
+Built once by ``create_app`` and kept on ``app.state``, so tests run several apps side by
+side against their own prefixes without touching process-wide settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from elasticsearch import Elasticsearch
+
+from triage_ui.config import UISettings
+
+
+@dataclass(frozen=True)
+class UIContext:
+    es: Elasticsearch
+    prefix: str
+    settings: UISettings
+
+    def alias(self, kind: str) -> str:
+        """``<prefix>-<kind>``, the same naming as ``signaal.settings.Settings.alias``."""
+        return f"{self.prefix}-{kind}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """UTC ISO-8601 with ``Z`` (the project's time format)."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -1,0 +1,16 @@
+"""One router per resource; ``ROUTERS`` is the order they are mounted in."""
+
+from triage_ui.routers import (
+    admin,
+    ads,
+    auth,
+    dashboards,
+    exports,
+    ml,
+    networks,
+    queue,
+    search,
+)
+
+ROUTERS = [auth.router, queue.router, ads.router, search.router, networks.router, exports.router,
+           dashboards.router, admin.router, ml.router]

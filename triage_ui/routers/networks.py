@@ -1,0 +1,65 @@
+"""Network page per cluster: its ads, names, cities, phones and a timeline at a glance."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated
+
+from elasticsearch import NotFoundError
+from fastapi import APIRouter, HTTPException, Request
+from starlette.responses import Response
+
+from triage_ui.context import parse_iso
+from triage_ui.deps import Ctx, Principal, audit_log, requires
+from triage_ui.templating import render
+
+router = APIRouter()
+TIMELINE_W, ROW_H, LEFT = 900, 26, 150
+
+
+def _timeline(ads: list[dict]) -> dict:
+    """Dots per ad: x = first seen, one row per city — where and when the network is active."""
+    points = []
+    for ad in ads:
+        seen = parse_iso((ad.get("crawl") or {}).get("first_seen") or ad.get("posted_at"))
+        cities = [loc.get("name") for loc in (ad.get("entities") or {}).get("locations") or [] if loc.get("name")]
+        if seen:
+            points.append((seen, cities[0] if cities else "unknown", ad))
+    if not points:
+        return {"rows": [], "dots": [], "height": 0, "width": TIMELINE_W}
+    lo, hi = min(p[0] for p in points), max(p[0] for p in points)
+    span = (hi - lo).total_seconds() or 1
+    rows = sorted({city for _, city, _ in points})
+    plot_w = TIMELINE_W - LEFT - 20
+    dots = [{"x": LEFT + plot_w * (seen - lo).total_seconds() / span, "y": rows.index(city) * ROW_H + ROW_H / 2,
+             "id": ad["id"], "label": f"{ad.get('title', '')} · {seen:%Y-%m-%d %H:%M}",
+             "minor": any(i.get("category") == "minor" for i in ad.get("indicators") or [])}
+            for seen, city, ad in points]
+    return {"rows": [{"name": r, "y": i * ROW_H + ROW_H / 2} for i, r in enumerate(rows)], "dots": dots,
+            "height": len(rows) * ROW_H + 24, "width": TIMELINE_W, "start": lo, "end": hi, "left": LEFT}
+
+
+@router.get("/networks/{cluster_id}")
+def network(request: Request, ctx: Ctx, cluster_id: str, principal: Annotated[Principal, requires("network")],
+            ) -> Response:
+    resp = ctx.es.search(index=ctx.alias("ads"), query={"term": {"cluster.id": cluster_id}}, size=500,
+                         sort=[{"crawl.first_seen": {"order": "asc", "missing": "_last"}}])
+    ads = [{**hit["_source"], "id": hit["_id"]} for hit in resp["hits"]["hits"]]
+    if not ads:
+        raise HTTPException(404, "No such network.")
+    try:
+        cluster = ctx.es.get(index=ctx.alias("clusters"), id=cluster_id)["_source"]
+    except NotFoundError:
+        cluster = {}
+    counts: dict[str, Counter] = {k: Counter() for k in ("names", "cities", "phones", "emails", "handles", "ages")}
+    for ad in ads:
+        ents = ad.get("entities") or {}
+        counts["names"].update(ents.get("names") or [])
+        counts["cities"].update(loc.get("name") for loc in ents.get("locations") or [] if loc.get("name"))
+        counts["phones"].update(ents.get("phones") or [])
+        counts["emails"].update(ents.get("emails") or [])
+        counts["handles"].update(f"{h.get('platform')}:{h.get('handle')}" for h in ents.get("handles") or [])
+        counts["ages"].update(str(a) for a in ents.get("ages") or [])
+    audit_log(request, "view", target=cluster_id, kind="cluster")
+    return render(request, "network.html", cluster_id=cluster_id, cluster=cluster, ads=ads,
+                  counts={k: v.most_common(25) for k, v in counts.items()}, timeline=_timeline(ads))

@@ -1,0 +1,211 @@
+"""Reading ads for the queue, the ad page and related-ad panels.
+
+Fields follow docs/ARCHITECTURE.md. Filters come in as typed values (``QueueFilters``)
+and become DSL dicts here; user text never becomes DSL except through
+``simple_query_string`` in ``store.search``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import timedelta
+from typing import Any
+
+from elasticsearch import NotFoundError
+
+from triage_ui.context import UIContext, iso, utcnow
+
+STATUSES = ("new", "lead", "not_relevant", "escalate_minor", "needs_review")
+DECISIONS = STATUSES[1:]
+SEEN_FIELD = "crawl.first_seen"
+CITY_FIELD = "entities.locations.name"
+RISK_BUCKETS = ((0.0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.01))
+DATE_BUCKETS = (("24h", 1), ("7d", 7), ("30d", 30))
+LIST_SOURCE = ["id", "site", "title", "priority", "risk", "indicators.code", "indicators.category",
+               "entities.locations.name", "entities.ages", "language", "triage", "crawl.first_seen",
+               "posted_at", "cluster"]
+
+
+@dataclass
+class QueueFilters:
+    """Queue/search filters; every field is a plain value validated by the router."""
+
+    site: str | None = None
+    city: str | None = None
+    indicator: str | None = None
+    status: str | None = "new"
+    language: str | None = None
+    risk_min: float | None = None
+    risk_max: float | None = None
+    seen_within_days: int | None = None
+    assigned: str | None = None  # "me" | "unassigned"
+
+    def as_params(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+
+def undecided_query() -> dict:
+    return {"bool": {"should": [{"term": {"triage.status": "new"}},
+                                {"bool": {"must_not": {"exists": {"field": "triage.status"}}}}],
+                     "minimum_should_match": 1}}
+
+
+def filter_clauses(filters: QueueFilters, user: str) -> list[dict]:
+    clauses: list[dict] = []
+    for field, value in (("site", filters.site), (CITY_FIELD, filters.city),
+                         ("indicators.code", filters.indicator), ("language", filters.language)):
+        if value:
+            clauses.append({"term": {field: value}})
+    if filters.status == "new":
+        clauses.append(undecided_query())
+    elif filters.status in DECISIONS:
+        clauses.append({"term": {"triage.status": filters.status}})
+    risk = {k: v for k, v in (("gte", filters.risk_min), ("lt", filters.risk_max)) if v is not None}
+    if risk:
+        clauses.append({"range": {"priority": risk}})
+    if filters.seen_within_days:
+        since = utcnow() - timedelta(days=filters.seen_within_days)
+        clauses.append({"range": {SEEN_FIELD: {"gte": iso(since)}}})
+    if filters.assigned == "me":
+        clauses.append({"term": {"triage.assigned_to": user}})
+    elif filters.assigned == "unassigned":
+        clauses.append({"bool": {"must_not": {"exists": {"field": "triage.assigned_to"}}}})
+    return clauses
+
+
+def facet_aggs() -> dict:
+    now = utcnow()
+    return {
+        "site": {"terms": {"field": "site", "size": 20}},
+        "city": {"terms": {"field": CITY_FIELD, "size": 15}},
+        "indicator": {"terms": {"field": "indicators.code", "size": 25}},
+        "status": {"terms": {"field": "triage.status", "size": 10, "missing": "new"}},
+        "language": {"terms": {"field": "language", "size": 10}},
+        "risk": {"range": {"field": "priority", "ranges": [
+            {"key": f"{lo:.2f}-{min(hi, 1):.2f}", "from": lo, "to": hi} for lo, hi in RISK_BUCKETS]}},
+        "seen": {"range": {"field": SEEN_FIELD, "ranges": [
+            {"key": key, "from": iso(now - timedelta(days=days))} for key, days in DATE_BUCKETS]}},
+    }
+
+
+def queue_page(ctx: UIContext, filters: QueueFilters, user: str, *, offset: int = 0,
+               size: int = 50, extra_must: list[dict] | None = None, facets: bool = True) -> dict:
+    """One page of ads by priority (undecided first) with facet counts and the total left."""
+    query = {"bool": {"filter": filter_clauses(filters, user), "must": extra_must or []}}
+    sort = [{"priority": {"order": "desc", "missing": "_last"}},
+            {SEEN_FIELD: {"order": "desc", "missing": "_last"}}]
+    if extra_must:  # full-text search: relevance first
+        sort = ["_score", *sort]
+    resp = ctx.es.search(index=ctx.alias("ads"), query=query, sort=sort, from_=offset, size=size,
+                         source=LIST_SOURCE, aggs=facet_aggs() if facets else None,
+                         track_total_hits=True, seq_no_primary_term=True)
+    return resp
+
+
+def count_undecided(ctx: UIContext) -> int:
+    return int(ctx.es.count(index=ctx.alias("ads"), query=undecided_query())["count"])
+
+
+def get_ad(ctx: UIContext, ad_id: str) -> dict | None:
+    """The ad with its ``_seq_no``/``_primary_term`` (kept for the optimistic decision)."""
+    try:
+        return ctx.es.get(index=ctx.alias("ads"), id=ad_id)
+    except NotFoundError:
+        return None
+
+
+def get_ads(ctx: UIContext, ad_ids: list[str]) -> list[dict]:
+    if not ad_ids:
+        return []
+    resp = ctx.es.mget(index=ctx.alias("ads"), ids=ad_ids)
+    return [doc for doc in resp["docs"] if doc.get("found")]
+
+
+def next_undecided(ctx: UIContext, exclude: str) -> str | None:
+    resp = ctx.es.search(index=ctx.alias("ads"), size=1, source=False,
+                         query={"bool": {"filter": [undecided_query()],
+                                         "must_not": [{"ids": {"values": [exclude]}}]}},
+                         sort=[{"priority": {"order": "desc", "missing": "_last"}}])
+    hits = resp["hits"]["hits"]
+    return hits[0]["_id"] if hits else None
+
+
+def versions(ctx: UIContext, ad_id: str, current_version: int, limit: int = 20) -> list[dict]:
+    """Earlier versions (``<ad id>:v<n>``), oldest first."""
+    first = max(1, current_version - limit)
+    ids = [f"{ad_id}:v{n}" for n in range(first, current_version)]
+    if not ids:
+        return []
+    try:
+        resp = ctx.es.mget(index=ctx.alias("ad-versions"), ids=ids)
+    except NotFoundError:
+        return []
+    out = []
+    for doc in resp["docs"]:
+        if doc.get("found"):  # stored as {ad_id, version, ..., ad: <the old record>}
+            old = doc["_source"].get("ad") or doc["_source"]
+            old.setdefault("crawl", {}).setdefault("version", doc["_source"].get("version"))
+            out.append(old)
+    return out
+
+
+def _images(ad: dict) -> list[dict]:
+    return [img if isinstance(img, dict) else {"url": img} for img in ad.get("images") or []]
+
+
+def related(ctx: UIContext, ad: dict, size: int = 25) -> list[dict]:
+    """Ads sharing a phone, e-mail, handle, photo, text template or cluster, each with why."""
+    ents = ad.get("entities") or {}
+    keys: list[tuple[str, str, list[str]]] = [
+        ("entities.phones", "same phone", ents.get("phones") or []),
+        ("entities.emails", "same e-mail", ents.get("emails") or []),
+        ("entities.handles.handle", "same handle", [h.get("handle") for h in ents.get("handles") or []
+                                                     if isinstance(h, dict) and h.get("handle")]),
+        ("images.sha256", "same photo", [i["sha256"] for i in _images(ad) if i.get("sha256")]),
+        ("images.phash", "similar photo", [i["phash"] for i in _images(ad) if i.get("phash")]),
+        ("text_minhash.bands", "near-identical text", (ad.get("text_minhash") or {}).get("bands") or []),
+    ]
+    cluster_id = (ad.get("cluster") or {}).get("id")
+    if cluster_id:
+        keys.append(("cluster.id", "same cluster", [cluster_id]))
+    should = [{"terms": {field: values[:200]}} for field, _, values in keys if values]
+    if not should:
+        return []
+    resp = ctx.es.search(index=ctx.alias("ads"), size=size,
+                         query={"bool": {"should": should, "minimum_should_match": 1,
+                                         "must_not": [{"ids": {"values": [ad["id"]]}}]}},
+                         sort=[{"priority": {"order": "desc", "missing": "_last"}}],
+                         source=[*LIST_SOURCE, "entities", "images", "text_minhash.bands"])
+    out = []
+    for hit in resp["hits"]["hits"]:
+        other = hit["_source"]
+        reasons = _link_reasons(keys, other)
+        out.append({"id": hit["_id"], "title": other.get("title"), "site": other.get("site"),
+                    "priority": other.get("priority"), "status": (other.get("triage") or {}).get("status"),
+                    "reasons": reasons})
+    return out
+
+
+def _values(doc: dict, dotted: str) -> set[str]:
+    """All values at a dotted path, walking lists (``entities.handles.handle``)."""
+    current: list[Any] = [doc]
+    for part in dotted.split("."):
+        nxt: list[Any] = []
+        for item in current:
+            value = item.get(part) if isinstance(item, dict) else None
+            nxt.extend(value if isinstance(value, list) else [value] if value is not None else [])
+        current = nxt
+    return {str(v) for v in current}
+
+
+def _link_reasons(keys: list[tuple[str, str, list[str]]], other: dict) -> list[str]:
+    reasons = []
+    for field, label, values in keys:
+        shared = _values(other, field) & {str(v) for v in values}
+        if not shared:
+            continue
+        if field in ("text_minhash.bands", "images.phash", "images.sha256", "cluster.id"):
+            reasons.append(label)
+        else:
+            reasons.append(f"{label}: {', '.join(sorted(shared)[:3])}")
+    return reasons

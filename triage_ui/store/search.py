@@ -1,0 +1,144 @@
+"""Investigator search: safe full text, entity lookups, saved searches/watches and the alert inbox.
+
+Full text goes through ``simple_query_string`` with a fixed flag set (it never raises on
+bad syntax and cannot reach scripts, regexes or fuzzy expansion); entity values are
+normalised (phones to E.164 with phonenumbers) and used in ``term`` queries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import phonenumbers
+from elasticsearch import ConflictError, NotFoundError
+
+from triage_ui.context import UIContext, iso, utcnow
+
+KINDS = ("text", "phone", "email", "handle", "city")
+TEXT_FIELDS = ["title^2", "title.nl^2", "title.en^2", "body", "body.nl", "body.en"]
+SAFE_FLAGS = "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|WHITESPACE|ESCAPE"
+DEFAULT_REGION = "NL"
+
+
+class SearchError(ValueError):
+    """The user's query cannot be run as given (shown as a one-line message)."""
+
+
+@dataclass(frozen=True)
+class EntityQuery:
+    kind: str
+    value: str  # normalised
+
+    def clause(self) -> dict:
+        if self.kind == "text":
+            return {"simple_query_string": {"query": self.value, "fields": TEXT_FIELDS, "flags": SAFE_FLAGS,
+                                            "default_operator": "and", "lenient": True}}
+        field = {"phone": "entities.phones", "email": "entities.emails", "handle": "entities.handles.handle",
+                 "city": "entities.locations.name"}[self.kind]
+        return {"term": {field: self.value}}
+
+
+def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+    """Any common spelling ("06-1234 0001", "+31 (0)6 12340001", "0031612340001") -> E.164."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise SearchError(f"not a phone number: {raw!r}") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise SearchError(f"not a possible phone number: {raw!r}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse(kind: str, raw: str) -> EntityQuery:
+    value = (raw or "").strip()
+    if kind not in KINDS:
+        raise SearchError(f"unknown search kind {kind!r}")
+    if not value:
+        raise SearchError("type something to search for")
+    if len(value) > 500:
+        raise SearchError("query is limited to 500 characters")
+    if kind == "phone":
+        value = normalise_phone(value)
+    elif kind in ("email", "handle"):
+        value = value.lower().lstrip("@") if kind == "handle" else value.lower()
+    return EntityQuery(kind, value)
+
+
+# --- saved searches and watches -------------------------------------------------------------
+
+def save(ctx: UIContext, user: str, name: str, query: EntityQuery) -> str:
+    now = iso(utcnow())
+    resp = ctx.es.index(index=ctx.alias("saved-searches"), refresh="wait_for", document={
+        "user": user, "name": name[:120] or query.value[:120], "kind": query.kind, "query": query.value,
+        "filters": {}, "created_at": now, "last_checked": now})
+    return resp["_id"]
+
+
+def list_saved(ctx: UIContext, user: str) -> list[dict]:
+    resp = ctx.es.search(index=ctx.alias("saved-searches"), query={"term": {"user": user}}, size=200,
+                         sort=[{"created_at": "desc"}])
+    return [{"id": h["_id"], **h["_source"]} for h in resp["hits"]["hits"]]
+
+
+def get_saved(ctx: UIContext, user: str, saved_id: str) -> dict | None:
+    """The saved search if it exists *and belongs to ``user``* (object-level check)."""
+    try:
+        doc = ctx.es.get(index=ctx.alias("saved-searches"), id=saved_id)
+    except NotFoundError:
+        return None
+    return {"id": doc["_id"], **doc["_source"]} if doc["_source"].get("user") == user else None
+
+
+def delete_saved(ctx: UIContext, saved_id: str) -> None:
+    with contextlib.suppress(NotFoundError):
+        ctx.es.delete(index=ctx.alias("saved-searches"), id=saved_id, refresh="wait_for")
+
+
+def _new_since(since: str) -> dict:
+    """Ads that reached the index after ``since`` (indexed_at; first_seen when not recorded)."""
+    return {"bool": {"should": [
+        {"range": {"indexed_at": {"gt": since}}},
+        {"bool": {"must_not": {"exists": {"field": "indexed_at"}},
+                  "filter": {"range": {"crawl.first_seen": {"gt": since}}}}},
+    ], "minimum_should_match": 1}}
+
+
+def refresh_inbox(ctx: UIContext, user: str) -> int:
+    """Turn new matches of the user's saved searches into alert docs; return how many were new."""
+    created = 0
+    for saved in list_saved(ctx, user):
+        now = iso(utcnow())
+        query = EntityQuery(saved["kind"], saved["query"])
+        resp = ctx.es.search(index=ctx.alias("ads"), size=200, source=["title", "crawl.first_seen"],
+                             query={"bool": {"must": [query.clause()], "filter": [_new_since(saved["last_checked"])]}})
+        for hit in resp["hits"]["hits"]:
+            try:
+                ctx.es.create(index=ctx.alias("alerts"), id=f"{saved['id']}:{hit['_id']}", document={
+                    "user": user, "search_id": saved["id"], "search_name": saved["name"], "ad_id": hit["_id"],
+                    "ad_title": hit["_source"].get("title"),
+                    "first_seen": (hit["_source"].get("crawl") or {}).get("first_seen"),
+                    "created_at": now, "dismissed": False})
+                created += 1
+            except ConflictError:
+                continue  # already in the inbox
+        ctx.es.update(index=ctx.alias("saved-searches"), id=saved["id"], doc={"last_checked": now})
+    ctx.es.indices.refresh(index=ctx.alias("alerts"))
+    return created
+
+
+def inbox(ctx: UIContext, user: str) -> list[dict]:
+    resp = ctx.es.search(index=ctx.alias("alerts"), size=200, sort=[{"created_at": "desc"}],
+                         query={"bool": {"filter": [{"term": {"user": user}}, {"term": {"dismissed": False}}]}})
+    return [{"id": h["_id"], **h["_source"]} for h in resp["hits"]["hits"]]
+
+
+def dismiss(ctx: UIContext, user: str, alert_id: str) -> bool:
+    try:
+        doc = ctx.es.get(index=ctx.alias("alerts"), id=alert_id)
+    except NotFoundError:
+        return False
+    if doc["_source"].get("user") != user:
+        return False
+    ctx.es.update(index=ctx.alias("alerts"), id=alert_id, doc={"dismissed": True}, refresh="wait_for")
+    return True
