@@ -7,7 +7,7 @@ The raw baseline sends the exact documents ``index_ads`` would store (derived
 fields included), serialised before the clock starts, in chunks of the same
 size: it is the ceiling for this node. ``index_ads`` additionally reads what is
 stored (``mget``), plans versions, serialises and checks every item. Each runs
-into its own fresh, identically mapped indices. Targets (issue 6): >= 5,000
+into its own fresh, identically mapped indices, after an untimed warm-up. Targets (issue 6): >= 5,000
 ads/s and >= 70 % of raw. The third row re-indexes the same ads (all unchanged).
 """
 
@@ -27,10 +27,10 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from signaal.es.client import get_client  # noqa: E402
-from signaal.es.mappings import apply_mappings, delete_prefix  # noqa: E402
-from signaal.indexing import derive_fields, index_ads  # noqa: E402
-from signaal.indexing.synthetic import scored_ad  # noqa: E402
+from signaal.es.client import get_client
+from signaal.es.mappings import apply_mappings, delete_prefix
+from signaal.indexing import derive_fields, index_ads
+from signaal.indexing.synthetic import scored_ad
 
 
 def peak_rss_mib() -> float:
@@ -63,6 +63,11 @@ def raw_bulk(es, prefix: str, ads: list[dict], chunk: int) -> tuple[float, list[
     return time.perf_counter() - started, chunk_seconds
 
 
+def fresh(es, prefix: str) -> None:
+    delete_prefix(es, prefix)
+    apply_mappings(es, prefix, kinds=["ads", "ad-versions"])
+
+
 def start_node(heap: str):
     from signaal.es.distribution import ensure_distribution
     from signaal.es.server import LocalElasticsearch, free_port
@@ -81,6 +86,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20_000, help="number of synthetic ads")
     parser.add_argument("--chunk", type=int, default=1000, help="ads per bulk request")
     parser.add_argument("--heap", default="2g", help="heap of the node this script starts")
+    parser.add_argument("--repeat", type=int, default=2, help="interleaved rounds; the best of each is shown")
     args = parser.parse_args()
 
     node = base = None
@@ -91,29 +97,37 @@ def main() -> None:
         url = node.url
     es = get_client(url, request_timeout=120)
     ads = [scored_ad(n) for n in range(args.n)]
-    rows = []
+    prefixes = ("bench_warm", "bench_raw", "bench_idx")
+    best: dict[str, tuple[float, list[float]]] = {}
+
+    def keep_best(name: str, seconds: float, chunks: list[float]) -> None:
+        if name not in best or seconds < best[name][0]:
+            best[name] = (seconds, chunks)
+
     try:
-        for prefix in ("bench_raw", "bench_idx"):
-            delete_prefix(es, prefix)
-            apply_mappings(es, prefix, kinds=["ads", "ad-versions"])
-        seconds, chunks = raw_bulk(es, "bench_raw", ads, args.chunk)
-        rows.append(("raw _bulk (pre-serialised)", seconds, chunks))
-        report = index_ads(es, ads, prefix="bench_idx", chunk_size=args.chunk)
-        assert report.created == args.n and report.failed == 0, report.summary()
-        rows.append(("index_ads (new ads)", report.seconds, report.chunk_seconds))
+        fresh(es, "bench_warm")
+        raw_bulk(es, "bench_warm", ads[: min(len(ads), 5 * args.chunk)], args.chunk)  # JIT warm-up, untimed
+        for _ in range(args.repeat):  # interleaved, best of N: the machine is shared
+            fresh(es, "bench_raw")
+            keep_best("raw _bulk (pre-serialised)", *raw_bulk(es, "bench_raw", ads, args.chunk))
+            fresh(es, "bench_idx")
+            report = index_ads(es, ads, prefix="bench_idx", chunk_size=args.chunk)
+            assert report.created == args.n and report.failed == 0, report.summary()
+            keep_best("index_ads (new ads)", report.seconds, report.chunk_seconds)
         es.indices.refresh(index="bench_idx-ads")
         again = index_ads(es, ads, prefix="bench_idx", chunk_size=args.chunk)
         assert again.unchanged == args.n, again.summary()
-        rows.append(("index_ads (re-index, unchanged)", again.seconds, again.chunk_seconds))
+        keep_best("index_ads (re-index, unchanged)", again.seconds, again.chunk_seconds)
     finally:
-        for prefix in ("bench_raw", "bench_idx"):
+        for prefix in prefixes:
             delete_prefix(es, prefix)
         if node is not None:
             node.stop()
             shutil.rmtree(base, ignore_errors=True)
+    rows = [(name, seconds, chunks) for name, (seconds, chunks) in best.items()]
 
     raw_rate = args.n / rows[0][1]
-    print(f"\nindexing {args.n:,} synthetic scored ads, {args.chunk} per bulk, node {url}")
+    print(f"\nindexing {args.n:,} synthetic scored ads, {args.chunk} per bulk, best of {args.repeat}, node {url}")
     if healthy_after is not None:
         print(f"node start -> healthy: {healthy_after:.1f}s (heap {args.heap})")
     print(f"{'run':34} {'ads/s':>9} {'vs raw':>7} {'chunk p50':>10} {'chunk p95':>10}")

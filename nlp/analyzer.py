@@ -60,8 +60,17 @@ def _indicators(state: AdState, title: str, body: str) -> list[dict[str, Any]]:
             field, text, start, end = "body", body, start - body_offset, end - body_offset
         else:
             continue  # straddles the separator: not a span of either field
-        out.append({"code": ind["code"], "category": ind["category"], "field": field, "start": start,
-                    "end": end, "text": text[start:end], "weight": ind["weight"]})
+        out.append(
+            {
+                "code": ind["code"],
+                "category": ind["category"],
+                "field": field,
+                "start": start,
+                "end": end,
+                "text": text[start:end],
+                "weight": ind["weight"],
+            }
+        )
     return _unique(out)
 
 

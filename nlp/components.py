@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -35,18 +36,58 @@ if not Doc.has_extension("signaal"):
 _LANGS_CFG = {"lexicons": ["nl", "en"]}
 
 
+_REPEAT = re.compile(r"([a-z])\1+")
+
+
+def squeeze(text: str) -> str:
+    """Collapse repeated letters ("schoool", "jongge", "hotell" -> "schol", "jonge", "hotel").
+
+    Applied to token norms *and* to lexicon terms, so doubled or tripled letters
+    (a common typo and a common filter-evasion trick) never stop a match.
+    """
+    return _REPEAT.sub(r"\1", text)
+
+
 def fold(text: str) -> str:
-    """Case- and accent-insensitive form of a token (used as its NORM)."""
+    """Case-, accent- and repeated-letter-insensitive form of a token (used as its NORM)."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return squeeze("".join(c for c in decomposed if not unicodedata.combining(c)).casefold())
 
 
 def set_norms(doc: Doc) -> Doc:
-    """Give non-ASCII tokens a folded NORM; ASCII tokens keep spaCy's lower-case norm."""
+    """Give tokens a folded NORM (ASCII tokens keep spaCy's norm, squeezed)."""
     for token in doc:
         if not token.text.isascii():
             token.norm_ = fold(token.text)
+        elif _REPEAT.search(token.norm_):
+            token.norm_ = squeeze(token.norm_)
     return doc
+
+
+def fold_pattern(pattern: Any) -> Any:
+    """A Matcher pattern with its NORM values folded like token norms."""
+    if isinstance(pattern, list):
+        return [fold_pattern(p) for p in pattern]
+    if not isinstance(pattern, dict):
+        return pattern
+    out = {}
+    for key, value in pattern.items():
+        if key == "NORM":
+            if isinstance(value, str):
+                value = fold(value)
+            elif isinstance(value, dict):
+                value = {
+                    op: (
+                        [fold(str(v)) for v in vals]
+                        if isinstance(vals, list)
+                        else squeeze(vals)
+                        if op == "REGEX"
+                        else vals
+                    )
+                    for op, vals in value.items()
+                }
+        out[key] = value
+    return out
 
 
 def _state(doc: Doc) -> AdState:
@@ -87,16 +128,20 @@ class Contacts:
         return doc
 
 
-@Language.factory("signaal_contacts_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"],
-                  assigns=["doc._.signaal"])
+@Language.factory(
+    "signaal_contacts_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"], assigns=["doc._.signaal"]
+)
 def make_contacts(nlp: Language, name: str, lexicons: list[str]) -> Contacts:
     lex = lexicon.load("contacts", lexicons)
     numbers = NumberWords.from_lexicon(tuple(lexicons))
     # A number word after "WhatsApp:" starts a written-out phone number, not a handle.
     handles = {**lex.get("handles", {})}
     handles["not_handles"] = [*handles.get("not_handles", []), *numbers.values]
-    return Contacts(PhoneRules.from_lexicon(lex), EmailRules.from_lexicon(lex),
-                    HandleRules.from_lexicon({**lex, "handles": handles}))
+    return Contacts(
+        PhoneRules.from_lexicon(lex),
+        EmailRules.from_lexicon(lex),
+        HandleRules.from_lexicon({**lex, "handles": handles}),
+    )
 
 
 class Ages:
@@ -109,8 +154,7 @@ class Ages:
         return doc
 
 
-@Language.factory("signaal_ages_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"],
-                  assigns=["doc._.signaal"])
+@Language.factory("signaal_ages_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"], assigns=["doc._.signaal"])
 def make_ages(nlp: Language, name: str, lexicons: list[str]) -> Ages:
     return Ages(AgeRules.from_lexicon(lexicon.load("ages", lexicons)))
 
@@ -126,8 +170,7 @@ class Prices:
         return doc
 
 
-@Language.factory("signaal_prices_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"],
-                  assigns=["doc._.signaal"])
+@Language.factory("signaal_prices_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"], assigns=["doc._.signaal"])
 def make_prices(nlp: Language, name: str, lexicons: list[str]) -> Prices:
     return Prices(PriceRules.from_lexicon(lexicon.load("prices", lexicons)))
 
@@ -139,8 +182,9 @@ def _phrase_docs(nlp: Language, phrases: Iterable[str]) -> list[Doc]:
 class Locations:
     """Dutch municipalities (and their seats and aliases) from the packaged gazetteer."""
 
-    def __init__(self, matcher: PhraseMatcher, places: dict[int, Found], ambiguous: frozenset[str],
-                 cues: frozenset[str]) -> None:
+    def __init__(
+        self, matcher: PhraseMatcher, places: dict[int, Found], ambiguous: frozenset[str], cues: frozenset[str]
+    ) -> None:
         self.matcher, self.places, self.ambiguous, self.cues = matcher, places, ambiguous, cues
 
     def __call__(self, doc: Doc) -> Doc:
@@ -152,7 +196,10 @@ class Locations:
             first = span.text[0]
             if not (first.isupper() or first in "'’" or span.text.isupper()):
                 continue  # "leiden" (to lead) is not Leiden
-            if span.text.lower() in self.ambiguous and not (span.start and doc[span.start - 1].lower_ in self.cues):
+            if span.text.lower() in self.ambiguous and (
+                not (span.start and doc[span.start - 1].lower_ in self.cues)
+                or any(n.value.lower() == span.text.lower() for n in state.names)  # "Mijn naam is Adam"
+            ):
                 continue
             if overlaps(span.start_char, span.end_char, taken):
                 continue
@@ -161,8 +208,9 @@ class Locations:
         return doc
 
 
-@Language.factory("signaal_locations_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"],
-                  assigns=["doc._.signaal"])
+@Language.factory(
+    "signaal_locations_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"], assigns=["doc._.signaal"]
+)
 def make_locations(nlp: Language, name: str, lexicons: list[str]) -> Locations:
     gaz = load_gazetteer()
     matcher = PhraseMatcher(nlp.vocab, attr="NORM")
@@ -178,23 +226,38 @@ def make_locations(nlp: Language, name: str, lexicons: list[str]) -> Locations:
 class Persons:
     """Names (after a cue or in the "Name (19)" form), nationalities and genders."""
 
-    def __init__(self, name_patterns: tuple[re.Pattern[str], ...], not_names: frozenset[str], matcher: PhraseMatcher,
-                 values: dict[int, tuple[str, str]], language_context: frozenset[str]) -> None:
-        self.name_patterns, self.not_names = name_patterns, not_names
+    def __init__(
+        self,
+        name_patterns: tuple[re.Pattern[str], ...],
+        not_names: frozenset[str],
+        places: frozenset[str],
+        matcher: PhraseMatcher,
+        values: dict[int, tuple[str, str]],
+        language_context: frozenset[str],
+    ) -> None:
+        self.name_patterns, self.not_names, self.places = name_patterns, not_names, places
         self.matcher, self.values, self.language_context = matcher, values, language_context
 
     def __call__(self, doc: Doc) -> Doc:
         state = _state(doc)
         view = state.views.chars
-        taken = state.contact_spans() + [(p.start, p.end) for p in state.locations]
-        for pattern in self.name_patterns:
-            for m in pattern.finditer(view.text):
-                name = m.group("name")
-                start, end = view.to_source(m.start("name"), m.end("name"))
-                if name.lower() in self.not_names or overlaps(start, end, taken):
-                    continue
-                taken.append((start, end))
-                state.names.append(Found(name, start, end))
+        taken = state.contact_spans()
+        title_end = view.text.find("\n\n\n\n")
+        # Cue forms ("ik ben Adam") are strong evidence; the bare forms ("Adam (31)", a title word)
+        # never take a place name ("Adam" is also Amsterdam slang).
+        strong = [(m, True) for p in self.name_patterns for m in p.finditer(view.text)]
+        weak = [
+            (m, False)
+            for m in [*_NAME_WITH_AGE.finditer(view.text), *_TITLE_NAME.finditer(view.text, 0, max(title_end, 0))]
+        ]
+        for m, is_strong in (*strong, *weak):
+            name = m.group("name")
+            start, end = view.to_source(m.start("name"), m.end("name"))
+            low = name.lower()
+            if low in self.not_names or (not is_strong and low in self.places) or overlaps(start, end, taken):
+                continue
+            taken.append((start, end))
+            state.names.append(Found(name, start, end))
         for match_id, s, e in self.matcher(doc):
             kind, value = self.values[match_id]
             span = doc[s:e]
@@ -208,18 +271,22 @@ class Persons:
 
 
 _NAME = r"(?P<name>[A-Z][a-zà-ÿ]{1,19}(?:-[A-Z][a-zà-ÿ]{1,19})?)(?![\w@])"
-# "Lisa (19)" / "Lisa, 19," — the name-with-age form of titles.
-_NAME_WITH_AGE = re.compile(rf"(?<![\w]){_NAME}(?=[ \t]*\([ \t]*\d\d[ \t]*\)|,[ \t]*\d\d\b)")
+# "Lisa (19)", "Lisa (age 19)", "Lisa, 19," and in titles "Lisa - Utrecht", "Lisa | 19", "Lisa in Utrecht".
+_NAME_WITH_AGE = re.compile(rf"(?<![\w]){_NAME}(?=[ \t]*\([^()\n]{{0,20}}\d|,[ \t]*\d\d\b|[ \t]+\d\d(?:[ \t]|$))")
+_TITLE_NAME = re.compile(
+    rf"(?:^|[-|:,✨(]|\s-\s)[^\w\n]*{_NAME}(?=[ \t]*(?:$|[-|:,✨(]|\d|(?:in|uit|from)[ \t]+[A-Z']))"
+)
 
 
-@Language.factory("signaal_persons_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"],
-                  assigns=["doc._.signaal"])
+@Language.factory(
+    "signaal_persons_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"], assigns=["doc._.signaal"]
+)
 def make_persons(nlp: Language, name: str, lexicons: list[str]) -> Persons:
     lex = lexicon.load("persons", lexicons)
     names = lex.get("names", {})
     patterns = (
         re.compile(rf"(?i:{alternation(names.get('cues', []))})[ \t]*[:\-]?[ \t]*{_NAME}"),
-        _NAME_WITH_AGE,
+        re.compile(rf"(?<![\w]){_NAME}[ \t]*,?[ \t]+(?i:{alternation(names.get('after', []))})"),
     )
     matcher = PhraseMatcher(nlp.vocab, attr="NORM")
     values: dict[int, tuple[str, str]] = {}
@@ -229,8 +296,9 @@ def make_persons(nlp: Language, name: str, lexicons: list[str]) -> Persons:
             values[nlp.vocab.strings.add(key)] = (kind, str(value))
             matcher.add(key, _phrase_docs(nlp, forms))
     not_names = frozenset(str(n).lower() for n in names.get("not_names", []))
+    places = frozenset(form.lower() for form in load_gazetteer().forms)
     context = frozenset(str(w).lower() for w in names.get("language_context", []))
-    return Persons(patterns, not_names, matcher, values, context)
+    return Persons(patterns, not_names, places, matcher, values, context)
 
 
 class Indicators:
@@ -241,22 +309,43 @@ class Indicators:
     hotels", "niet 24/7" and "no hotel visits" do not fire.
     """
 
-    _CLAUSE_BREAK = frozenset(".!?;\n|•")
+    _CLAUSE_BREAK = frozenset("~•·|*→»")  # besides spaCy's punctuation and line breaks
 
-    def __init__(self, phrases: PhraseMatcher, patterns: Matcher, excludes: PhraseMatcher,
-                 regexes: list[tuple[str, re.Pattern[str]]], negation_cues: frozenset[str], window: int,
-                 not_negatable: frozenset[str], derived: dict, emit: Callable[..., dict]) -> None:
+    def __init__(
+        self,
+        phrases: PhraseMatcher,
+        patterns: Matcher,
+        excludes: PhraseMatcher,
+        regexes: list[tuple[str, re.Pattern[str]]],
+        negation_cues: frozenset[str],
+        window: int,
+        after_cues: frozenset[str],
+        not_negatable: frozenset[str],
+        derived: dict,
+        emit: Callable[..., dict],
+    ) -> None:
         self.phrases, self.patterns, self.excludes, self.regexes = phrases, patterns, excludes, regexes
         self.negation_cues, self.window, self.not_negatable = negation_cues, window, not_negatable
+        self.after_cues = after_cues
         self.derived, self.emit = derived, emit
 
     def _negated(self, doc: Doc, start: int) -> bool:
         for token in reversed(doc[max(0, start - self.window) : start]):
-            if token.is_space or token.text in self._CLAUSE_BREAK or "\n" in token.text:
+            if token.is_space or token.is_punct or token.text in self._CLAUSE_BREAK or "\n" in token.text:
                 return False
             if token.norm_ in self.negation_cues or token.lower_ in self.negation_cues:
                 return True
         return False
+
+    def _negated_after(self, doc: Doc, end: int) -> bool:
+        """ "hotels niet", "hotels: no" — a cue right after the match that closes the clause."""
+        i = end
+        if i < len(doc) and doc[i].text in ":,-":
+            i += 1
+        if i >= len(doc) or doc[i].norm_ not in self.after_cues:
+            return False
+        nxt = doc[i + 1] if i + 1 < len(doc) else None
+        return nxt is None or nxt.is_punct or nxt.is_space or "\n" in nxt.text_with_ws
 
     def __call__(self, doc: Doc) -> Doc:
         state = _state(doc)
@@ -264,22 +353,23 @@ class Indicators:
         excluded: dict[str, list[tuple[int, int]]] = {}
         for match_id, s, e in self.excludes(doc):
             excluded.setdefault(strings[match_id], []).append((doc[s].idx, doc[e - 1].idx + len(doc[e - 1])))
-        hits: list[tuple[str, int, int, int]] = []  # code, start_char, end_char, first token
+        hits: list[tuple[str, int, int, int, int]] = []  # code, start_char, end_char, first token, end token
         for match_id, s, e in [*self.phrases(doc), *self.patterns(doc)]:
             span = doc[s:e]
-            hits.append((strings[match_id], span.start_char, span.end_char, s))
+            hits.append((strings[match_id], span.start_char, span.end_char, s, e))
         for code, pattern in self.regexes:
             for m in pattern.finditer(doc.text):
                 span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-                hits.append((code, m.start(), m.end(), span.start if span is not None else 0))
+                first, end = (span.start, span.end) if span is not None else (0, 0)
+                hits.append((code, m.start(), m.end(), first, end))
         taken = state.contact_spans()
         found: dict[str, list[tuple[int, int]]] = {}
-        for code, start, end, first in sorted(hits, key=lambda h: (h[1], -(h[2] - h[1]))):
+        for code, start, end, first, last in sorted(hits, key=lambda h: (h[1], -(h[2] - h[1]))):
             if overlaps(start, end, found.get(code, [])) or overlaps(start, end, taken):
                 continue
             if any(s <= start and end <= e for s, e in excluded.get(code, [])):
                 continue
-            if code not in self.not_negatable and self._negated(doc, first):
+            if code not in self.not_negatable and (self._negated(doc, first) or self._negated_after(doc, last)):
                 continue
             found.setdefault(code, []).append((start, end))
             state.indicators.append(self.emit(code, start, end, doc.text))
@@ -305,8 +395,9 @@ class Indicators:
                 state.indicators.append(self.emit("TRAF_LOW_PRICE", price.start, price.end, text))
 
 
-@Language.factory("signaal_indicators_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"],
-                  assigns=["doc._.signaal"])
+@Language.factory(
+    "signaal_indicators_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"], assigns=["doc._.signaal"]
+)
 def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators:
     lex = lexicon.load("indicators", lexicons)
     meta = lexicon.codes()
@@ -321,7 +412,7 @@ def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators
         if spec.get("terms"):
             phrases.add(code, _phrase_docs(nlp, spec["terms"]))
         if spec.get("patterns"):
-            patterns.add(code, spec["patterns"])
+            patterns.add(code, fold_pattern(spec["patterns"]))
         if spec.get("exclude"):
             excludes.add(code, _phrase_docs(nlp, spec["exclude"]))
         regexes.extend((code, re.compile(r, re.IGNORECASE)) for r in spec.get("regex", []))
@@ -330,10 +421,29 @@ def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators
     negation = lex.get("negation", {})
 
     def emit(code: str, start: int, end: int, text: str) -> dict:
-        return {"code": code, "category": meta[code]["category"], "start": start, "end": end,
-                "text": text[start:end], "weight": float(meta[code]["weight"])}
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        return {
+            "code": code,
+            "category": meta[code]["category"],
+            "start": start,
+            "end": end,
+            "text": text[start:end],
+            "weight": float(meta[code]["weight"]),
+        }
 
     derived = lexicon.load("codes", []).get("derived", {})
-    return Indicators(phrases, patterns, excludes, regexes,
-                      frozenset(fold(str(c)) for c in negation.get("cues", [])), int(negation.get("window", 3)),
-                      frozenset(not_negatable), derived, emit)
+    return Indicators(
+        phrases,
+        patterns,
+        excludes,
+        regexes,
+        frozenset(fold(str(c)) for c in negation.get("cues", [])),
+        int(negation.get("window", 3)),
+        frozenset(fold(str(c)) for c in negation.get("after", [])),
+        frozenset(not_negatable),
+        derived,
+        emit,
+    )

@@ -71,8 +71,7 @@ def evaluate(ads: Iterable[dict[str, Any]], truth: Iterable[dict[str, Any]], *, 
     from nlp import analyze
 
     by_id = {t["id"]: t for t in truth}
-    ad_codes = [c for c in codes() if c not in ("MINOR_AGE_INCONSISTENT", "TRAF_SHARED_CONTACT",
-                                                  "TRAF_TEMPLATE_TEXT")]
+    ad_codes = [c for c in codes() if c not in ("MINOR_AGE_INCONSISTENT", "TRAF_SHARED_CONTACT", "TRAF_TEMPLATE_TEXT")]
     report = Report(entities={k: Score() for k in ENTITY_TYPES}, indicators={c: Score() for c in ad_codes})
     for ad in analyze(ads):
         t = by_id.get(ad["id"])
@@ -101,18 +100,30 @@ def evaluate(ads: Iterable[dict[str, Any]], truth: Iterable[dict[str, Any]], *, 
             s.fp += code not in want_codes and code in got_codes
             s.fn += code in want_codes and code not in got_codes
         if want_codes - got_codes or (got_codes - want_codes) & set(ad_codes):
-            diff["indicators"] = {"missed": sorted(want_codes - got_codes & set(ad_codes)),
-                                  "extra": sorted(got_codes - want_codes)}
+            diff["indicators"] = {
+                "missed": sorted(want_codes - got_codes & set(ad_codes)),
+                "extra": sorted(got_codes - want_codes),
+            }
         if diff and len(report.errors) < keep_errors:
-            report.errors.append({"id": ad["id"], "title": ad.get("title"), "body": ad.get("body"), **diff,
-                                  "indicators_found": [(i["code"], i["text"]) for i in ad["indicators"]]})
+            report.errors.append(
+                {
+                    "id": ad["id"],
+                    "title": ad.get("title"),
+                    "body": ad.get("body"),
+                    **diff,
+                    "indicators_found": [(i["code"], i["text"]) for i in ad["indicators"]],
+                }
+            )
     return report
 
 
 def format_report(report: Report) -> str:
     """The report as a plain-text table."""
-    lines = [f"{report.n_ads} ads; language accuracy {report.language_accuracy:.3f}", "",
-             f"{'entity':<26}{'P':>7}{'R':>7}{'F1':>7}{'TP':>7}{'FP':>6}{'FN':>6}  target"]
+    lines = [
+        f"{report.n_ads} ads; language accuracy {report.language_accuracy:.3f}",
+        "",
+        f"{'entity':<26}{'P':>7}{'R':>7}{'F1':>7}{'TP':>7}{'FP':>6}{'FN':>6}  target",
+    ]
     for kind, s in report.entities.items():
         target = TARGETS.get(kind)
         mark = "" if target is None else (f">={target}" + (" ok" if s.f1 >= target else " MISSED"))

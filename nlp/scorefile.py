@@ -46,7 +46,7 @@ def parse_line(line: str, number: int) -> tuple[dict[str, Any] | None, dict[str,
     if not isinstance(value, dict):
         return None, {"id": None, "error": f"line {number}: not a JSON object but {type(value).__name__}"}
     if not isinstance(value.get("id"), str) or not value["id"]:
-        return None, {"id": None, "error": f"line {number}: ad has no string \"id\""}
+        return None, {"id": None, "error": f'line {number}: ad has no string "id"'}
     return value, None
 
 

@@ -7,6 +7,7 @@ other ads. The bytes travel to the evidence pipeline in a transient field.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import logging
@@ -47,41 +48,38 @@ class ImageFetchPipeline:
     def from_crawler(cls, crawler: Crawler) -> ImageFetchPipeline:
         return cls(crawler, crawler.settings.getint("SIGNAAL_MAX_IMAGES_PER_AD"))
 
-    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    async def _fetch(self, url: str) -> tuple[dict[str, Any], tuple[Any, ...] | None]:
+        """One image: (entry with hashes or an error kind, raw response parts for the evidence pipeline)."""
         stats = self.crawler.stats
-        assert stats is not None
+        assert stats is not None and self.crawler.engine is not None
         spider = self.crawler.spider
-        urls = list(dict.fromkeys(u for u in item.get("images") or [] if isinstance(u, str)))[: self.max_images]
-        images, fetched = [], []
-        for url in urls:
-            entry: dict[str, Any] = {"url": url}
-            if origin_of(url) not in getattr(spider, "origins", {origin_of(url)}):
-                stats.inc_value("signaal/images/offsite")
-                images.append({**entry, "error": "offsite"})
-                continue
-            cap = getattr(getattr(spider, "site", None), "limits", None)
-            meta = {"download_maxsize": cap.max_image_bytes if cap else 0, "signaal_image": True}
-            try:
-                assert self.crawler.engine is not None
-                response = await self.crawler.engine.download_async(Request(url, meta=meta, dont_filter=True))
-            except Exception as exc:
-                kind = error_kind(exc)
-                stats.inc_value(f"signaal/images/errors/{kind}")
-                images.append({**entry, "error": kind})
-                continue
-            if response.status != 200:
-                stats.inc_value(f"signaal/images/errors/http_{response.status}")
-                images.append({**entry, "error": f"http_{response.status}"})
-                continue
-            try:
-                entry.update(image_hashes(response.body))
-            except Exception:
-                stats.inc_value("signaal/images/errors/not_an_image")
-                entry.update(sha256=hashlib.sha256(response.body).hexdigest(), error="not_an_image")
-            stats.inc_value("signaal/images/fetched")
-            images.append(entry)
-            headers = [(k.decode(), v.decode("latin-1")) for k, vs in response.headers.items() for v in vs]
-            fetched.append((len(images) - 1, response.url, response.status, headers, response.body, utc_now()))
-        item["images"] = images
-        item["_images"] = fetched
+        entry: dict[str, Any] = {"url": url}
+        if origin_of(url) not in getattr(spider, "origins", {origin_of(url)}):
+            stats.inc_value("signaal/images/offsite")
+            return {**entry, "error": "offsite"}, None
+        limits = getattr(getattr(spider, "site", None), "limits", None)
+        meta = {"download_maxsize": limits.max_image_bytes if limits else 0}
+        try:
+            response = await self.crawler.engine.download_async(Request(url, meta=meta, dont_filter=True))
+        except Exception as exc:
+            kind = error_kind(exc)
+            stats.inc_value(f"signaal/images/errors/{kind}")
+            return {**entry, "error": kind}, None
+        if response.status != 200:
+            stats.inc_value(f"signaal/images/errors/http_{response.status}")
+            return {**entry, "error": f"http_{response.status}"}, None
+        try:
+            entry.update(image_hashes(response.body))
+        except Exception:
+            stats.inc_value("signaal/images/errors/not_an_image")
+            entry.update(sha256=hashlib.sha256(response.body).hexdigest(), error="not_an_image")
+        stats.inc_value("signaal/images/fetched")
+        headers = [(k.decode(), v.decode("latin-1")) for k, vs in response.headers.items() for v in vs]
+        return entry, (response.url, response.status, headers, response.body, utc_now())
+
+    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        urls = list(dict.fromkeys(u for u in item.get("images") or [] if isinstance(u, str)))
+        results = await asyncio.gather(*(self._fetch(url) for url in urls[: self.max_images]))
+        item["images"] = [entry for entry, _ in results]
+        item["_images"] = [(i, *raw) for i, (_, raw) in enumerate(results) if raw is not None]
         return item

@@ -98,6 +98,10 @@ class ElasticsearchPipeline:
 
         assert self.crawler.spider is not None
         self.es = get_client()
+        # A quick, non-retrying probe: when the cluster is down, batches stay spooled at once instead of
+        # waiting out the transport's retries and dead-node timeouts while the crawl goes on.
+        self.probe = get_client(request_timeout=2.0, max_retries=0)
+        logging.getLogger("elastic_transport").setLevel(logging.ERROR)
         self.index_ads = index_ads
         self.spool = Spool(self.spool_dir, self.crawler.spider.name)
         self.dead_letters = self.spool_dir / f"{self.crawler.spider.name}-dead-letters.jsonl"
@@ -123,6 +127,7 @@ class ElasticsearchPipeline:
                 self.spool_dir,
             )
         self.es.close()
+        self.probe.close()
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         self.spool.append(item)
@@ -143,10 +148,21 @@ class ElasticsearchPipeline:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _reachable(self) -> bool:
+        try:
+            self.probe.cluster.health(timeout="2s")
+        except Exception:
+            return False
+        return True
+
     async def _flush(self) -> None:
         assert self._lock is not None and self.crawler.stats is not None
         stats = self.crawler.stats
         async with self._lock:
+            if self.spool.ready() and not await asyncio.to_thread(self._reachable):
+                stats.inc_value("signaal/index/unavailable")
+                log.warning("Elasticsearch unreachable; %d batch(es) stay spooled", len(self.spool.ready()))
+                return
             for path in self.spool.ready():
                 docs = Spool.read(path)
                 try:

@@ -20,8 +20,10 @@ _NUM = r"(?P<num>\d{1,2})(?!\d|[.,:/]\d)"
 _LEFT_BLOCK = r"(?<![\w.,€$£/:+\-])"
 _RANGE_BEFORE = re.compile(r"\d[ \t]*(?:-|–|tot|t/m|en|and|to|or|of)[ \t]*$", re.IGNORECASE)
 _RANGE_AFTER = re.compile(r"[ \t]*(?:-|–|tot|t/m|to)[ \t]*\d")
+# "Lisa (19)" or "Lisa, 19," (but not "Sun, 12.00").
 _NAME_FORM = re.compile(
-    r"(?<![\w])[A-Z][a-zà-ÿ]{1,20}[ \t]*(?:\([ \t]*(?P<num>\d{2})[ \t]*\)|,[ \t]*(?P<num2>\d{2})(?![.:]\d)(?=[ \t]*(?:[,.!|)\n]|$)))"
+    r"(?<![\w])[A-Z][a-zà-ÿ]{1,20}[ \t]*"
+    r"(?:\([ \t]*(?P<num>\d{2})[ \t]*\)|,[ \t]*(?P<num2>\d{2})(?![.:]\d)(?=[ \t]*(?:[,.!|)\n]|$)))"
 )
 
 
@@ -41,8 +43,10 @@ class AgeRules:
     @classmethod
     def from_lexicon(cls, lex: dict) -> AgeRules:
         return cls(
-            unit=re.compile(rf"{_LEFT_BLOCK}{_NUM}[ \t]*-?[ \t]*(?P<unit>{alternation(lex.get('units', []), bound_left=False)})",
-                            re.IGNORECASE),
+            unit=re.compile(
+                rf"{_LEFT_BLOCK}{_NUM}[ \t]*-?[ \t]*(?P<unit>{alternation(lex.get('units', []), bound_left=False)})",
+                re.IGNORECASE,
+            ),
             cue=re.compile(rf"(?:{alternation(lex.get('cues', []))})[ \t]*[:=,]?[ \t]*{_NUM}", re.IGNORECASE),
             near=re.compile(rf"(?:{alternation(lex.get('near_cues', []))})[ \t]+{_NUM}", re.IGNORECASE),
             disclaimer_before=ends_with(lex.get("disclaimer_before", [])),

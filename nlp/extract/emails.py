@@ -22,6 +22,8 @@ class EmailRules:
     at_words: frozenset[str]
     dot_words: frozenset[str]
     tlds: frozenset[str]
+    spaced_at_obfuscated: bool = False
+    not_local: frozenset[str] = frozenset()
 
     @classmethod
     def from_lexicon(cls, lex: dict) -> EmailRules:
@@ -37,8 +39,14 @@ class EmailRules:
             rf"(?P<domain>[a-z0-9\-]+(?:{dot}[a-z0-9\-]+)*)(?P<lastdot>{dot})(?P<tld>[a-z]{{2,12}})(?![\w\-])",
             re.IGNORECASE,
         )
-        return cls(pattern, frozenset(e.get("at_words", [])), frozenset(e.get("dot_words", [])),
-                   frozenset(t.lower() for t in e.get("word_form_tlds", [])))
+        return cls(
+            pattern,
+            frozenset(e.get("at_words", [])),
+            frozenset(e.get("dot_words", [])),
+            frozenset(t.lower() for t in e.get("word_form_tlds", [])),
+            bool(e.get("spaced_at_is_obfuscation", False)),
+            frozenset(str(w).lower() for w in e.get("not_local_parts", [])),
+        )
 
 
 _DOT_SPLIT_CACHE: dict[str, re.Pattern[str]] = {}
@@ -63,10 +71,12 @@ def find_emails(view: View, rules: EmailRules) -> list[Found]:
         at = m.group("at").strip()
         plain_at = at == "@"
         whole = m.group()
-        obfuscated = not plain_at or any(c in whole for c in "[]{}()<>") or " " in whole
         spaced = plain_at and m.group("at") != "@"
-        if (spaced or (not plain_at and at.lower() in rules.at_words)) and m.group("tld").lower() not in rules.tlds:
-            continue  # "op @name.x", "meet at noon.": prose or a handle, not an address
+        obfuscated = not plain_at or any(c in whole for c in "[]{}()<>") or (rules.spaced_at_obfuscated and spaced)
+        if (spaced or (not plain_at and at.lower() in rules.at_words)) and (
+            m.group("tld").lower() not in rules.tlds or m.group("local").lower() in rules.not_local
+        ):
+            continue  # "ook op @name.nl", "meet at noon.": prose or a handle, not an address
         address = f"{_canon(m.group('local'), rules)}@{_canon(m.group('domain'), rules)}.{m.group('tld').lower()}"
         start, end = view.to_source(m.start(), m.end())
         found.append(Found(address, start, end, obfuscated or view.edited_within(m.start(), m.end())))

@@ -41,8 +41,7 @@ class HandleRules:
                     label_platform[str(label).lower()] = platform
                     if is_short:
                         short.add(str(label).lower())
-        alts = [re.escape(label).replace(r"\ ", r"[ \t]?")
-                for label in sorted(label_platform, key=len, reverse=True)]
+        alts = [re.escape(label).replace(r"\ ", r"[ \t]?") for label in sorted(label_platform, key=len, reverse=True)]
         label_alt = "|".join(alts)
         label_pattern = re.compile(rf"(?<![\w@.])(?P<label>{label_alt})(?![a-z0-9]){_SEP}{_HANDLE}", re.IGNORECASE)
         # "@name (telegram)": the label after the handle.
@@ -50,10 +49,17 @@ class HandleRules:
         urls = {str(k).lower(): v for k, v in h.get("urls", {}).items()}
         url_alt = "|".join(re.escape(u) for u in sorted(urls, key=len, reverse=True))
         url_pattern = re.compile(rf"(?<![\w.])(?:www\.)?(?P<site>{url_alt})/{_HANDLE}", re.IGNORECASE)
-        return cls(label_pattern, trailing, label_platform, frozenset(short), frozenset(case_sensitive),
-                   url_pattern, urls,
-                   frozenset(str(w).lower() for w in h.get("not_handles", [])),
-                   str(h.get("bare_at_platform", "unknown")))
+        return cls(
+            label_pattern,
+            trailing,
+            label_platform,
+            frozenset(short),
+            frozenset(case_sensitive),
+            url_pattern,
+            urls,
+            frozenset(str(w).lower() for w in h.get("not_handles", [])),
+            str(h.get("bare_at_platform", "unknown")),
+        )
 
 
 _BARE_AT = re.compile(r"(?<![\w.@])@(?P<handle>[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)(?![\w@])")
@@ -84,8 +90,9 @@ def find_handles(view: View, rules: HandleRules, taken: list[tuple[int, int]]) -
         if overlaps(src[0], src[1], taken) or not _usable(handle, rules):
             return
         found.append(Found({"platform": platform, "handle": handle.lower()}, src[0], src[1]))
-        claimed.append((m.start("handle") - (1 if text[m.start("handle") - 1 : m.start("handle")] == "@" else 0),
-                        m.end("handle")))
+        claimed.append(
+            (m.start("handle") - (1 if text[m.start("handle") - 1 : m.start("handle")] == "@" else 0), m.end("handle"))
+        )
 
     for m in rules.label_pattern.finditer(text):
         platform = _platform(m.group("label"), rules)
@@ -95,9 +102,13 @@ def find_handles(view: View, rules: HandleRules, taken: list[tuple[int, int]]) -
         # Without a separator a short or everyday-word label needs capitals ("IG name") or a
         # handle-like token ("ig name_21"): "of course", "snap it" are prose.
         looks_like_handle = bool(re.search(r"[\d_.]", handle))
-        if not sep and (label.lower() in rules.short or label.lower() in rules.case_sensitive):
-            if not (looks_like_handle or (label.isupper() and len(label) > 1)):
-                continue
+        if not sep and label.lower() in rules.case_sensitive and not label.isupper():
+            continue
+        # "sc irinaxog" alone on its line is a label and a handle, "snap je het?" is a sentence.
+        line_start = m.start() == 0 or text[: m.start()].rstrip(" \t").endswith(("\n", "•", "|"))
+        line_start = line_start and text[m.end() :].lstrip(" \t")[:1] in ("", "\n")
+        if not sep and label.lower() in rules.short and not (looks_like_handle or label.isupper() or line_start):
+            continue
         add(platform, m, m.start())
     for m in rules.url_pattern.finditer(text):
         add(rules.url_platform[m.group("site").lower()], m, m.start())

@@ -8,6 +8,7 @@ numbers separated by "/" come apart correctly.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -40,9 +41,22 @@ class PhoneRules:
             max_digits=int(p.get("max_digits", 15)),
             normal_separators=str(p.get("normal_separators", " -./()+")),
             max_single_digit_groups=int(p.get("max_single_digit_groups", 3)),
-            joiners=re.compile(rf"(?<=\d)[ \t]*,?[ \t]*(?:{alternation(p['joiners'])})[ \t]*,?[ \t]*(?=\+?\d)",
-                               re.IGNORECASE) if p.get("joiners") else None,
+            joiners=_joiners(p.get("joiners", []), bool(p.get("plus_joiner", False))),
         )
+
+
+def _joiners(words: list[str], plus: bool) -> re.Pattern[str] | None:
+    """Words between two halves of a number, and a "+" before a short remainder ("+316123 + 40209").
+
+    Never joins on a whole second number: a word joiner is refused before a national
+    number ("0612345678"), the "+" before anything of nine digits or more ("... +31 6 1234 5678").
+    """
+    alts = []
+    if words:
+        alts.append(rf"[ \t]*,?[ \t]*(?:{alternation(words)})[ \t]*,?[ \t]*(?=\d)(?!0(?:[ \t.\-]?\d){{8}})")
+    if plus:
+        alts.append(r"[ \t]*\+[ \t]*(?=\d)(?!(?:\d[ \t.\-]?){9})")
+    return re.compile(rf"(?<=\d)(?:{'|'.join(alts)})", re.IGNORECASE) if alts else None
 
 
 def _parse(digits: str, international: bool, regions: tuple[str, ...]) -> str | None:
@@ -58,7 +72,7 @@ def _parse(digits: str, international: bool, regions: tuple[str, ...]) -> str | 
 
 
 def _obfuscated(text: str, groups: list[re.Match[str]], rules: PhoneRules) -> bool:
-    between = "".join(text[a.end() : b.start()] for a, b in zip(groups, groups[1:], strict=False))
+    between = "".join(text[a.end() : b.start()] for a, b in itertools.pairwise(groups))
     if any(ch not in rules.normal_separators for ch in between):
         return True
     return sum(len(g.group()) == 1 for g in groups) > rules.max_single_digit_groups
@@ -91,7 +105,12 @@ def find_phones(view: View, rules: PhoneRules) -> list[Found]:
             for j in range(i, len(groups)):
                 g = groups[j]
                 # "+31 (0)6": the national trunk zero in brackets after a country code is not dialled.
-                if j > i and g.group() == "0" and text[g.start() - 1 : g.start()] == "(" and (plus or lead.startswith("00")):
+                if (
+                    j > i
+                    and g.group() == "0"
+                    and text[g.start() - 1 : g.start()] == "("
+                    and (plus or lead.startswith("00"))
+                ):
                     continue
                 digits += g.group()
                 if len(digits) > rules.max_digits + 2:
@@ -104,15 +123,19 @@ def find_phones(view: View, rules: PhoneRules) -> list[Found]:
                 number = digits[2:] if digits.startswith("00") else digits
                 e164 = _parse(number, international, rules.regions)
                 if e164:
-                    match = j, e164
+                    match = j, e164, plus
+                    break
+                # "18+ 0612345678": the "+" belonged to the text before.
+                if plus and digits.startswith("0") and (e164 := _parse(digits, False, rules.regions)):
+                    match = j, e164, False
                     break
                 if attempts >= rules.max_attempts:
                     break
             if match is None:
                 i += 1
                 continue
-            j, e164 = match
-            start = plus_at if plus else first.start()
+            j, e164, with_plus = match
+            start = plus_at if with_plus else first.start()
             end = groups[j].end()
             span = view.to_source(start, end)
             obfuscated = view.edited_within(start, end) or _obfuscated(text, groups[i : j + 1], rules)

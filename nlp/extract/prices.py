@@ -34,17 +34,17 @@ class PriceRules:
     @classmethod
     def from_lexicon(cls, lex: dict) -> PriceRules:
         currencies = {str(k).lower(): v for k, v in lex.get("currencies", {}).items()}
-        units = {" ".join(str(w).lower().split()): per for per, words in lex.get("units", {}).items()
-                 for w in words}
+        units = {" ".join(str(w).lower().split()): per for per, words in lex.get("units", {}).items() for w in words}
         cur = alternation(currencies)
         unit = alternation(units)
         conn = alternation(lex.get("per_connectors", []))
         return cls(
             cur_first=re.compile(rf"(?P<cur>{cur})[ \t]*{_AMOUNT}", re.IGNORECASE),
-            cur_after=re.compile(rf"(?<![\w.,]){_AMOUNT}[ \t]*(?P<cur>{alternation(currencies, bound_left=False)})",
-                                 re.IGNORECASE),
+            cur_after=re.compile(
+                rf"(?<![\w.,]){_AMOUNT}[ \t]*(?P<cur>{alternation(currencies, bound_left=False)})", re.IGNORECASE
+            ),
             dash_form=re.compile(r"(?<![\w.,])(?P<amt>\d{2,5})[ \t]*,-"),
-            per_after=re.compile(rf"[ \t]*(?:(?:{conn})[ \t]*)?(?P<unit>{unit})", re.IGNORECASE),
+            per_after=re.compile(rf"[ \t]*(?:(?:{conn})[ \t]*){{0,2}}(?P<unit>{unit})", re.IGNORECASE),
             unit_before=re.compile(rf"(?P<unit>{unit})[ \t]*[:=\-–]?[ \t]*(?:{cur})?[ \t]*$", re.IGNORECASE),
             unit_amount=re.compile(rf"(?<![\w.,]){_AMOUNT}[ \t]*(?:{conn})[ \t]*(?P<unit>{unit})", re.IGNORECASE),
             currencies=currencies,
@@ -66,7 +66,8 @@ def find_prices(view: View, rules: PriceRules, taken: list[tuple[int, int]]) -> 
     hits = []
     for pattern in (rules.cur_first, rules.cur_after, rules.dash_form, rules.unit_amount):
         hits.extend(pattern.finditer(text))
-    for m in sorted(hits, key=lambda h: (h.start("amt"), -(h.end() - h.start()))):
+    # One amount, several readings: the one that names a currency wins, then the longest.
+    for m in sorted(hits, key=lambda h: (h.start("amt"), "cur" not in h.re.groupindex, -(h.end() - h.start()))):
         if overlaps(m.start("amt"), m.end("amt"), spans):
             continue
         amount = int(m.group("amt"))
@@ -90,5 +91,8 @@ def find_prices(view: View, rules: PriceRules, taken: list[tuple[int, int]]) -> 
             continue
         spans.append((m.start("amt"), m.end("amt")))
         found.append(Found({"amount": amount, "currency": currency, "per": per or None}, src[0], src[1]))
+    # "maar 40 euro" in a title and "€40/u" in the body are one price: keep the one with its unit.
+    with_unit = {(f.value["amount"], f.value["currency"]) for f in found if f.value["per"]}
+    found = [f for f in found if f.value["per"] or (f.value["amount"], f.value["currency"]) not in with_unit]
     found.sort(key=lambda f: f.start)
     return found

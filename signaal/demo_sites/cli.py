@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +17,10 @@ demo_sites_app = typer.Typer(
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same corpus.")]
 NAdsOpt = Annotated[int, typer.Option("--n-ads", min=1, help="Number of ads at epoch 1 (both sites together).")]
 EpochOpt = Annotated[int, typer.Option("--epoch", min=1, help="1 = first crawl; 2 = some ads edited, a few new.")]
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _fail(message: str) -> typer.Exit:
@@ -75,6 +80,7 @@ def serve_cmd(
     for site, paths in sites.faults.paths().items():
         if paths:
             typer.echo(f"faults on {site}: {', '.join(paths)}")
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the sites as cleanly as Ctrl-C
     try:
         while True:
             time.sleep(3600)

@@ -7,10 +7,13 @@ advertisers never share a number by accident: a shared number in the ground trut
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 from random import Random
 
 from signaal.demo_sites.data import load
 from signaal.demo_sites.numwords import digit_word
+
+QUARTETS = ("q1", "q2", "q3", "q4", "q5")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,12 +31,16 @@ class PhoneBook:
     def __init__(self) -> None:
         self._spec = load("contacts")["phones"]
         self._next = dict.fromkeys(self._spec, 0)
+        self._countries = list(self._spec)
+        self._cum_weights: dict[float, list[float]] = {}
 
     def allocate(self, rng: Random, foreign_factor: float = 1.0) -> Phone:
         """Return the next unused number of a country drawn by weight (foreign blocks scaled by ``foreign_factor``)."""
-        countries = list(self._spec)
-        weights = [self._spec[c]["weight"] * (1.0 if c == "NL" else foreign_factor) for c in countries]
-        country = rng.choices(countries, weights)[0]
+        cum = self._cum_weights.get(foreign_factor)
+        if cum is None:
+            weights = [self._spec[c]["weight"] * (1.0 if c == "NL" else foreign_factor) for c in self._countries]
+            cum = self._cum_weights[foreign_factor] = list(accumulate(weights))
+        country = rng.choices(self._countries, cum_weights=cum)[0]
         spec = self._spec[country]
         index = self._next[country]
         self._next[country] = index + 1
@@ -46,9 +53,9 @@ class PhoneBook:
 
 def _groups(subscriber: str) -> dict[str, str]:
     half = len(subscriber) // 2
-    pairs = [subscriber[i : i + 2] for i in range(0, len(subscriber), 2)]
     groups = {"s": subscriber, "h1": subscriber[:half], "h2": subscriber[half:]}
-    groups.update({f"q{i + 1}": pair for i, pair in enumerate(pairs)})
+    for i in range(0, len(subscriber), 2):
+        groups[QUARTETS[i // 2]] = subscriber[i : i + 2]
     return groups
 
 

@@ -27,7 +27,10 @@ _TAIL = "</main>\n<footer>Prikbord is a synthetic fixture site (Signaal tests).<
 def prikbord_listing(ads: list[dict[str, Any]], page: int, pages: int, query: str | None = None) -> str:
     """A listing or search-result page; ``ads`` are the ads of this page."""
     title = f"Zoeken: {query}" if query is not None else "Advertenties"
-    parts = [_HEAD.format(title=escape(f"Prikbord - {title} - pagina {page}"), q=escape(query or "")), '<ul class="listing">\n']
+    parts = [
+        _HEAD.format(title=escape(f"Prikbord - {title} - pagina {page}"), q=escape(query or "")),
+        '<ul class="listing">\n',
+    ]
     for ad in ads:
         sid = escape(ad["site_ad_id"])
         parts.append(

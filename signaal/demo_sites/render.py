@@ -126,14 +126,17 @@ def write_ad(plan: AdPlan) -> Written:
     if third and t.random() < 0.4:
         middle.append(pick(t, bank["indicators"]["TRAF_THIRD_PERSON"]))
     if "TRAF_MULTIPLE_PERSONS" in codes:
+        # Draw both wordings so ads of one template stay aligned whether or not they name a second person.
+        second_line = pick(t, bank["second_person"])
+        multi_line = _phrase(t, bank, "TRAF_MULTIPLE_PERSONS", g, slots, rules)
         if plan.second is not None:
             second = plan.second
             names.append(second.name)
-            if second.age is not None:
+            if "{age2}" in second_line:
                 ages.append(second.age)
-            middle.append(pick(t, bank["second_person"]).format(name=person.name, name2=second.name, age2=second.age))
+            middle.append(second_line.format(name=person.name, name2=second.name, age2=second.age))
         else:
-            middle.append(_phrase(t, bank, "TRAF_MULTIPLE_PERSONS", g, slots, rules))
+            middle.append(multi_line)
     if t.random() < rules["p_description"]:
         desc = pick(t, bank["description"], g).format(city=city_text)
         if loc.random() < rules["p_typo"]:
@@ -148,8 +151,9 @@ def write_ad(plan: AdPlan) -> Written:
                 days=pick(t, bank["days"]), start=_time_text(start, lang, t), end=_time_text(end, lang, t)
             )
         )
+    price_line = pick(t, bank["price"])
     if plan.price is not None:
-        middle.append(pick(t, bank["price"]).format(p=plan.price))
+        middle.append(price_line.format(p=plan.price))
     if "TRAF_LANGUAGE_BARRIER" in codes:
         middle.append(_phrase(t, bank, "TRAF_LANGUAGE_BARRIER", g, slots, rules))
     elif t.random() < rules["p_languages"]:
@@ -183,7 +187,9 @@ def write_ad(plan: AdPlan) -> Written:
     lines.extend(middle)
     lines.extend(_contact_lines(plan, bank, t, loc, codes))
     if "MINOR_CODE_EMOJI" in codes:
-        lines[int(loc.random() * len(lines))] += " " + "".join(loc.sample(bank["emoji_code"], 1 + int(loc.random() * 2)))
+        lines[int(loc.random() * len(lines))] += " " + "".join(
+            loc.sample(bank["emoji_code"], 1 + int(loc.random() * 2))
+        )
     if loc.random() < rules["p_benign_emoji"]:
         lines[0] += " " + pick(loc, bank["emoji_benign"])
     if plan.template:
@@ -219,7 +225,9 @@ def _negations(t: Random, bank: dict[str, Any], codes: set[str], slots: dict, ru
     chance = rules["p_negation"]
     while t.random() < chance and len(out) < 2:
         topics = [k for k in bank["negations"] if k not in codes and not (k == "MINOR" and "MINOR_STATED_AGE" in codes)]
-        out.append(pick(t, bank["negations"][pick(t, topics)]).format(**slots))
+        text = pick(t, bank["negations"][pick(t, topics)]).format(**slots)
+        if text not in out:
+            out.append(text)
         chance /= 2
     return out
 

@@ -47,6 +47,7 @@ TRANSPORT_ERRORS = (EsConnectionError, EsConnectionTimeout)
 # Per-item statuses that mean "not now" rather than "never": retried after waiting, a bounded number of rounds.
 TRANSIENT_STATUS = {429, 502, 503, 504}
 TRANSIENT_ROUNDS = 5
+BULK_FILTER = "errors,items.*._id,items.*._index,items.*.status,items.*.error"
 
 
 class IndexingError(RuntimeError):
@@ -169,6 +170,8 @@ class _Indexer:
                     max_backoff=self.opts["max_backoff"],
                     raise_on_error=False,
                     raise_on_exception=False,
+                    # Only what per-item checking needs: parsing full bulk responses costs real CPU.
+                    filter_path=BULK_FILTER,
                 ):
                     info = next(iter(item.values()))
                     if not ok and info.get("status") in TRANSIENT_STATUS and rounds < TRANSIENT_ROUNDS:

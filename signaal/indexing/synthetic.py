@@ -12,6 +12,8 @@ import hashlib
 import random
 from typing import Any
 
+from crawler.ids import content_hash
+
 NAMES = ("Anna", "Bo", "Chris", "Daan", "Eva", "Fleur", "Lina", "Mila", "Noor", "Sam")
 CITIES = (("Utrecht", 52.09, 5.12), ("Zwolle", 52.52, 6.09), ("Delft", 52.01, 4.36), ("Breda", 51.59, 4.78))
 HOURS = ("ma-vr 10:00-18:00", "weekends 12:00-20:00", "Mon-Fri 9am-5pm", "op afspraak")
@@ -65,7 +67,11 @@ def scored_ad(n: int, *, site: str = "benchsite", edit: int = 0) -> dict[str, An
                 "height": 240,
             }
         ],
-        "crawl": {"site_ad_id": str(n), "fetched_at": "2026-01-05T12:00:00Z"},
+        "crawl": {
+            "site_ad_id": str(n),
+            "content_hash": content_hash(title, body),
+            "fetched_at": "2026-01-05T12:00:00Z",
+        },
         "language": "nl",
         "entities": {
             "phones": [phone],

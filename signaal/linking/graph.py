@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from signaal.linking.config import LinkingConfig
 from signaal.linking.keys import AdKeys, hamming, jaccard, photo_chunk_keys
 
@@ -110,18 +112,8 @@ def _photo_links(
                 )
             )
     max_d = cfg.photo.max_distance
-    buckets: dict[str, list[str]] = defaultdict(list)
     ints = {h: int(h, 16) for h in usable}
-    for h, value in ints.items():
-        for key in photo_chunk_keys(value, max_d):
-            buckets[key].append(h)
-    near: set[tuple[str, str]] = set()
-    for hashes in buckets.values():
-        for i, h1 in enumerate(hashes):
-            for h2 in hashes[i + 1 :]:
-                pair = (h1, h2) if h1 < h2 else (h2, h1)
-                if pair not in near and hamming(ints[h1], ints[h2]) <= max_d:
-                    near.add(pair)
+    near = _near_pairs(ints, max_d)
     for h1, h2 in sorted(near):
         members = sorted(set(usable[h1]) | set(usable[h2]))
         if len(members) < 2:
@@ -139,6 +131,29 @@ def _photo_links(
             )
         )
     return links
+
+
+def _near_pairs(ints: Mapping[str, int], max_d: int) -> set[tuple[str, str]]:
+    """Pairs of distinct hashes within ``max_d`` bits: candidates share a chunk, verified with numpy popcounts."""
+    buckets: dict[str, list[str]] = defaultdict(list)
+    for h, value in ints.items():
+        for key in photo_chunk_keys(value, max_d):
+            buckets[key].append(h)
+    near: set[tuple[str, str]] = set()
+    for hashes in buckets.values():
+        if len(hashes) < 2:
+            continue
+        values = np.array([ints[h] for h in hashes], dtype=np.uint64)
+        for start in range(0, len(hashes), 512):  # row blocks bound memory for skewed buckets
+            block = values[start : start + 512]
+            dist = np.bitwise_count(block[:, None] ^ values[None, :])
+            rows, cols = np.nonzero(dist <= max_d)
+            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+                i = start + r
+                if i < c:
+                    h1, h2 = hashes[i], hashes[c]
+                    near.add((h1, h2) if h1 < h2 else (h2, h1))
+    return near
 
 
 def _text_links(ads: Sequence[AdKeys], counts: Mapping[tuple[str, str], int], cfg: LinkingConfig) -> list[Link]:

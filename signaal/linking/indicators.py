@@ -24,8 +24,12 @@ def _names(ad: AdKeys) -> set[str]:
     return {fold(n) for n in ad.names}
 
 
-def _cities(ad: AdKeys) -> set[str]:
-    return {fold(c) for c in ad.cities}
+def _display(values: Iterable[str]) -> list[str]:
+    """One spelling per folded value (the first in sorted order), for readable reasons."""
+    out: dict[str, str] = {}
+    for value in sorted(values):
+        out.setdefault(fold(value), value)
+    return list(out.values())
 
 
 def _short(values: Iterable[str], limit: int = 4) -> str:
@@ -76,8 +80,8 @@ def link_indicators(
         if link.kind not in CONTACT_KINDS:
             continue
         members = [ads[i] for i in link.ad_ids if i in ads]
-        names = set().union(*(_names(m) for m in members))
-        cities = set().union(*(_cities(m) for m in members))
+        names = _display(n for m in members for n in m.names)
+        cities = _display(c for m in members for c in m.cities)
         if len(names) > 1 or len(cities) > 1:
             reason = (
                 f"{link.kind} {link.value} is used by {len(members)} ads with names {_short(names) or '-'}"
@@ -98,10 +102,15 @@ def _age_inconsistent(members: list[AdKeys], cfg: LinkingConfig, found: _Collect
     """Same name inside one cluster, ages further apart than the tolerance."""
     tolerance = cfg.indicators["MINOR_AGE_INCONSISTENT"].age_tolerance
     by_name: dict[str, list[AdKeys]] = {}
+    spelling: dict[str, str] = {}
     for ad in members:
-        for name in _names(ad):
-            by_name.setdefault(name, []).append(ad)
-    for name, same in sorted(by_name.items()):
+        for name in ad.names:
+            spelling.setdefault(fold(name), name)
+            group = by_name.setdefault(fold(name), [])
+            if not group or group[-1] is not ad:  # one entry per ad even if it spells the name twice
+                group.append(ad)
+    for folded, same in sorted(by_name.items()):
+        name = spelling[folded]
         for i, a in enumerate(same):
             for b in same[i + 1 :]:
                 if _ages_differ(a.ages, b.ages, tolerance):

@@ -1,7 +1,7 @@
 """The linking job: full rebuild or incremental update of links, clusters and ads' linking blocks.
 
-Incremental runs take the ads not linked yet (no ``cluster.id``) or crawled
-again since the last run's checkpoint, find existing ads that share a value
+Incremental runs take the ads not linked yet (no ``cluster.id``) or written
+again by the indexer (``indexed_at``) since the last run started, find existing ads that share a value
 with them (one terms query per batch), and recompute links for those ads plus
 every member of the clusters they touch. A cluster is closed under links, so
 this small set gives exactly the links and clusters a full rebuild would give;
@@ -184,7 +184,7 @@ def link_incremental(es: Elasticsearch, *, cfg: LinkingConfig | None = None, pre
         "bool": {
             "should": [
                 {"bool": {"must_not": {"exists": {"field": "cluster.id"}}}},
-                {"range": {"crawl.last_seen": {"gt": state["checkpoint"]}}},
+                {"range": {"indexed_at": {"gt": state["checkpoint"]}}},
             ],
             "minimum_should_match": 1,
         }

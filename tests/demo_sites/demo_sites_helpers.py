@@ -5,9 +5,29 @@ from __future__ import annotations
 import re
 
 DIGIT_WORDS = {
-    "nul": "0", "een": "1", "één": "1", "twee": "2", "drie": "3", "vier": "4", "vijf": "5", "zes": "6",
-    "zeven": "7", "acht": "8", "negen": "9", "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3",
-    "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "plus": "+",
+    "nul": "0",
+    "een": "1",
+    "één": "1",
+    "twee": "2",
+    "drie": "3",
+    "vier": "4",
+    "vijf": "5",
+    "zes": "6",
+    "zeven": "7",
+    "acht": "8",
+    "negen": "9",
+    "zero": "0",
+    "oh": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "plus": "+",
 }
 LOOKALIKES = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1"})
 
@@ -48,8 +68,10 @@ def phone_in_text(e164: str, text: str) -> bool:
 def email_in_text(email: str, text: str) -> bool:
     """True when the e-mail appears, also as 'user [at] host (dot) com' and similar."""
     flat = text.lower()
-    for pattern, repl in ((r"\s*(\[at\]|\(at\)|\[@\]| at | apenstaartje |\s@\s)\s*", "@"),
-                          (r"\s*(\(dot\)|\[dot\]|\[\.\]|\(punt\)| dot | punt )\s*", ".")):
+    for pattern, repl in (
+        (r"\s*(\[at\]|\(at\)|\[@\]| at | apenstaartje |\s@\s)\s*", "@"),
+        (r"\s*(\(dot\)|\[dot\]|\[\.\]|\(punt\)| dot | punt )\s*", "."),
+    ):
         flat = re.sub(pattern, repl, flat)
     flat = flat.replace(" @ ", "@")
     return email in flat

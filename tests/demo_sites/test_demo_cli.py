@@ -48,9 +48,21 @@ def _free_port() -> int:
 def test_serve_runs_until_interrupted():
     ports = [_free_port(), _free_port()]
     proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("signaal")), "demo-sites", "serve", "--n-ads", "40", "--fault-mode",
-         "--prikbord-port", str(ports[0]), "--vitrine-port", str(ports[1])],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            str(Path(sys.executable).with_name("signaal")),
+            "demo-sites",
+            "serve",
+            "--n-ads",
+            "40",
+            "--fault-mode",
+            "--prikbord-port",
+            str(ports[0]),
+            "--vitrine-port",
+            str(ports[1]),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30

@@ -21,8 +21,9 @@ def test_set_epoch_serves_edited_text_only_for_edited_ads():
             ad = sites.corpus.ad(ad_id)
             if ad["site"] == "prikbord":
                 text = Selector(text=client.get(ad["url"]).text).css("h1.ad-title::text").get()
-                body = "\n".join(t.strip("\n") for t in Selector(text=client.get(ad["url"]).text).css(
-                    "div.ad-body::text").getall())
+                body = "\n".join(
+                    t.strip("\n") for t in Selector(text=client.get(ad["url"]).text).css("div.ad-body::text").getall()
+                )
             else:
                 data = client.get(f"{sites.vitrine_url}/api/ads/{ad['site_ad_id']}").json()
                 text, body = data["title"], data["text"]

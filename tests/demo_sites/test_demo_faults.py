@@ -77,14 +77,16 @@ def test_malformed_html_still_holds_the_ad(faulty):
     broken = client.get(f"{sites.vitrine_url}/api/ads/v00002")
     with pytest.raises(json.JSONDecodeError):
         json.loads(broken.text)
-    assert sites.corpus.ad("vitrine:v00002")["title"] in broken.text.encode().decode("unicode_escape", "ignore") or \
-        json.dumps(sites.corpus.ad("vitrine:v00002")["title"])[1:-1] in broken.text
+    ad_json, _ = json.JSONDecoder().raw_decode(broken.text)  # the ad is still there, followed by garbage
+    assert ad_json["title"] == sites.corpus.ad("vitrine:v00002")["title"]
 
 
 def test_redirect_loop_never_ends(faulty):
     sites, _ = faulty
-    with httpx.Client(timeout=10, follow_redirects=True, max_redirects=6) as client, \
-            pytest.raises(httpx.TooManyRedirects):
+    with (
+        httpx.Client(timeout=10, follow_redirects=True, max_redirects=6) as client,
+        pytest.raises(httpx.TooManyRedirects),
+    ):
         client.get(f"{sites.prikbord_url}/ad/p00006")
     hops = [r for r in sites.request_log if r.path.startswith("/ad/p00006")]
     assert len(hops) >= 6 and {r.status for r in hops} == {302}

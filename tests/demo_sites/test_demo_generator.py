@@ -36,6 +36,7 @@ def test_ads_have_the_input_format_and_stable_ids(corpus):
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", ad["posted_at"])
         assert ad["images"] and all(url.endswith(".png") for url in ad["images"])
         assert ad["title"].strip() and ad["body"].strip() and ad["city"]
+        assert not re.search(r"[{}]|\bNone\b", ad["title"] + ad["body"]), ad  # every placeholder filled
     # Half of the ads on each site, numbered from 1 without gaps.
     for site, prefix in (("prikbord", "p"), ("vitrine", "v")):
         own = corpus.site_ads(site)

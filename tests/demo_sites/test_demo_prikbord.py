@@ -64,10 +64,20 @@ def test_detail_page_contract_matches_the_corpus(sites, client):
 def test_ad_text_is_html_escaped():
     from signaal.demo_sites.pages import prikbord_detail
 
-    ad = {"site_ad_id": "p00001", "title": "<b>x</b>", "body": "a & <script>1</script>\nb", "city": "Utrecht",
-          "posted_at": "2025-03-03T08:00:00Z"}
+    ad = {
+        "site_ad_id": "p00001",
+        "title": "<b>x</b>",
+        "body": "a & <script>1</script>\nb",
+        "city": "Utrecht",
+        "posted_at": "2025-03-03T08:00:00Z",
+    }
     html = prikbord_detail(ad, [])
-    assert "<script>1" not in html and "&lt;script&gt;" in html and "&amp;" in html and "a &amp; &lt;script&gt;1&lt;/script&gt;<br>" in html
+    assert (
+        "<script>1" not in html
+        and "&lt;script&gt;" in html
+        and "&amp;" in html
+        and "a &amp; &lt;script&gt;1&lt;/script&gt;<br>" in html
+    )
 
 
 def test_photos_are_png_and_reused_photos_share_a_url(sites, client):

@@ -37,7 +37,12 @@ def test_api_pages_cover_every_ad_and_details_match(sites):
         for ad in ads[:10]:
             data = client.get(f"{sites.vitrine_url}/api/ads/{ad['site_ad_id']}").json()
             assert (data["id"], data["title"], data["text"], data["city"], data["posted_at"]) == (
-                ad["site_ad_id"], ad["title"], ad["body"], ad["city"], ad["posted_at"])
+                ad["site_ad_id"],
+                ad["title"],
+                ad["body"],
+                ad["city"],
+                ad["posted_at"],
+            )
             assert [sites.vitrine_url + p for p in data["photos"]] == ad["images"]
             png = client.get(sites.vitrine_url + data["photos"][0])
             assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"

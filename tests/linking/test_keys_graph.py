@@ -1,0 +1,118 @@
+"""Linking without Elasticsearch: keys, candidate generation, caps, components, indicators."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from signaal.linking.config import ConfigError, default_config, load_config
+from signaal.linking.graph import components, count_values, find_links
+from signaal.linking.indicators import link_indicators
+from signaal.linking.keys import ad_keys, hamming, photo_chunk_keys, text_tokens
+
+BODY = (
+    "Hoi, ik ben {name}, {age} jaar en woon in {city}. Vriendelijke dame, afspraak mogelijk van maandag "
+    "tot vrijdag in de middag. Tarief {price} euro per uur. Bellen kan op {phone}."
+)
+
+
+def ad(ad_id: str, name: str, age: int, city: str, phone: str, *, phash: str | None = None, body: str = BODY):
+    return {
+        "id": ad_id,
+        "site": "prikbord",
+        "title": f"{name} in {city}",
+        "body": body.format(name=name, age=age, city=city, price=120, phone=phone),
+        "entities": {"phones": [phone], "names": [name], "ages": [age], "locations": [{"name": city}]},
+        "images": [{"sha256": ad_id * 2, "phash": phash}] if phash else [],
+    }
+
+
+def test_photo_chunks_find_every_hash_within_the_distance():
+    rng = random.Random(3)
+    d = default_config().photo.max_distance
+    for _ in range(300):
+        a = rng.getrandbits(64)
+        b = a
+        for bit in rng.sample(range(64), rng.randint(0, d)):
+            b ^= 1 << bit
+        assert hamming(a, b) <= d
+        assert set(photo_chunk_keys(a, d)) & set(photo_chunk_keys(b, d))
+
+
+def test_text_tokens_mask_numbers_names_and_cities():
+    tokens = text_tokens("Anna in Den Haag", "Anna is 21 jaar, bel 0612345678", ["Anna"], ["Den Haag"])
+    assert tokens == ["<name>", "in", "<city>", "<city>", "<name>", "is", "#", "jaar", "bel", "#"]
+
+
+def test_template_for_different_persons_links_and_flags():
+    cfg = default_config()
+    ads = [ad("s:1", "Anna", 21, "Utrecht", "+31612340001"), ad("s:2", "Bea", 24, "Leiden", "+31612340002")]
+    keys = {a["id"]: ad_keys(a, cfg) for a in ads}
+    links = find_links(list(keys.values()), count_values(keys.values()), cfg)
+    assert [link.kind for link in links] == ["text"]
+    assert links[0].similarity == 1.0
+    comps = components(keys, links)
+    assert list(comps.values()) == [["s:1", "s:2"]]
+    found = link_indicators(links, comps, keys, cfg)
+    assert {i["code"] for i in found["s:1"]} == {"TRAF_TEMPLATE_TEXT"}
+    assert "s:2" in found["s:1"][0]["reason"]
+
+
+def test_shared_phone_different_names_and_age_inconsistency():
+    cfg = default_config()
+    other = "Zij is lief en rustig. Bel voor een afspraak in {city}, {name} ({age}) {phone} {price}"
+    ads = [
+        ad("s:1", "Anna", 17, "Utrecht", "+31612340009"),
+        ad("s:2", "Anna", 19, "Zwolle", "+31612340009", body=other),
+        ad("s:3", "Cleo", 30, "Delft", "+31612340009", body=other + " extra woorden hier"),
+    ]
+    keys = {a["id"]: ad_keys(a, cfg) for a in ads}
+    links = find_links(list(keys.values()), count_values(keys.values()), cfg)
+    phone = [link for link in links if link.kind == "phone"]
+    assert phone and phone[0].ad_ids == ["s:1", "s:2", "s:3"] and phone[0].value == "+31612340009"
+    found = link_indicators(links, components(keys, links), keys, cfg)
+    codes = {ad_id: {i["code"] for i in items} for ad_id, items in found.items()}
+    assert "TRAF_SHARED_CONTACT" in codes["s:3"]
+    assert "MINOR_AGE_INCONSISTENT" in codes["s:1"] and "MINOR_AGE_INCONSISTENT" in codes["s:2"]
+    assert "MINOR_AGE_INCONSISTENT" not in codes["s:3"]
+
+
+def test_too_common_value_links_nothing():
+    cfg = default_config()
+    cap = cfg.too_common.phone
+    ads = [
+        ad(f"s:{i}", f"N{i}", 30, "Ede", "+31612349999", body=f"Uniek verhaal nummer {i} " + "woord " * i)
+        for i in range(cap + 1)
+    ]
+    keys = [ad_keys(a, cfg) for a in ads]
+    links = find_links(keys, count_values(keys), cfg)
+    assert not [link for link in links if link.kind == "phone"]
+
+
+def test_near_identical_photos_link_with_their_distance():
+    cfg = default_config()
+    a = ad("s:1", "Anna", 25, "Ede", "+31612340101", phash="ffd8000000000000", body="kort")
+    b = ad("s:2", "Bea", 26, "Ede", "+31612340102", phash="ffd8000000000007", body="ook kort")
+    keys = [ad_keys(x, cfg) for x in (a, b)]
+    links = find_links(keys, count_values(keys), cfg)
+    assert [(link.kind, link.distance) for link in links] == [("image_phash", 3)]
+
+
+def test_cluster_id_is_stable_and_follows_the_smallest_member():
+    first = components(["b", "c"], [])
+    merged = components(["a", "b", "c"], find_links([], {}, default_config()))
+    assert set(first) != set(merged)
+    from signaal.linking.graph import Link
+
+    one = components(["c", "b", "a"], [Link("phone", ["a", "b", "c"], value="x")])
+    two = components(["a", "b", "c"], [Link("phone", ["c", "a", "b"], value="x")])
+    assert one == two and list(one.values()) == [["a", "b", "c"]]
+
+
+def test_bad_config_is_one_line_error(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("text: {bands: 64, rows: 8}\nindicators: {}\n")
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert "\n" not in str(exc.value) and "exceeds num_perm" in str(exc.value)
