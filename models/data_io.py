@@ -46,8 +46,23 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
         raise DataError(f"no such file: {path}") from exc
 
 
+ANALYSIS_FIELDS = ("language", "entities", "indicators")
+
+
+def ensure_analysed(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run ``nlp.analyze`` on the records that lack its fields (raw ads such as the fixture
+    generator's ``labelled.jsonl``), so a model is always trained on what it will see when scoring."""
+    raw = [i for i, r in enumerate(records) if any(f not in r for f in ANALYSIS_FIELDS)]
+    if raw:
+        import nlp
+
+        for i, analysed in zip(raw, nlp.analyze(records[i] for i in raw), strict=True):
+            records[i] = analysed
+    return records
+
+
 def load_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Labelled records from a file; records without any known label are skipped."""
+    """Labelled, analysed records from a file; records without any known label are skipped."""
     records = []
     for record in read_jsonl(path):
         labels = record.get("labels") or {}
@@ -56,7 +71,7 @@ def load_jsonl(path: Path) -> list[dict[str, Any]]:
             records.append(record)
     if not records:
         raise DataError(f"{path}: no records with labels {{minor, trafficking}}")
-    return records
+    return ensure_analysed(records)
 
 
 def latest_decisions(es: Any, prefix: str) -> dict[str, dict[str, Any]]:
@@ -93,7 +108,7 @@ def load_es(es: Any, prefix: str, batch: int = 500) -> list[dict[str, Any]]:
                 records.append(record)
     if not records:
         raise DataError(f"no decided ads with labels in {prefix}-decisions / {prefix}-ads")
-    return records
+    return ensure_analysed(records)
 
 
 def label_matrix(records: Sequence[dict[str, Any]]) -> np.ndarray:

@@ -7,6 +7,7 @@ from, so ``field[start:end] == text`` always holds for the text as published.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
@@ -25,11 +26,15 @@ def field_text(value: Any) -> str:
 
 
 def _unique(values: Iterable[Any]) -> list[Any]:
-    seen: list[Any] = []
+    """Distinct values in first-seen order (values may be dicts, so keyed by their JSON form)."""
+    seen: set[str] = set()
+    out = []
     for v in values:
-        if v not in seen:
-            seen.append(v)
-    return seen
+        key = json.dumps(v, sort_keys=True) if isinstance(v, dict) else repr(v)
+        if key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
 
 
 def _entities(state: AdState) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 from spacy.util import filter_spans
 
 from nlp import lexicon
-from nlp.extract import Found, overlaps
+from nlp.extract import Found, SpanSet, overlaps
 from nlp.extract._phrases import alternation
 from nlp.extract.ages import AgeRules, find_ages
 from nlp.extract.emails import EmailRules, find_emails
@@ -165,7 +165,9 @@ class Prices:
 
     def __call__(self, doc: Doc) -> Doc:
         state = _state(doc)
-        taken = state.contact_spans() + [(a.start, a.end) for a in state.ages]
+        taken = state.contact_spans()
+        for age in state.ages:
+            taken.add(age.start, age.end)
         state.prices = find_prices(state.views.full, self.rules, taken)
         return doc
 
@@ -191,6 +193,7 @@ class Locations:
         state = _state(doc)
         taken = state.contact_spans()
         keys = {(s, e): match_id for match_id, s, e in self.matcher(doc)}
+        names = {n.value.lower() for n in state.names}
         spans = filter_spans([doc[s:e] for s, e in keys])
         for span in spans:
             first = span.text[0]
@@ -198,7 +201,7 @@ class Locations:
                 continue  # "leiden" (to lead) is not Leiden
             if span.text.lower() in self.ambiguous and (
                 not (span.start and doc[span.start - 1].lower_ in self.cues)
-                or any(n.value.lower() == span.text.lower() for n in state.names)  # "Mijn naam is Adam"
+                or span.text.lower() in names  # "Mijn naam is Adam"
             ):
                 continue
             if overlaps(span.start_char, span.end_char, taken):
@@ -256,7 +259,7 @@ class Persons:
             low = name.lower()
             if low in self.not_names or (not is_strong and low in self.places) or overlaps(start, end, taken):
                 continue
-            taken.append((start, end))
+            taken.add(start, end)
             state.names.append(Found(name, start, end))
         for match_id, s, e in self.matcher(doc):
             kind, value = self.values[match_id]
@@ -350,9 +353,9 @@ class Indicators:
     def __call__(self, doc: Doc) -> Doc:
         state = _state(doc)
         strings = doc.vocab.strings
-        excluded: dict[str, list[tuple[int, int]]] = {}
+        excluded: dict[str, SpanSet] = {}
         for match_id, s, e in self.excludes(doc):
-            excluded.setdefault(strings[match_id], []).append((doc[s].idx, doc[e - 1].idx + len(doc[e - 1])))
+            excluded.setdefault(strings[match_id], SpanSet()).add(doc[s].idx, doc[e - 1].idx + len(doc[e - 1]))
         hits: list[tuple[str, int, int, int, int]] = []  # code, start_char, end_char, first token, end token
         for match_id, s, e in [*self.phrases(doc), *self.patterns(doc)]:
             span = doc[s:e]
@@ -363,15 +366,15 @@ class Indicators:
                 first, end = (span.start, span.end) if span is not None else (0, 0)
                 hits.append((code, m.start(), m.end(), first, end))
         taken = state.contact_spans()
-        found: dict[str, list[tuple[int, int]]] = {}
+        found: dict[str, SpanSet] = {}
         for code, start, end, first, last in sorted(hits, key=lambda h: (h[1], -(h[2] - h[1]))):
-            if overlaps(start, end, found.get(code, [])) or overlaps(start, end, taken):
+            if (code in found and found[code].overlaps(start, end)) or taken.overlaps(start, end):
                 continue
-            if any(s <= start and end <= e for s, e in excluded.get(code, [])):
+            if code in excluded and excluded[code].covers(start, end):
                 continue
             if code not in self.not_negatable and (self._negated(doc, first) or self._negated_after(doc, last)):
                 continue
-            found.setdefault(code, []).append((start, end))
+            found.setdefault(code, SpanSet()).add(start, end)
             state.indicators.append(self.emit(code, start, end, doc.text))
         self._derive(state, doc.text)
         return doc

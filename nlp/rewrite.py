@@ -71,7 +71,8 @@ class Rewritten:
         """True when any edit (including a deletion) touched the view span ``[start, end)``."""
         if self.identity:
             return False
-        if any(start < d < end for d in self._deleted):
+        i = bisect_right(self._deleted, start)  # deletions are recorded in order
+        if i < len(self._deleted) and self._deleted[i] < end:
             return True
         i = max(bisect_right(self._new_starts, start) - 1, 0)
         for n_start, n_end, _, _, edited in self._segs[i:]:

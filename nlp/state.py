@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from nlp.extract import Found
+from nlp.extract import Found, SpanSet
 from nlp.normalise import Views
 
 
@@ -25,5 +25,5 @@ class AdState:
     genders: list[Found] = field(default_factory=list)
     indicators: list[dict[str, Any]] = field(default_factory=list)
 
-    def contact_spans(self) -> list[tuple[int, int]]:
-        return [(f.start, f.end) for f in (*self.phones, *self.emails, *self.handles)]
+    def contact_spans(self) -> SpanSet:
+        return SpanSet((f.start, f.end) for f in (*self.phones, *self.emails, *self.handles))

@@ -6,6 +6,8 @@ in ``nlp.components`` wire them into the pipeline.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,42 @@ class Found:
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
-def overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    """True when ``[start, end)`` overlaps any of ``spans``."""
-    return any(start < e and s < end for s, e in spans)
+class SpanSet:
+    """A union of character spans with O(log n) overlap and containment tests.
+
+    A 1 MB ad holds tens of thousands of matches; checking each against a
+    plain list of spans would make analysis quadratic.
+    """
+
+    __slots__ = ("_ends", "_starts")
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        for start, end in sorted(spans):
+            self.add(start, end)
+
+    def add(self, start: int, end: int) -> None:
+        """Add ``[start, end)``, merging it with the spans it touches."""
+        lo = bisect_left(self._ends, start)  # first span that ends at or after start
+        hi = bisect_right(self._starts, end)  # spans that start at or before end
+        if lo < hi:
+            start = min(start, self._starts[lo])
+            end = max(end, self._ends[hi - 1])
+        self._starts[lo:hi] = [start]
+        self._ends[lo:hi] = [end]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """True when ``[start, end)`` shares a character with the set."""
+        i = bisect_left(self._starts, end)
+        return i > 0 and self._ends[i - 1] > start
+
+    def covers(self, start: int, end: int) -> bool:
+        """True when ``[start, end)`` lies inside one span of the set."""
+        i = bisect_right(self._starts, start) - 1
+        return i >= 0 and self._ends[i] >= end
+
+
+def overlaps(start: int, end: int, spans: SpanSet) -> bool:
+    """True when ``[start, end)`` overlaps ``spans``."""
+    return spans.overlaps(start, end)

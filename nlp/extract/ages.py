@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from nlp.extract import Found, overlaps
+from nlp.extract import Found, SpanSet, overlaps
 from nlp.extract._phrases import alternation, ends_with, starts_with
 from nlp.rewrite import View
 
@@ -59,7 +59,7 @@ class AgeRules:
         )
 
 
-def find_ages(view: View, rules: AgeRules, taken: list[tuple[int, int]]) -> list[Found]:
+def find_ages(view: View, rules: AgeRules, taken: SpanSet) -> list[Found]:
     """Claimed ages with their source span (number plus unit where there is one)."""
     text = view.text
     candidates: list[tuple[int, int, int, int, int]] = []  # start, end, num_start, num_end, max_age
@@ -77,7 +77,7 @@ def find_ages(view: View, rules: AgeRules, taken: list[tuple[int, int]]) -> list
         candidates.append((m.start(group), m.end(group), m.start(group), m.end(group), rules.max_age))
 
     found: list[Found] = []
-    spans: list[tuple[int, int]] = []
+    spans = SpanSet()
     for start, end, n_start, n_end, limit in sorted(candidates, key=lambda c: (c[2], -(c[1] - c[0]))):
         age = int(text[n_start:n_end])
         if not rules.min_age <= age <= min(limit, rules.max_age) or overlaps(n_start, n_end, spans):
@@ -92,7 +92,7 @@ def find_ages(view: View, rules: AgeRules, taken: list[tuple[int, int]]) -> list
         src = view.to_source(start, end)
         if overlaps(src[0], src[1], taken):
             continue
-        spans.append((n_start, n_end))
+        spans.add(n_start, n_end)
         found.append(Found(age, src[0], src[1], view.edited_within(start, end)))
     found.sort(key=lambda f: f.start)
     return found

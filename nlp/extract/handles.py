@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from nlp.extract import Found, overlaps
+from nlp.extract import Found, SpanSet, overlaps
 from nlp.rewrite import View
 
 _HANDLE = r"@?(?P<handle>[A-Za-z0-9_](?:[A-Za-z0-9_.\-]{0,28}[A-Za-z0-9_])?)"
@@ -78,11 +78,11 @@ def _platform(label: str, rules: HandleRules) -> str | None:
     return rules.label_platform.get(key) or rules.label_platform.get(key.replace(" ", ""))
 
 
-def find_handles(view: View, rules: HandleRules, taken: list[tuple[int, int]]) -> list[Found]:
+def find_handles(view: View, rules: HandleRules, taken: SpanSet) -> list[Found]:
     """Handles with their platform; ``taken`` are source spans already claimed (phones, e-mails)."""
     text = view.text
     found: list[Found] = []
-    claimed: list[tuple[int, int]] = []
+    claimed = SpanSet()
 
     def add(platform: str, m: re.Match[str], start: int) -> None:
         handle = m.group("handle")
@@ -90,9 +90,8 @@ def find_handles(view: View, rules: HandleRules, taken: list[tuple[int, int]]) -
         if overlaps(src[0], src[1], taken) or not _usable(handle, rules):
             return
         found.append(Found({"platform": platform, "handle": handle.lower()}, src[0], src[1]))
-        claimed.append(
-            (m.start("handle") - (1 if text[m.start("handle") - 1 : m.start("handle")] == "@" else 0), m.end("handle"))
-        )
+        at = 1 if text[m.start("handle") - 1 : m.start("handle")] == "@" else 0
+        claimed.add(m.start("handle") - at, m.end("handle"))
 
     for m in rules.label_pattern.finditer(text):
         platform = _platform(m.group("label"), rules)

@@ -29,7 +29,7 @@ class PhoneRules:
     max_digits: int = 15
     normal_separators: str = " -./()+"
     max_single_digit_groups: int = 3
-    max_attempts: int = 400  # parse attempts per document: bounds the cost of pathological digit soup
+    max_attempts: int = 2000  # failed parses per document: bounds the cost of pathological digit soup
     joiners: re.Pattern[str] | None = None  # "061 ... 2340069", "+3161234 en dan 0012"
 
     @classmethod
@@ -123,6 +123,7 @@ def find_phones(view: View, rules: PhoneRules) -> list[Found]:
                 number = digits[2:] if digits.startswith("00") else digits
                 e164 = _parse(number, international, rules.regions)
                 if e164:
+                    attempts -= 1  # only failures count against the budget
                     match = j, e164, plus
                     break
                 # "18+ 0612345678": the "+" belonged to the text before.

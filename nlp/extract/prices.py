@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from nlp.extract import Found, overlaps
+from nlp.extract import Found, SpanSet, overlaps
 from nlp.extract._phrases import alternation
 from nlp.rewrite import View
 
@@ -58,11 +58,11 @@ class PriceRules:
         return self.units.get(" ".join(unit_text.lower().split()), "")
 
 
-def find_prices(view: View, rules: PriceRules, taken: list[tuple[int, int]]) -> list[Found]:
+def find_prices(view: View, rules: PriceRules, taken: SpanSet) -> list[Found]:
     """Prices with their source span; ``taken`` spans (phones, ages) are never prices."""
     text = view.text
     found: list[Found] = []
-    spans: list[tuple[int, int]] = []
+    spans = SpanSet()
     hits = []
     for pattern in (rules.cur_first, rules.cur_after, rules.dash_form, rules.unit_amount):
         hits.extend(pattern.finditer(text))
@@ -89,7 +89,7 @@ def find_prices(view: View, rules: PriceRules, taken: list[tuple[int, int]]) -> 
         src = view.to_source(start, end)
         if overlaps(src[0], src[1], taken):
             continue
-        spans.append((m.start("amt"), m.end("amt")))
+        spans.add(m.start("amt"), m.end("amt"))
         found.append(Found({"amount": amount, "currency": currency, "per": per or None}, src[0], src[1]))
     # "maar 40 euro" in a title and "€40/u" in the body are one price: keep the one with its unit.
     with_unit = {(f.value["amount"], f.value["currency"]) for f in found if f.value["per"]}

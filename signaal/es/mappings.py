@@ -102,7 +102,8 @@ def apply_spec(es: Elasticsearch, spec: MappingSpec, prefix: str) -> str:
     if not es.indices.exists_alias(name=alias):
         index = spec.index_name(prefix)
         try:
-            es.indices.create(index=index, aliases={alias: {"is_write_index": True}})
+            # Don't wait for the shard here: apply_mappings waits once for all new indices together.
+            es.indices.create(index=index, aliases={alias: {"is_write_index": True}}, wait_for_active_shards="0")
         except ApiError as exc:
             if "resource_already_exists" not in str(exc):
                 raise EsSetupError(f"{spec.kind}: cannot create {index}: {_error_reason(exc)}") from None
@@ -126,7 +127,13 @@ def apply_mappings(
     specs = load_specs(directory)
     if kinds is not None:
         specs = [spec for spec in specs if spec.kind in kinds]
-    return {spec.kind: apply_spec(es, spec, prefix) for spec in specs}
+    outcomes = {spec.kind: apply_spec(es, spec, prefix) for spec in specs}
+    created = [spec.index_name(prefix) for spec in specs if outcomes[spec.kind].startswith("created")]
+    if created:
+        health = es.cluster.health(index=",".join(created), wait_for_status="yellow", timeout="60s")
+        if health.get("timed_out"):
+            raise EsSetupError(f"new indices did not become available within 60s: {', '.join(created)}")
+    return outcomes
 
 
 def delete_prefix(es: Elasticsearch, prefix: str) -> None:

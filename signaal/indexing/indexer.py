@@ -58,8 +58,8 @@ class IndexingError(RuntimeError):
         self.report = report
 
 
-def _earliest(*stamps: Any) -> str | None:
-    """The earliest of ISO-8601 strings in any common spelling (``Z`` or offset, with or without ms)."""
+def _pick_time(*stamps: Any, latest: bool = False) -> str | None:
+    """The earliest (or latest) of ISO-8601 strings in any common spelling (``Z`` or offset, with or without ms)."""
     best: tuple[datetime, str] | None = None
     for stamp in stamps:
         if not isinstance(stamp, str) or not stamp:
@@ -70,7 +70,7 @@ def _earliest(*stamps: Any) -> str | None:
             continue
         if parsed.tzinfo is None:
             continue
-        if best is None or parsed < best[0]:
+        if best is None or (parsed > best[0] if latest else parsed < best[0]):
             best = (parsed, stamp)
     return best[1] if best else None
 
@@ -210,7 +210,10 @@ class _Indexer:
         old = stored["_source"]
         old_crawl = old.get("crawl") or {}
         old_version = int(old_crawl.get("version") or 1)
-        crawl["first_seen"] = _earliest(crawl.get("first_seen"), old_crawl.get("first_seen")) or crawl["first_seen"]
+        crawl["first_seen"] = _pick_time(crawl["first_seen"], old_crawl.get("first_seen")) or crawl["first_seen"]
+        crawl["last_seen"] = (
+            _pick_time(crawl["last_seen"], old_crawl.get("last_seen"), latest=True) or crawl["last_seen"]
+        )
         for block in DOWNSTREAM_BLOCKS:
             if block not in doc and block in old:
                 doc[block] = old[block]

@@ -74,9 +74,13 @@ def strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-def fold(text: str) -> str:
+def fold_text(text: str) -> str:
     """Case- and accent-insensitive form used for every comparison of names, cities and words."""
     return strip_accents(unicodedata.normalize("NFKC", text)).casefold().strip()
+
+
+# names and cities repeat across thousands of ads: fold each spelling once
+fold = lru_cache(maxsize=65536)(fold_text)
 
 
 def text_tokens(title: str, body: str, names: Iterable[str] = (), cities: Iterable[str] = ()) -> list[str]:
@@ -88,7 +92,7 @@ def text_tokens(title: str, body: str, names: Iterable[str] = (), cities: Iterab
     name_tokens = {t for n in names for t in _TOKEN.findall(fold(n))}
     city_tokens = {t for c in cities for t in _TOKEN.findall(fold(c))}
     out = []
-    for token in _TOKEN.findall(fold(f"{title}\n{body}")):
+    for token in _TOKEN.findall(fold_text(f"{title}\n{body}")):
         if _DIGIT.search(token):
             out.append(NUMBER_MASK)
         elif token in name_tokens:
@@ -141,7 +145,8 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a)
 
 
-def chunk_bits(max_distance: int) -> list[tuple[int, int]]:
+@lru_cache(maxsize=16)
+def chunk_bits(max_distance: int) -> tuple[tuple[int, int], ...]:
     """(shift, width) of the max_distance + 1 chunks a 64-bit hash is cut into."""
     n = max_distance + 1
     widths = [64 // n + (1 if i < 64 % n else 0) for i in range(n)]
@@ -149,14 +154,15 @@ def chunk_bits(max_distance: int) -> list[tuple[int, int]]:
     for w in widths:
         shift -= w
         out.append((shift, w))
-    return out
+    return tuple(out)
 
 
-def photo_chunk_keys(phash: int, max_distance: int) -> list[str]:
+@lru_cache(maxsize=262144)
+def photo_chunk_keys(phash: int, max_distance: int) -> tuple[str, ...]:
     """Keywords ``p<chunk>:<bits>``; hashes within max_distance bits share at least one (pigeonhole)."""
-    return [
+    return tuple(
         f"p{i}:{(phash >> shift) & ((1 << width) - 1):x}" for i, (shift, width) in enumerate(chunk_bits(max_distance))
-    ]
+    )
 
 
 def hamming(a: int, b: int) -> int:

@@ -22,23 +22,23 @@ def _snapshot(es, prefix: str) -> dict:
     return {"mappings": mappings, "templates": templates, "aliases": aliases}
 
 
-def test_init_twice_gives_identical_mappings(es, fresh_index_prefix):
-    before = _snapshot(es, fresh_index_prefix)
-    result = apply_mappings(es, fresh_index_prefix)
+def test_init_twice_gives_identical_mappings(es, index_prefix):
+    before = _snapshot(es, index_prefix)
+    result = apply_mappings(es, index_prefix)
     assert all(msg.endswith("up to date") for msg in result.values())
-    assert _snapshot(es, fresh_index_prefix) == before
+    assert _snapshot(es, index_prefix) == before
 
 
-def test_every_kind_has_a_versioned_write_index_behind_its_alias(es, fresh_index_prefix):
+def test_every_kind_has_a_versioned_write_index_behind_its_alias(es, index_prefix):
     for spec in load_specs():
-        alias = f"{fresh_index_prefix}-{spec.kind}"
+        alias = f"{index_prefix}-{spec.kind}"
         indices = es.indices.get_alias(name=alias).body
         assert list(indices) == [f"{alias}-v{spec.version}"]
         assert indices[f"{alias}-v{spec.version}"]["aliases"][alias]["is_write_index"] is True
 
 
-def test_ads_mapping_types(es, fresh_index_prefix):
-    props = es.indices.get_mapping(index=f"{fresh_index_prefix}-ads").body
+def test_ads_mapping_types(es, index_prefix):
+    props = es.indices.get_mapping(index=f"{index_prefix}-ads").body
     props = next(iter(props.values()))["mappings"]
     assert props["dynamic"] == "false"
     p = props["properties"]
@@ -49,8 +49,8 @@ def test_ads_mapping_types(es, fresh_index_prefix):
     assert p["indicator_codes"]["type"] == "keyword"
 
 
-def test_dutch_and_english_analysers_drop_their_stop_words(es, fresh_index_prefix):
-    index = f"{fresh_index_prefix}-ads"
+def test_dutch_and_english_analysers_drop_their_stop_words(es, index_prefix):
+    index = f"{index_prefix}-ads"
     nl = es.indices.analyze(index=index, analyzer="signaal_nl", text="Nieuw in de stad")
     en = es.indices.analyze(index=index, analyzer="signaal_en", text="New in the city")
     assert [t["token"] for t in nl["tokens"]] == ["nieuw", "stad"]

@@ -57,14 +57,16 @@ def test_edited_ad_gets_version_2_and_version_1_is_archived(es, index_prefix):
     assert v1["ad"]["crawl"]["version"] == 1
 
 
-def test_first_seen_is_the_earliest_ever(es, index_prefix):
+def test_first_seen_is_the_earliest_and_last_seen_the_latest_ever(es, index_prefix):
     late = scored_ad(4, site="early")
     late["crawl"]["fetched_at"] = "2026-02-01T00:00:00Z"
     early = scored_ad(4, site="early")
     early["crawl"]["fetched_at"] = "2026-01-01T00:00:00Z"
     index_ads(es, [late], prefix=index_prefix)
     index_ads(es, [early], prefix=index_prefix, refresh=True)
-    assert _source(es, index_prefix, "early:4")["crawl"]["first_seen"] == "2026-01-01T00:00:00Z"
+    crawl = _source(es, index_prefix, "early:4")["crawl"]
+    assert crawl["first_seen"] == "2026-01-01T00:00:00Z"
+    assert crawl["last_seen"] == "2026-02-01T00:00:00Z"  # an older file re-run never moves last_seen back
 
 
 def test_recrawl_keeps_blocks_written_by_later_stages(es, index_prefix):

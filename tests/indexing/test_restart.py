@@ -23,7 +23,7 @@ from signaal.paths import var_dir
 
 pytestmark = [pytest.mark.es, pytest.mark.slow]
 
-N_ADS = 20_000
+N_ADS = 10_000
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_stop_mid_load_then_rerun_loses_and_duplicates_nothing(own_node):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         es.indices.refresh(index="restart-ads")
-        if es.count(index="restart-ads")["count"] >= 2_000:
+        if es.count(index="restart-ads")["count"] >= 1_000:
             break
         time.sleep(0.2)
     own_node.stop()

@@ -1,29 +1,25 @@
-"""Shared fixtures for the models tests: synthetic labelled ads and a registry with two trained versions."""
+"""Shared fixtures for the models tests: the real chain (fixture generator -> nlp.analyze) on a small
+labelled corpus, one training run, and a registry with two trained versions."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-# pytest puts tests/ on sys.path (rootdir conftest), where tests/models would be
-# found as a namespace package named "models"; with the repository root on the
-# path too, the real (regular) package wins. Remove once pytest's config has
-# `pythonpath = ["."]`.
-_REPO = str(Path(__file__).resolve().parents[2])
-if _REPO not in sys.path:
-    sys.path.append(_REPO)
+import nlp
+from models.registry import Registry
+from models.training import model_card, train
+from signaal.demo_sites import generate
 
-from models.registry import Registry  # noqa: E402
-from models.synthetic import generate  # noqa: E402
-from models.training import model_card, train  # noqa: E402
+N_ADS = 2000  # small enough for CI (nlp.analyze dominates), large enough for ~160 minor positives
 
 
 @pytest.fixture(scope="session")
 def labelled() -> list[dict]:
-    return list(generate(3000, seed=11))
+    """Generator ads with their truth labels, analysed by nlp (what `signaal train` sees)."""
+    return list(nlp.analyze(generate(seed=11, n_ads=N_ADS, epoch=1).labelled()))
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +37,12 @@ def registry(tmp_path: Path, trained, monkeypatch: pytest.MonkeyPatch) -> Iterat
     clear_cache()
     reg = Registry.default()
     for _ in range(2):
-        reg.register(trained.artifact, metrics=trained.metrics, settings=trained.settings,
-                     fingerprint=trained.fingerprint, card=model_card(trained, "synthetic"))
+        reg.register(
+            trained.artifact,
+            metrics=trained.metrics,
+            settings=trained.settings,
+            fingerprint=trained.fingerprint,
+            card=model_card(trained, "fixture generator, seed 11"),
+        )
     yield reg
     clear_cache()

@@ -15,8 +15,13 @@ def _rec(codes, minor, traf):
 
 
 def test_report_counts_precision_and_lift():
-    records = [_rec(["TRAF_HOTEL"], 0, 1), _rec(["TRAF_HOTEL"], 0, 0), _rec(["TRAF_MOVEMENT"], 0, 0),
-               _rec([], 0, 0), _rec(["TRAF_HOTEL", "TRAF_RESTRICTED"], 0, 1)]
+    records = [
+        _rec(["TRAF_HOTEL"], 0, 1),
+        _rec(["TRAF_HOTEL"], 0, 0),
+        _rec(["TRAF_MOVEMENT"], 0, 0),
+        _rec([], 0, 0),
+        _rec(["TRAF_HOTEL", "TRAF_RESTRICTED"], 0, 1),
+    ]
     rows = {r["code"]: r for r in indicator_report(records, "trafficking")}
     hotel = rows["TRAF_HOTEL"]
     assert (hotel["ads"], hotel["leads"], hotel["not_leads"]) == (3, 2, 1)

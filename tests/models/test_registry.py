@@ -5,9 +5,13 @@ import models
 from models.registry import RegistryError
 from signaal.cli import app
 
-AD = {"id": "t:1", "title": "Anna in Delft", "body": "Hoi, ik ben Anna, 16 jaar uit Delft. Bel +999550000001",
-      "entities": {"ages": [16], "phones": ["+999550000001"]},
-      "indicators": [{"code": "MINOR_STATED_AGE", "category": "minor", "weight": 0.9}]}
+AD = {
+    "id": "t:1",
+    "title": "Anna in Delft",
+    "body": "Hoi, ik ben Anna, 16 jaar uit Delft. Bel +999550000001",
+    "entities": {"ages": [16], "phones": ["+999550000001"]},
+    "indicators": [{"code": "MINOR_STATED_AGE", "category": "minor", "weight": 0.9}],
+}
 
 
 class Unexpected:

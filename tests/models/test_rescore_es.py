@@ -3,35 +3,26 @@
 import pytest
 from elasticsearch import helpers
 
+import nlp
 from models import score
 from models.active_learning import label_queue
 from models.data_io import load_es
 from models.indicator_report import indicator_report
 from models.rescore import pending_count, rescore
 from models.rules import RulesScorer
-from models.synthetic import generate
+from signaal.demo_sites import generate
 
 pytestmark = pytest.mark.es
 
 
-def _nlp_ready() -> bool:
-    try:
-        import nlp
-    except ImportError:
-        return False
-    return hasattr(nlp, "analyze")
-
-
 @pytest.fixture
 def ads(es, fresh_index_prefix):
-    """120 ads indexed with rules-v1 scores; once nlp.analyze exists, 5 lack analysis fields
-    (rescoring must re-run nlp for those)."""
-    records = list(score(generate(120, seed=5), scorer=RulesScorer()))
+    """120 generator ads indexed with rules-v1 scores; 5 lack analysis fields (rescoring must re-run nlp)."""
+    records = list(score(nlp.analyze(generate(seed=5, n_ads=120, epoch=1).ads), scorer=RulesScorer()))
     docs = []
-    strip = 5 if _nlp_ready() else 0
     for n, record in enumerate(records):
         doc = {k: v for k, v in record.items() if k not in ("id", "labels")}
-        if n < strip:
+        if n < 5:
             for field in ("language", "entities", "indicators"):
                 doc.pop(field)
         docs.append({"_index": f"{fresh_index_prefix}-ads", "_id": record["id"], "_source": doc})
@@ -42,6 +33,7 @@ def ads(es, fresh_index_prefix):
 def test_interrupted_rescore_resumes_until_every_ad_is_on_the_new_version(es, fresh_index_prefix, ads, registry):
     registry.promote("v0001")
     scorer = registry.load("v0001")
+
     class StopRescoreError(Exception):
         pass
 
@@ -73,14 +65,38 @@ def test_interrupted_rescore_resumes_until_every_ad_is_on_the_new_version(es, fr
 
 def test_training_data_from_decisions_latest_wins(es, fresh_index_prefix, ads):
     decisions = [
-        {"ad_id": ads[0]["id"], "decision": "lead", "labels": {"minor": "yes", "trafficking": "no"},
-         "decided_at": "2025-01-01T10:00:00Z", "user": "a1", "role": "analyst"},
-        {"ad_id": ads[0]["id"], "decision": "not_relevant", "labels": {"minor": "no", "trafficking": "no"},
-         "decided_at": "2025-01-02T10:00:00Z", "user": "a2", "role": "analyst"},
-        {"ad_id": ads[1]["id"], "decision": "needs_review", "labels": {"minor": "unknown", "trafficking": "yes"},
-         "decided_at": "2025-01-01T10:00:00Z", "user": "a1", "role": "analyst"},
-        {"ad_id": ads[2]["id"], "decision": "needs_review", "labels": {"minor": "unknown", "trafficking": "unknown"},
-         "decided_at": "2025-01-01T10:00:00Z", "user": "a1", "role": "analyst"},
+        {
+            "ad_id": ads[0]["id"],
+            "decision": "lead",
+            "labels": {"minor": "yes", "trafficking": "no"},
+            "decided_at": "2025-01-01T10:00:00Z",
+            "user": "a1",
+            "role": "analyst",
+        },
+        {
+            "ad_id": ads[0]["id"],
+            "decision": "not_relevant",
+            "labels": {"minor": "no", "trafficking": "no"},
+            "decided_at": "2025-01-02T10:00:00Z",
+            "user": "a2",
+            "role": "analyst",
+        },
+        {
+            "ad_id": ads[1]["id"],
+            "decision": "needs_review",
+            "labels": {"minor": "unknown", "trafficking": "yes"},
+            "decided_at": "2025-01-01T10:00:00Z",
+            "user": "a1",
+            "role": "analyst",
+        },
+        {
+            "ad_id": ads[2]["id"],
+            "decision": "needs_review",
+            "labels": {"minor": "unknown", "trafficking": "unknown"},
+            "decided_at": "2025-01-01T10:00:00Z",
+            "user": "a1",
+            "role": "analyst",
+        },
     ]
     helpers.bulk(es, [{"_index": f"{fresh_index_prefix}-decisions", "_source": d} for d in decisions], refresh=True)
     records = {r["id"]: r for r in load_es(es, fresh_index_prefix)}

@@ -3,10 +3,15 @@ from models.rules import RulesScorer
 
 
 def _ad(ad_id, ages=(), codes=()):
-    return {"id": ad_id, "title": "Anna", "body": "Beschikbaar op afspraak.",
-            "entities": {"ages": list(ages), "phones": ["+999550000001"]},
-            "indicators": [{"code": c, "category": "minor" if c.startswith("MINOR") else "trafficking",
-                            "weight": 0.5} for c in codes]}
+    return {
+        "id": ad_id,
+        "title": "Anna",
+        "body": "Beschikbaar op afspraak.",
+        "entities": {"ages": list(ages), "phones": ["+999550000001"]},
+        "indicators": [
+            {"code": c, "category": "minor" if c.startswith("MINOR") else "trafficking", "weight": 0.5} for c in codes
+        ],
+    }
 
 
 def test_rules_baseline_scores_in_order_with_analyst_reasons(monkeypatch, tmp_path):
@@ -19,8 +24,13 @@ def test_rules_baseline_scores_in_order_with_analyst_reasons(monkeypatch, tmp_pa
     assert "stated age 16" in first["reasons"]
     assert "hotel visits only (TRAF_HOTEL)" in first["reasons"]
     assert first["minor"] > 0.9 > out[2]["risk"]["minor"]
-    assert out[1]["risk"] == {"minor": 0.0, "trafficking": 0.0, "priority": 0.0, "reasons": [],
-                              "model_version": "rules-v1"}
+    assert out[1]["risk"] == {
+        "minor": 0.0,
+        "trafficking": 0.0,
+        "priority": 0.0,
+        "reasons": [],
+        "model_version": "rules-v1",
+    }
     assert first["priority"] >= max(first["minor"], first["trafficking"]) * 0.85
 
 
@@ -35,7 +45,14 @@ def test_queue_priority_is_raised_by_link_indicators_but_not_saturated():
     assert queue_priority(doc) == 0.3
     one = queue_priority({**doc, "link_indicators": [{"code": "TRAF_SHARED_CONTACT", "weight": 0.5}]})
     many = queue_priority({**doc, "link_indicators": [{"code": "TRAF_SHARED_CONTACT", "weight": 0.5}] * 20})
-    two = queue_priority({**doc, "link_indicators": [{"code": "TRAF_SHARED_CONTACT", "weight": 0.5},
-                                                     {"code": "MINOR_AGE_INCONSISTENT", "weight": 0.6}]})
+    two = queue_priority(
+        {
+            **doc,
+            "link_indicators": [
+                {"code": "TRAF_SHARED_CONTACT", "weight": 0.5},
+                {"code": "MINOR_AGE_INCONSISTENT", "weight": 0.6},
+            ],
+        }
+    )
     assert 0.3 < one == many < two < 1.0
     assert queue_priority({}) == 0.0

@@ -46,8 +46,13 @@ def test_lazy_on_an_endless_stream():
 
 @pytest.mark.parametrize(
     "fields",
-    [{}, {"title": None, "body": None}, {"title": 12, "body": ["not", "text"]}, {"title": "", "body": ""},
-     {"body": {"nested": "dict"}}],
+    [
+        {},
+        {"title": None, "body": None},
+        {"title": 12, "body": ["not", "text"]},
+        {"title": "", "body": ""},
+        {"body": {"nested": "dict"}},
+    ],
 )
 def test_missing_or_odd_fields(fields):
     (out,) = nlp.analyze([{"id": "x", **fields}])

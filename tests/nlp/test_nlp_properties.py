@@ -6,11 +6,44 @@ from hypothesis import strategies as st
 import nlp
 
 # Text mixing arbitrary unicode with the material the extractors look for.
-PIECES = st.sampled_from([
-    "06-12345678", "nul zes", "twee", "zeventien jaar", "18+", "SC: ", "@", "[at]", "(dot)", " ", "\n", "€",
-    "150", "p/u", "24/7", "geen ", "hotel", "Den Haag", "1\ufe0f\u20e3", "O", "l", "jong", "🍒", "\u200b", "ß",
-    "İ", "ﬁ", "\ud7ff", "\U0001f600", "'s-", "Lisa (", ")", ",", "\x00",
-])
+PIECES = st.sampled_from(
+    [
+        "06-12345678",
+        "nul zes",
+        "twee",
+        "zeventien jaar",
+        "18+",
+        "SC: ",
+        "@",
+        "[at]",
+        "(dot)",
+        " ",
+        "\n",
+        "€",
+        "150",
+        "p/u",
+        "24/7",
+        "geen ",
+        "hotel",
+        "Den Haag",
+        "1\ufe0f\u20e3",
+        "O",
+        "l",
+        "jong",
+        "🍒",
+        "\u200b",
+        "ß",
+        "İ",
+        "ﬁ",
+        "\ud7ff",
+        "\U0001f600",
+        "'s-",
+        "Lisa (",
+        ")",
+        ",",
+        "\x00",
+    ]
+)
 TEXT = st.lists(st.one_of(st.text(max_size=20), PIECES), max_size=40).map("".join)
 
 

@@ -8,8 +8,13 @@ from signaal.cli import app
 
 runner = CliRunner()
 
-GOOD = {"id": "t:1", "site": "t", "url": "http://127.0.0.1/1", "title": "Lisa (17)",
-        "body": "Hoi, ik ben Lisa. Alleen hotel. Bel 06-12345678."}
+GOOD = {
+    "id": "t:1",
+    "site": "t",
+    "url": "http://127.0.0.1/1",
+    "title": "Lisa (17)",
+    "body": "Hoi, ik ben Lisa. Alleen hotel. Bel 06-12345678.",
+}
 
 
 def lines(*records):

@@ -14,14 +14,20 @@ from triage_ui.config import UISettings
 from triage_ui.context import UIContext
 from triage_ui.store.users import add_user
 
-USERS = {"analyst1": "analyst", "analyst2": "analyst", "investigator1": "investigator",
-         "mlstaff": "ml", "admin1": "admin"}
+USERS = {
+    "analyst1": "analyst",
+    "analyst2": "analyst",
+    "investigator1": "investigator",
+    "mlstaff": "ml",
+    "admin1": "admin",
+}
 
 
 @pytest.fixture(scope="module")
 def ui_settings() -> UISettings:
-    return UISettings(environment="test", secret_key="test-secret-" + "x" * 20, cookie_secure=False,
-                      login_max_failures=5)
+    return UISettings(
+        environment="test", secret_key="test-secret-" + "x" * 20, cookie_secure=False, login_max_failures=5
+    )
 
 
 @pytest.fixture(scope="module")

@@ -63,8 +63,9 @@ class Session:
     """One analyst's browser context; records every dialog so an XSS would be noticed."""
 
     def __init__(self, browser, base_url: str, user: str) -> None:
-        self.context = browser.new_context(base_url=base_url, viewport={"width": 1440, "height": 900},
-                                           accept_downloads=True)
+        self.context = browser.new_context(
+            base_url=base_url, viewport={"width": 1440, "height": 900}, accept_downloads=True
+        )
         self.page = self.context.new_page()
         self.dialogs: list[str] = []
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))

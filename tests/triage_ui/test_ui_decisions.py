@@ -18,9 +18,18 @@ def _selected(page_html: str) -> list[str]:
 def test_decision_writes_doc_and_triage(client_for, ui_ctx):
     client, csrf = client_for("analyst1")
     token = _ad_token(client.get("/ads/prikbord:1003").text)
-    resp = client.post("/ads/prikbord:1003/decision", follow_redirects=False, data={
-        "csrf_token": csrf, "token": token, "decision": "escalate_minor", "label_minor": "yes",
-        "label_trafficking": "unknown", "notes": "age 17 claimed in linked ad"})
+    resp = client.post(
+        "/ads/prikbord:1003/decision",
+        follow_redirects=False,
+        data={
+            "csrf_token": csrf,
+            "token": token,
+            "decision": "escalate_minor",
+            "label_minor": "yes",
+            "label_trafficking": "unknown",
+            "notes": "age 17 claimed in linked ad",
+        },
+    )
     assert resp.status_code == 303 and resp.headers["location"].startswith("/ads/")
     triage = ui_ctx.es.get(index=ui_ctx.alias("ads"), id="prikbord:1003")["_source"]["triage"]
     assert triage["status"] == "escalate_minor" and triage["decided_by"] == "analyst1"
@@ -36,11 +45,17 @@ def test_second_analyst_gets_conflict(client_for, ui_ctx):
     second, csrf2 = client_for("analyst2")
     token1 = _ad_token(first.get("/ads/prikbord:1004").text)
     token2 = _ad_token(second.get("/ads/prikbord:1004").text)
-    ok = first.post("/ads/prikbord:1004/decision", follow_redirects=False,
-                    data={"csrf_token": csrf1, "token": token1, "decision": "lead"})
+    ok = first.post(
+        "/ads/prikbord:1004/decision",
+        follow_redirects=False,
+        data={"csrf_token": csrf1, "token": token1, "decision": "lead"},
+    )
     assert ok.status_code == 303
-    clash = second.post("/ads/prikbord:1004/decision", follow_redirects=False,
-                        data={"csrf_token": csrf2, "token": token2, "decision": "not_relevant"})
+    clash = second.post(
+        "/ads/prikbord:1004/decision",
+        follow_redirects=False,
+        data={"csrf_token": csrf2, "token": token2, "decision": "not_relevant"},
+    )
     assert clash.status_code == 409 and "Someone else decided this ad" in clash.text and "analyst1" in clash.text
     triage = ui_ctx.es.get(index=ui_ctx.alias("ads"), id="prikbord:1004")["_source"]["triage"]
     assert triage["status"] == "lead" and triage["decided_by"] == "analyst1"
@@ -51,8 +66,11 @@ def test_unrelated_update_is_not_a_conflict(client_for, ui_ctx):
     client, csrf = client_for("analyst1")
     token = _ad_token(client.get("/ads/prikbord:1005").text)
     ui_ctx.es.update(index=ui_ctx.alias("ads"), id="prikbord:1005", doc={"priority": 0.42}, refresh="wait_for")
-    resp = client.post("/ads/prikbord:1005/decision", follow_redirects=False,
-                       data={"csrf_token": csrf, "token": token, "decision": "needs_review"})
+    resp = client.post(
+        "/ads/prikbord:1005/decision",
+        follow_redirects=False,
+        data={"csrf_token": csrf, "token": token, "decision": "needs_review"},
+    )
     assert resp.status_code == 303
 
 

@@ -20,14 +20,16 @@ def test_csv_cells_cannot_start_a_formula(value):
 
 def test_investigator_exports_csv_and_json(client_for, ui_ctx):
     client, csrf = client_for("investigator1")
-    ui_ctx.es.update(index=ui_ctx.alias("ads"), id="prikbord:1010", refresh="wait_for",
-                     doc={"title": "=HYPERLINK(\"x\")"})
-    resp = client.post("/exports", data={"csrf_token": csrf, "format": "csv",
-                                         "selected": ["prikbord:1010", "prikbord:1011"]})
+    ui_ctx.es.update(
+        index=ui_ctx.alias("ads"), id="prikbord:1010", refresh="wait_for", doc={"title": '=HYPERLINK("x")'}
+    )
+    resp = client.post(
+        "/exports", data={"csrf_token": csrf, "format": "csv", "selected": ["prikbord:1010", "prikbord:1011"]}
+    )
     assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(resp.content.decode("utf-8-sig"))))
     assert [r["id"] for r in rows] == ["prikbord:1010", "prikbord:1011"]
-    assert rows[0]["title"] == "'=HYPERLINK(\"x\")" and rows[0]["evidence_sha256"]
+    assert rows[0]["title"] == '\'=HYPERLINK("x")' and rows[0]["evidence_sha256"]
     resp = client.post("/exports", data={"csrf_token": csrf, "format": "json", "selected": ["prikbord:1011"]})
     assert resp.json()[0]["id"] == "prikbord:1011"
     ui_ctx.es.indices.refresh(index=ui_ctx.alias("exports"))
@@ -37,8 +39,10 @@ def test_investigator_exports_csv_and_json(client_for, ui_ctx):
 
 def test_analyst_exports_only_own_leads(client_for):
     client, csrf = client_for("analyst2")
-    assert client.post("/exports", data={"csrf_token": csrf, "format": "csv",
-                                         "selected": ["prikbord:1012"]}).status_code == 403
+    assert (
+        client.post("/exports", data={"csrf_token": csrf, "format": "csv", "selected": ["prikbord:1012"]}).status_code
+        == 403
+    )
     page = client.get("/ads/prikbord:1012").text
     token = html.unescape(page.split('name="token" value="')[1].split('"')[0])
     client.post("/ads/prikbord:1012/decision", data={"csrf_token": csrf, "token": token, "decision": "lead"})

@@ -7,19 +7,28 @@ from triage_ui.render.textdiff import word_diff
 
 def test_segments_cover_text_exactly_with_overlaps():
     text = "nieuw in de stad, alleen hotel"
-    inds = [{"code": "TRAF_MOVEMENT", "category": "trafficking", "field": "body", "start": 0, "end": 16},
-            {"code": "MINOR_YOUTH_TERMS", "category": "minor", "field": "body", "start": 12, "end": 20},
-            {"code": "TRAF_HOTEL", "category": "trafficking", "field": "title", "start": 0, "end": 3}]
+    inds = [
+        {"code": "TRAF_MOVEMENT", "category": "trafficking", "field": "body", "start": 0, "end": 16},
+        {"code": "MINOR_YOUTH_TERMS", "category": "minor", "field": "body", "start": 12, "end": 20},
+        {"code": "TRAF_HOTEL", "category": "trafficking", "field": "title", "start": 0, "end": 3},
+    ]
     segs = segments(text, inds, "body")
     assert "".join(s.text for s in segs) == text
-    assert [s.codes for s in segs] == [["TRAF_MOVEMENT"], ["TRAF_MOVEMENT", "MINOR_YOUTH_TERMS"],
-                                       ["MINOR_YOUTH_TERMS"], []]
+    assert [s.codes for s in segs] == [
+        ["TRAF_MOVEMENT"],
+        ["TRAF_MOVEMENT", "MINOR_YOUTH_TERMS"],
+        ["MINOR_YOUTH_TERMS"],
+        [],
+    ]
     assert segs[1].css == "ind-minor" and "youth" in segs[1].explanation
 
 
 def test_segments_survive_bad_offsets():
-    segs = segments("abc", [{"code": "X", "field": "body", "start": 2, "end": 99},
-                            {"code": "Y", "field": "body", "start": "?", "end": 1}], "body")
+    segs = segments(
+        "abc",
+        [{"code": "X", "field": "body", "start": 2, "end": 99}, {"code": "Y", "field": "body", "start": "?", "end": 1}],
+        "body",
+    )
     assert "".join(s.text for s in segs) == "abc" and segs[-1].codes == ["X"]
 
 

@@ -20,8 +20,11 @@ def test_login_sets_hardened_cookie_and_new_id(client_for):
     client, _ = client_for()
     page = client.get("/login")
     client.cookies.set(COOKIE_NAME, "attacker-chosen-id")
-    resp = client.post("/login", data={"username": "analyst1", "password": PASSWORD,
-                                       "csrf_token": csrf_from(page.text)}, follow_redirects=False)
+    resp = client.post(
+        "/login",
+        data={"username": "analyst1", "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
     cookie = resp.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
     assert "attacker-chosen-id" not in cookie and resp.status_code == 303
@@ -54,8 +57,9 @@ def test_state_change_without_csrf_is_rejected_and_logged(client_for, ui_ctx):
     ad_token = page.text.split('name="token" value="')[1].split('"')[0].replace("&#34;", '"')
     resp = client.post("/ads/prikbord:1002/decision", data={"decision": "lead", "token": ad_token})
     assert resp.status_code == 403
-    resp = client.post("/ads/prikbord:1002/decision",
-                       data={"decision": "lead", "token": ad_token, "csrf_token": "forged"})
+    resp = client.post(
+        "/ads/prikbord:1002/decision", data={"decision": "lead", "token": ad_token, "csrf_token": "forged"}
+    )
     assert resp.status_code == 403
     ui_ctx.es.indices.refresh(index=ui_ctx.alias("audit"))
     denied = audit.browse(ui_ctx, user="analyst2", action="denied")["hits"]["hits"]
@@ -109,8 +113,12 @@ def test_failed_logins_are_throttled_and_logged(client_for, ui_ctx):
     client, _ = client_for()
     page = client.get("/login")
     token = csrf_from(page.text)
-    codes = [client.post("/login", data={"username": "investigator1", "password": "wrong password!!",
-                                         "csrf_token": token}).status_code for _ in range(6)]
+    codes = [
+        client.post(
+            "/login", data={"username": "investigator1", "password": "wrong password!!", "csrf_token": token}
+        ).status_code
+        for _ in range(6)
+    ]
     assert codes[:5] == [401] * 5 and codes[5] == 429
     # even the right password is refused while throttled
     resp = client.post("/login", data={"username": "investigator1", "password": PASSWORD, "csrf_token": token})
@@ -127,8 +135,12 @@ def test_idle_timeout_ends_session(client_for, ui_ctx):
     token = client.cookies.get(COOKIE_NAME)
     import hashlib
 
-    ui_ctx.es.update(index=ui_ctx.alias("sessions"), id=hashlib.sha256(token.encode()).hexdigest(),
-                     doc={"last_seen": "2020-01-01T00:00:00Z"}, refresh="wait_for")
+    ui_ctx.es.update(
+        index=ui_ctx.alias("sessions"),
+        id=hashlib.sha256(token.encode()).hexdigest(),
+        doc={"last_seen": "2020-01-01T00:00:00Z"},
+        refresh="wait_for",
+    )
     assert client.get("/queue", follow_redirects=False).status_code == 303
 
 

@@ -42,8 +42,17 @@ def make_ad(i: int, rng: random.Random, *, body_extra: str = "") -> dict:
     for text, code, category, weight in picked:
         start = len(body)
         body += text
-        indicators.append({"code": code, "category": category, "field": "body", "start": start,
-                           "end": start + len(text), "text": text, "weight": weight})
+        indicators.append(
+            {
+                "code": code,
+                "category": category,
+                "field": "body",
+                "start": start,
+                "end": start + len(text),
+                "text": text,
+                "weight": weight,
+            }
+        )
         body += ". "
     body += f"Bel 06-1234 {i // 3:04d}. 120 euro per uur.{body_extra}"
     minor = round(min(1.0, 0.1 + sum(w for *_, w in picked if _[2] == "minor")), 3)
@@ -52,21 +61,50 @@ def make_ad(i: int, rng: random.Random, *, body_extra: str = "") -> dict:
     seen = NOW - timedelta(hours=i * 5)
     ad_id = f"prikbord:{1000 + i}"
     return {
-        "id": ad_id, "site": "prikbord" if i % 2 else "vitrine", "url": f"http://127.0.0.1:8701/ad/{1000 + i}",
-        "title": title, "body": body, "posted_at": _iso(seen), "language": "nl",
-        "images": [{"url": f"http://127.0.0.1:8701/img/{i}.jpg",
-                    "sha256": hashlib.sha256(f"img{i // 3}".encode()).hexdigest(), "phash": f"{i // 3:016x}"}],
-        "crawl": {"site_ad_id": str(1000 + i), "first_seen": _iso(seen), "last_seen": _iso(NOW),
-                  "fetched_at": _iso(NOW), "version": 1},
-        "evidence": {"warc_file": "prikbord-20261120.warc.gz", "record_id": f"<urn:uuid:{i:08d}>",
-                     "sha256": hashlib.sha256(body.encode()).hexdigest(), "fetched_at": _iso(NOW)},
-        "entities": {"phones": [phone], "emails": [], "handles": [{"platform": "telegram",
-                                                                  "handle": f"{name.lower()}{i // 3}"}],
-                     "ages": [age], "locations": [{"name": city}], "names": [name],
-                     "prices": [{"amount": 120, "currency": "EUR", "per": "hour"}]},
+        "id": ad_id,
+        "site": "prikbord" if i % 2 else "vitrine",
+        "url": f"http://127.0.0.1:8701/ad/{1000 + i}",
+        "title": title,
+        "body": body,
+        "posted_at": _iso(seen),
+        "language": "nl",
+        "images": [
+            {
+                "url": f"http://127.0.0.1:8701/img/{i}.jpg",
+                "sha256": hashlib.sha256(f"img{i // 3}".encode()).hexdigest(),
+                "phash": f"{i // 3:016x}",
+            }
+        ],
+        "crawl": {
+            "site_ad_id": str(1000 + i),
+            "first_seen": _iso(seen),
+            "last_seen": _iso(NOW),
+            "fetched_at": _iso(NOW),
+            "version": 1,
+        },
+        "evidence": {
+            "warc_file": "prikbord-20261120.warc.gz",
+            "record_id": f"<urn:uuid:{i:08d}>",
+            "sha256": hashlib.sha256(body.encode()).hexdigest(),
+            "fetched_at": _iso(NOW),
+        },
+        "entities": {
+            "phones": [phone],
+            "emails": [],
+            "handles": [{"platform": "telegram", "handle": f"{name.lower()}{i // 3}"}],
+            "ages": [age],
+            "locations": [{"name": city}],
+            "names": [name],
+            "prices": [{"amount": 120, "currency": "EUR", "per": "hour"}],
+        },
         "indicators": indicators,
-        "risk": {"minor": minor, "trafficking": traf, "priority": priority, "reasons": [c for _, c, *_ in picked],
-                 "model_version": "rules-test"},
+        "risk": {
+            "minor": minor,
+            "trafficking": traf,
+            "priority": priority,
+            "reasons": [c for _, c, *_ in picked],
+            "model_version": "rules-test",
+        },
         "cluster": {"id": f"c{i // 3}", "size": 3},
         "priority": priority,
     }
@@ -96,7 +134,16 @@ def load(es: Elasticsearch, prefix: str, ads: list[dict]) -> None:
         if ad["crawl"]["version"] > 1:
             old = previous_version(ad)
             version = old["crawl"]["version"]
-            actions.append({"_index": f"{prefix}-ad-versions", "_id": f"{ad['id']}:v{version}",
-                            "_source": {"ad_id": ad["id"], "version": version, "ad": old,
-                                        "first_seen": old["crawl"]["first_seen"]}})
+            actions.append(
+                {
+                    "_index": f"{prefix}-ad-versions",
+                    "_id": f"{ad['id']}:v{version}",
+                    "_source": {
+                        "ad_id": ad["id"],
+                        "version": version,
+                        "ad": old,
+                        "first_seen": old["crawl"]["first_seen"],
+                    },
+                }
+            )
     bulk(es, actions, refresh="wait_for")

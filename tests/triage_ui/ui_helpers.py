@@ -18,7 +18,10 @@ def csrf_from(html: str) -> str:
 def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
     """Sign in through the form; return the session's CSRF token (from the queue page)."""
     page = client.get("/login")
-    resp = client.post("/login", data={"username": name, "password": password,
-                                       "csrf_token": csrf_from(page.text)}, follow_redirects=False)
+    resp = client.post(
+        "/login",
+        data={"username": name, "password": password, "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
     assert resp.status_code == 303, resp.text[:500]
     return csrf_from(client.get("/queue").text)
