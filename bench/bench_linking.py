@@ -137,6 +137,17 @@ def main() -> int:
                 f"{report.clusters} clusters, largest {report.largest_cluster}; target <= 120 s",
             )
         )
+        phases = ", ".join(f"{k} {v:.0f} s" for k, v in report.phase_seconds.items())
+        rows.append(("  phases", "", phases))
+        t = time.perf_counter()
+        rerun = link(es, full=True)
+        rows.append(
+            (
+                "signaal link --full (re-run, no change)",
+                f"{time.perf_counter() - t:.1f} s",
+                f"{rerun.ads_updated} ads updated",
+            )
+        )
         rows.append(("peak RSS (whole bench)", f"{peak_rss_mb():.0f} MB", f"{rss_before:.0f} MB before linking"))
         t = time.perf_counter()
         again = link(es)

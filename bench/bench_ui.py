@@ -8,7 +8,9 @@ into a fresh prefix, starts ``signaal ui`` as a separate process on 127.0.0.1 an
 signed-in users (threads with httpx) alternate queue pages (with random filters) and ad
 pages for a fixed time. Server time comes from the app's ``Server-Timing`` header; the
 baseline row is the same queue search and ad GET sent straight to Elasticsearch by the
-same N threads, i.e. the floor the UI adds its work to. Target (issue 7): p95 <= 150 ms.
+same N threads (no think time), i.e. the floor the UI adds its work to. Users pause
+``--think`` seconds (+-50 %) between pages like someone reading an ad; ``--think 0`` is a
+closed loop that measures saturation instead. Target (issue 7): p95 <= 150 ms.
 Uses ``SIGNAAL_ES_URL`` when set, else starts its own node.
 """
 
@@ -79,11 +81,20 @@ def free_port() -> int:
 
 
 def start_ui(es_url: str, prefix: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "SIGNAAL_ES_URL": es_url, "SIGNAAL_INDEX_PREFIX": prefix,
-           "SIGNAAL_UI_ENVIRONMENT": "test", "SIGNAAL_UI_SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
-           "SIGNAAL_UI_COOKIE_SECURE": "false"}
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/signaal"), "ui", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "SIGNAAL_ES_URL": es_url,
+        "SIGNAAL_INDEX_PREFIX": prefix,
+        "SIGNAAL_UI_ENVIRONMENT": "test",
+        "SIGNAAL_UI_SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+        "SIGNAAL_UI_COOKIE_SECURE": "false",
+    }
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv/bin/signaal"), "ui", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -132,6 +143,12 @@ def main() -> None:
     parser.add_argument("--ads", type=int, default=10_000, help="ads to index (issue target: 100000)")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="seconds a user reads before the next page (0 = closed loop, saturation)",
+    )
     args = parser.parse_args()
 
     node = base_dir = None
@@ -146,8 +163,12 @@ def main() -> None:
     try:
         load(es, prefix, args.ads)
         ids = [f"benchsite:{i}" for i in range(args.ads)]
-        ids = [h["_id"] for h in es.search(index=f"{prefix}-ads", size=min(args.ads, 5000), source=False,
-                                           query={"match_all": {}})["hits"]["hits"]] or ids
+        ids = [
+            h["_id"]
+            for h in es.search(index=f"{prefix}-ads", size=min(args.ads, 5000), source=False, query={"match_all": {}})[
+                "hits"
+            ]["hits"]
+        ] or ids
         from triage_ui.config import UISettings
         from triage_ui.context import UIContext
         from triage_ui.store.indices import ensure_ui_indices
@@ -183,32 +204,44 @@ def main() -> None:
         def ui_step(i, rng, record):
             client = clients[i]
             city = rng.choice([None, *CITIES])
-            for kind, url, params in (("queue", "/queue", {"city": city} if city else {}),
-                                      ("ad", f"/ads/{rng.choice(ids)}", {})):
+            for kind, url, params in (
+                ("queue", "/queue", {"city": city} if city else {}),
+                ("ad", f"/ads/{rng.choice(ids)}", {}),
+            ):
                 t0 = time.perf_counter()
                 resp = client.get(url, params=params)
                 client_ms = (time.perf_counter() - t0) * 1000
                 assert resp.status_code == 200, (url, resp.status_code)
                 server_ms = float(resp.headers["server-timing"].split("dur=")[1])
                 record(kind, server_ms, client_ms)
+                time.sleep(rng.uniform(0.5, 1.5) * args.think)
             if i == 0:
                 peak[0] = max(peak[0], ui_proc.memory_info().rss)
 
         run_users(args.users, 3, ui_step)  # warm-up, not measured
         measured = run_users(args.users, args.duration, ui_step)
 
-        print(f"\n{args.ads} ads, {args.users} concurrent users, {args.duration:.0f}s per phase, "
-              f"UI peak RSS {peak[0] / 2**20:.0f} MiB")
-        print(f"{'page':<22}{'requests':>9}{'req/s':>8}{'p50 server':>12}{'p95 server':>12}{'p95 client':>12}"
-              f"{'target':>9}")
-        for label, data, secs in (("queue (ES baseline)", baseline.get("queue", []), args.duration / 2),
-                                  ("ad (ES baseline)", baseline.get("ad", []), args.duration / 2),
-                                  ("queue page", measured.get("queue", []), args.duration),
-                                  ("ad detail page", measured.get("ad", []), args.duration)):
+        print(
+            f"\n{args.ads} ads, {args.users} concurrent users, think {args.think:.1f}s, "
+            f"{args.duration:.0f}s per phase, "
+            f"UI peak RSS {peak[0] / 2**20:.0f} MiB"
+        )
+        print(
+            f"{'page':<22}{'requests':>9}{'req/s':>8}{'p50 server':>12}{'p95 server':>12}{'p95 client':>12}"
+            f"{'target':>9}"
+        )
+        for label, data, secs in (
+            ("queue (ES baseline)", baseline.get("queue", []), args.duration / 2),
+            ("ad (ES baseline)", baseline.get("ad", []), args.duration / 2),
+            ("queue page", measured.get("queue", []), args.duration),
+            ("ad detail page", measured.get("ad", []), args.duration),
+        ):
             server, client = [s for s, _ in data], [c for _, c in data]
             target = "" if "baseline" in label else ("ok" if pct(server, 95) <= 150 else "MISS")
-            print(f"{label:<22}{len(data):>9}{len(data) / secs:>8.1f}{pct(server, 50):>10.1f}ms"
-                  f"{pct(server, 95):>10.1f}ms{pct(client, 95):>10.1f}ms{target:>9}")
+            print(
+                f"{label:<22}{len(data):>9}{len(data) / secs:>8.1f}{pct(server, 50):>10.1f}ms"
+                f"{pct(server, 95):>10.1f}ms{pct(client, 95):>10.1f}ms{target:>9}"
+            )
         for client in clients:
             client.close()
     finally:

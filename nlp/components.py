@@ -352,6 +352,7 @@ class Indicators:
 
     def __call__(self, doc: Doc) -> Doc:
         state = _state(doc)
+        text = state.views.source  # doc.text re-joins every token on each access
         strings = doc.vocab.strings
         excluded: dict[str, SpanSet] = {}
         for match_id, s, e in self.excludes(doc):
@@ -361,7 +362,7 @@ class Indicators:
             span = doc[s:e]
             hits.append((strings[match_id], span.start_char, span.end_char, s, e))
         for code, pattern in self.regexes:
-            for m in pattern.finditer(doc.text):
+            for m in pattern.finditer(text):
                 span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
                 first, end = (span.start, span.end) if span is not None else (0, 0)
                 hits.append((code, m.start(), m.end(), first, end))
@@ -375,8 +376,8 @@ class Indicators:
             if code not in self.not_negatable and (self._negated(doc, first) or self._negated_after(doc, last)):
                 continue
             found.setdefault(code, SpanSet()).add(start, end)
-            state.indicators.append(self.emit(code, start, end, doc.text))
-        self._derive(state, doc.text)
+            state.indicators.append(self.emit(code, start, end, text))
+        self._derive(state, text)
         return doc
 
     def _derive(self, state: AdState, text: str) -> None:

@@ -32,7 +32,7 @@ class NumberWords:
     """Number words of the configured languages, compiled into one regex."""
 
     values: dict[str, int | str]  # word -> number, or -> symbol ("plus" -> "+")
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str]  # a word; lookups in ``values`` decide (one dict lookup beats a huge alternation)
 
     @classmethod
     def from_lexicon(cls, langs: tuple[str, ...]) -> NumberWords:
@@ -45,9 +45,7 @@ class NumberWords:
             for unit_word, unit in units.items():
                 for form in lex.get("compound_forms", []):
                     values[form.format(unit=unit_word, tens=tens_word).lower()] = int(tens) + unit
-        alternation = "|".join(re.escape(w) for w in sorted(values, key=len, reverse=True))
-        pattern = re.compile(rf"(?<![\w])(?:{alternation})(?:(?![\w])|(?=-?jarig))", re.IGNORECASE)
-        return cls(values, pattern)
+        return cls(values, _WORD)
 
     def value(self, word: str) -> int | str | None:
         return self.values.get(word.lower())
@@ -110,13 +108,34 @@ def lookalikes(text: str) -> Rewritten:
     return Rewritten(text, edits)
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+_AGE_SUFFIX = re.compile(r"-?jarige?$", re.IGNORECASE)
+
+
 def number_words(text: str, words: NumberWords) -> Rewritten:
-    """Number words to digits ("nul zes" -> "0 6", "zeventien" -> "17")."""
-    edits = []
-    for m in words.pattern.finditer(text):
-        value = words.value(m.group())
+    """Number words to digits ("nul zes" -> "0 6", "zeventien" -> "17", "twenty-two" -> "22")."""
+    edits: list[tuple[int, int, str]] = []
+    matches = list(words.pattern.finditer(text))
+    i = 0
+    while i < len(matches):
+        m = matches[i]
+        word = m.group().lower()
+        # two-word forms: "twenty-two", "twenty two"
+        if i + 1 < len(matches):
+            nxt = matches[i + 1]
+            gap = text[m.end() : nxt.start()]
+            if gap in ("-", " ") and (value := words.value(f"{word}{gap}{nxt.group().lower()}")) is not None:
+                edits.append((m.start(), nxt.end(), str(value)))
+                i += 2
+                continue
+        value = words.value(word)
         if value is not None:
             edits.append((m.start(), m.end(), str(value)))
+        elif word.endswith("jarig") or word.endswith("jarige"):  # "zeventienjarige"
+            stem = _AGE_SUFFIX.sub("", word)
+            if (value := words.value(stem)) is not None:
+                edits.append((m.start(), m.start() + len(stem), str(value)))
+        i += 1
     return Rewritten(text, edits)
 
 

@@ -27,8 +27,9 @@ from triage_ui.templating import render
 def create_app(es: Elasticsearch, prefix: str, settings: UISettings, *, ensure_indices: bool = True) -> FastAPI:
     if ensure_indices:
         ensure_ui_indices(es, prefix)
-    app = FastAPI(title="Signaal triage", docs_url=None, redoc_url=None, openapi_url=None,
-                  dependencies=[Depends(csrf_protect)])
+    app = FastAPI(
+        title="Signaal triage", docs_url=None, redoc_url=None, openapi_url=None, dependencies=[Depends(csrf_protect)]
+    )
     app.state.ctx = UIContext(es=es, prefix=prefix, settings=settings)
     app.state.login_limiter = None  # set in routers.auth on first use
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
@@ -47,19 +48,25 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _not_authenticated(request: Request, exc: NotAuthenticated) -> Response:
         if request.method == "GET":
             return RedirectResponse("/login", status_code=303)
-        await run_in_threadpool(audit_log, request, "denied", target=request.url.path,
-                                outcome="unauthenticated")
-        return render(request, "error.html", 401, title="Signed out",
-                      message="Your session has ended. Please sign in again.")
+        await run_in_threadpool(audit_log, request, "denied", target=request.url.path, outcome="unauthenticated")
+        return render(
+            request, "error.html", 401, title="Signed out", message="Your session has ended. Please sign in again."
+        )
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
-        await run_in_threadpool(audit_log, request, "denied", target=request.url.path,
-                                outcome="forbidden", details={"reason": exc.reason, "method": request.method})
-        return render(request, "error.html", 403, title="Not allowed",
-                      message="You do not have access to this page or action.")
+        await run_in_threadpool(
+            audit_log,
+            request,
+            "denied",
+            target=request.url.path,
+            outcome="forbidden",
+            details={"reason": exc.reason, "method": request.method},
+        )
+        return render(
+            request, "error.html", 403, title="Not allowed", message="You do not have access to this page or action."
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        return render(request, "error.html", exc.status_code, title=f"Error {exc.status_code}",
-                      message=str(exc.detail))
+        return render(request, "error.html", exc.status_code, title=f"Error {exc.status_code}", message=str(exc.detail))

@@ -36,30 +36,36 @@ def _context():
     return UIContext(es=es, prefix=prefix, settings=settings)
 
 
-def ui(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-       port: Annotated[int, typer.Option(help="TCP port.")] = 8800) -> None:
+def ui(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8800,
+) -> None:
     """Serve the triage UI (FastAPI) for analysts, investigators, ML staff and admins."""
     import uvicorn
 
     from triage_ui.app import create_app
 
     ctx = _context()
-    if ctx.settings.environment == "production" and host not in ("127.0.0.1", "::1", "localhost") \
-            and ctx.settings.cookie_secure is not True:
+    if (
+        ctx.settings.environment == "production"
+        and host not in ("127.0.0.1", "::1", "localhost")
+        and ctx.settings.cookie_secure is not True
+    ):
         raise _fail("serving beyond loopback needs TLS: set SIGNAAL_UI_COOKIE_SECURE=true behind an https proxy")
     app = create_app(ctx.es, ctx.prefix, ctx.settings, ensure_indices=False)
     typer.echo(f"Signaal triage UI on http://{host}:{port}/ (indices {ctx.prefix}-*)")
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
 
 
-users_app = typer.Typer(help="Manage triage UI accounts (analyst, investigator, ml, admin).",
-                        no_args_is_help=True)
+users_app = typer.Typer(help="Manage triage UI accounts (analyst, investigator, ml, admin).", no_args_is_help=True)
 
 
 @users_app.command("add")
-def users_add(name: str, role: Annotated[str, typer.Option(help="analyst | investigator | ml | admin")],
-              password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin.")] = False,
-              ) -> None:
+def users_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="analyst | investigator | ml | admin")],
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin.")] = False,
+) -> None:
     """Create an account (password prompted, or read from stdin)."""
     from triage_ui.security.passwords import WeakPasswordError
     from triage_ui.store.users import UserError, add_user

@@ -105,7 +105,8 @@ async def csrf_protect(request: Request) -> None:
         return
     given = request.headers.get(csrf.HEADER)
     if given is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
         given = (await request.form()).get(csrf.FIELD)
     if request.url.path == "/login":
         pre = request.cookies.get(csrf.PRE_COOKIE)
@@ -120,14 +121,31 @@ async def csrf_protect(request: Request) -> None:
         raise Forbidden("CSRF token missing or invalid")
 
 
-def audit_log(request: Request, action: str, *, target: str | None = None, kind: str | None = None,
-              outcome: str = "ok", details: dict | None = None, principal: Principal | None = None) -> None:
+def audit_log(
+    request: Request,
+    action: str,
+    *,
+    target: str | None = None,
+    kind: str | None = None,
+    outcome: str = "ok",
+    details: dict | None = None,
+    principal: Principal | None = None,
+) -> None:
     """Audit one step of the current request (user, IP and user agent filled in)."""
     principal = principal or getattr(request.state, "principal", None)
-    audit.log(get_ctx(request), action=action, user=principal.name if principal else None,
-              role=principal.role if principal else None, ip=client_ip(request),
-              user_agent=user_agent(request), target=target, target_type=kind or _kind(target),
-              outcome=outcome, details=details, request_id=request.state.request_id)
+    audit.log(
+        get_ctx(request),
+        action=action,
+        user=principal.name if principal else None,
+        role=principal.role if principal else None,
+        ip=client_ip(request),
+        user_agent=user_agent(request),
+        target=target,
+        target_type=kind or _kind(target),
+        outcome=outcome,
+        details=details,
+        request_id=request.state.request_id,
+    )
 
 
 def _kind(target: str | None) -> str | None:

@@ -130,10 +130,12 @@ class _Indexer:
         if missing:
             raise IndexingError(f"alias {', '.join(missing)} does not exist; run `signaal es init`", self.report)
 
-    def _mget(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+    def _mget(self, ids: list[str], *, full: bool = False) -> dict[str, dict[str, Any]]:
+        """Stored ads by id: only the blocks planning needs, or (``full``) whole documents for archiving."""
+        source: bool | list[str] = True if full else ["crawl", *DOWNSTREAM_BLOCKS]
         while True:
             try:
-                resp = self.es.mget(index=self.ads_alias, ids=ids)
+                resp = self.es.mget(index=self.ads_alias, ids=ids, source=source)
                 break
             except TRANSPORT_ERRORS as exc:
                 self._wait_for_cluster(exc)
@@ -202,7 +204,7 @@ class _Indexer:
         return doc
 
     def _plan(self, doc: dict[str, Any], stored: dict[str, Any] | None) -> tuple[str, dict[str, Any] | None]:
-        """Fill version/first_seen/kept blocks into ``doc``; return (outcome, archive doc or None)."""
+        """Fill version/first_seen/kept blocks into ``doc``; return (outcome, archive doc without ``ad``)."""
         crawl = doc["crawl"]
         if stored is None:
             crawl["version"] = int(crawl.get("version") or 1)
@@ -228,7 +230,6 @@ class _Indexer:
             "first_seen": old_crawl.get("first_seen"),
             "last_seen": old_crawl.get("last_seen"),
             "archived_at": doc["indexed_at"],
-            "ad": old,
         }
         return "updated", archive
 
@@ -272,6 +273,11 @@ class _Indexer:
                         "_source": archive,
                     }
                 )
+        if archives:  # the whole earlier document, fetched only for the (few) ads that changed
+            full = self._mget([a["_source"]["ad_id"] for a in archives], full=True)
+            for action in archives:
+                stored_doc = full.get(action["_source"]["ad_id"])
+                action["_source"]["ad"] = stored_doc["_source"] if stored_doc else None
         blocked: set[str] = set()
         for ok, info in self._bulk(archives):
             if not ok:

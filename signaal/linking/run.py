@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,6 +45,8 @@ class LinkReport:
     clusters_deleted: int = 0
     largest_cluster: int = 0
     seconds: float = 0.0
+    # full rebuild phases: read ads + compute keys, find links + components, write to Elasticsearch
+    phase_seconds: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -162,11 +164,16 @@ def link_full(es: Elasticsearch, *, cfg: LinkingConfig | None = None, prefix: st
     report = LinkReport("full")
     ids = job.scan({"match_all": {}})
     keys = [job.keys[i] for i in ids]
+    mark = time.perf_counter()
+    report.phase_seconds["read_and_keys"] = round(mark - started_clock, 2)
     links = find_links(keys, count_values(keys), job.cfg)
     comps = components(ids, links)
+    report.phase_seconds["links_and_clusters"] = round(time.perf_counter() - mark, 2)
+    mark = time.perf_counter()
     old_links = store.ids_matching(es, job.links_index, {"match_all": {}})
     old_clusters = store.ids_matching(es, job.clusters_index, {"match_all": {}})
     job.write(ids, links, comps, old_links, old_clusters, report)
+    report.phase_seconds["write"] = round(time.perf_counter() - mark, 2)
     store.write_state(es, job.links_index, {"checkpoint": started, "mode": "full", "report": report.as_dict()})
     report.seconds = round(time.perf_counter() - started_clock, 3)
     return report

@@ -1,5 +1,6 @@
 """Property tests: arbitrary text never crashes analysis and every span is a true slice of its field."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -68,6 +69,7 @@ def test_any_text_gives_valid_spans(title, body):
         assert isinstance(age, int)
 
 
+@pytest.mark.slow
 def test_one_megabyte_body():
     unit = "Hoi, ik ben Lisa (23) uit Utrecht. Bel 06-12345678, alleen hotel, geen 24/7. 🍒 nul zes "
     body = (unit * (1_000_000 // len(unit) + 1))[:1_000_000]
@@ -77,7 +79,8 @@ def test_one_megabyte_body():
     check_spans(record, out)
 
 
-def test_one_megabyte_of_digits_and_unicode_soup():
-    body = ("0 6 1 2 ３ 4 O l | 5 6 - 7 8 9 0 " * 40_000)[:1_000_000]
+@pytest.mark.slow
+def test_digit_and_unicode_soup():
+    body = ("0 6 1 2 ３ 4 O l | 5 6 - 7 8 9 0 " * 8_000)[:200_000]
     (out,) = nlp.analyze([{"id": "big:2", "body": body}])
     check_spans({"body": body}, out)

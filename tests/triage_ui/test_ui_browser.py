@@ -150,3 +150,21 @@ def test_audit_shows_each_step(browser, base_url, shots):
     assert XSS_AD in text
     admin.page.screenshot(path=str(shots / "audit.png"))
     admin.context.close()
+
+
+def test_investigator_follows_a_phone_into_its_network(browser, base_url, shots):
+    inv = Session(browser, base_url, "investigator1")
+    page = inv.page
+    page.goto("/ads/prikbord:1007")
+    page.click("button.chip-phone")  # entity chip: a POSTed search, the phone never enters a URL
+    page.wait_for_url("**/search")
+    assert page.locator("table.queue tbody tr").count() == 3
+    page.screenshot(path=str(shots / "search.png"))
+    page.goto("/networks/c2")
+    assert page.locator(".timeline circle").count() == 3
+    page.screenshot(path=str(shots / "network.png"), full_page=True)
+    page.goto("/dashboards?days=365")
+    assert page.locator(".chart svg").count() >= 4
+    page.screenshot(path=str(shots / "dashboards.png"), full_page=True)
+    assert inv.dialogs == []
+    inv.context.close()

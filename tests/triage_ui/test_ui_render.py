@@ -37,7 +37,7 @@ def test_word_diff():
 
 
 def test_charts_scale_to_max():
-    col = column_chart([("a", 1), ("b", 4)], width=200, height=120)
-    assert col.bars[1].height == 100 and col.bars[0].height == 25
+    col = column_chart([("a", 1), ("b", 4)], width=200, height=136)
+    assert col.bars[1].height == 100 and col.bars[0].height == 25 and col.bars[1].width == 40
     row = row_chart([("x", 2), ("y", 1)], width=460)
     assert row.bars[0].width == 200 and row.bars[1].width == 100

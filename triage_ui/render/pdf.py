@@ -6,8 +6,14 @@ resources) and set with ``set_content`` — chromium never opens a network conne
 
 from __future__ import annotations
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def html_to_pdf(html: str, chromium_path: str) -> bytes:
@@ -19,7 +25,10 @@ def html_to_pdf(html: str, chromium_path: str) -> bytes:
             context = browser.new_context(offline=True, java_script_enabled=False)
             page = context.new_page()
             page.set_content(html, wait_until="load")
-            return page.pdf(format="A4", print_background=True,
-                            margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"})
+            return page.pdf(
+                format="A4",
+                print_background=True,
+                margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"},
+            )
         finally:
             browser.close()

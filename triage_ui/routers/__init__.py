@@ -12,5 +12,14 @@ from triage_ui.routers import (
     search,
 )
 
-ROUTERS = [auth.router, queue.router, ads.router, search.router, networks.router, exports.router,
-           dashboards.router, admin.router, ml.router]
+ROUTERS = [
+    auth.router,
+    queue.router,
+    ads.router,
+    search.router,
+    networks.router,
+    exports.router,
+    dashboards.router,
+    admin.router,
+    ml.router,
+]

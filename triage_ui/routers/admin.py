@@ -20,27 +20,44 @@ DateParam = Annotated[str | None, Query(max_length=25, pattern=r"^\d{4}-\d{2}-\d
 
 
 @router.get("/audit")
-def audit_page(request: Request, ctx: Ctx, principal: Annotated[Principal, requires("audit")],
-               user: Filter = None, action: Filter = None, since: DateParam = None,
-               until: DateParam = None) -> Response:
+def audit_page(
+    request: Request,
+    ctx: Ctx,
+    principal: Annotated[Principal, requires("audit")],
+    user: Filter = None,
+    action: Filter = None,
+    since: DateParam = None,
+    until: DateParam = None,
+) -> Response:
     resp = audit.browse(ctx, user=user or None, action=action or None, since=since or None, until=until or None)
     audit_log(request, "view", target="audit", details={"user": user, "action": action})
-    return render(request, "audit.html", entries=[h["_source"] for h in resp["hits"]["hits"]],
-                  total=resp["hits"]["total"]["value"], actions=audit.ACTIONS,
-                  f={"user": user or "", "action": action or "", "since": since or "", "until": until or ""})
+    return render(
+        request,
+        "audit.html",
+        entries=[h["_source"] for h in resp["hits"]["hits"]],
+        total=resp["hits"]["total"]["value"],
+        actions=audit.ACTIONS,
+        f={"user": user or "", "action": action or "", "since": since or "", "until": until or ""},
+    )
 
 
 @router.get("/users")
-def users_page(request: Request, ctx: Ctx, principal: Annotated[Principal, requires("users")],
-               error: str | None = None) -> Response:
+def users_page(
+    request: Request, ctx: Ctx, principal: Annotated[Principal, requires("users")], error: str | None = None
+) -> Response:
     audit_log(request, "view", target="users")
     return render(request, "users.html", users=list_users(ctx), roles=data.roles(), error=error)
 
 
 @router.post("/users")
-def users_add(request: Request, ctx: Ctx, principal: Annotated[Principal, requires("users")],
-              name: Annotated[str, Form(max_length=40)], role: Annotated[str, Form(max_length=20)],
-              password: Annotated[str, Form(max_length=1024)]) -> Response:
+def users_add(
+    request: Request,
+    ctx: Ctx,
+    principal: Annotated[Principal, requires("users")],
+    name: Annotated[str, Form(max_length=40)],
+    role: Annotated[str, Form(max_length=20)],
+    password: Annotated[str, Form(max_length=1024)],
+) -> Response:
     try:
         add_user(ctx, name.strip().lower(), role, password)
     except (UserError, WeakPasswordError) as exc:
@@ -50,8 +67,12 @@ def users_add(request: Request, ctx: Ctx, principal: Annotated[Principal, requir
 
 
 @router.post("/users/{name}/disable")
-def users_disable(request: Request, ctx: Ctx, name: str, principal: Annotated[Principal, requires("users")],
-                  ) -> Response:
+def users_disable(
+    request: Request,
+    ctx: Ctx,
+    name: str,
+    principal: Annotated[Principal, requires("users")],
+) -> Response:
     try:
         set_disabled(ctx, name, True)
     except UserError as exc:

@@ -50,68 +50,113 @@ def _version_diffs(ctx: Ctx, ad: dict) -> list[dict]:
     chain = [*older, ad]
     out = []
     for prev, nxt in itertools.pairwise(chain):
-        out.append({
-            "from": (prev.get("crawl") or {}).get("version"), "to": (nxt.get("crawl") or {}).get("version"),
-            "seen": (nxt.get("crawl") or {}).get("fetched_at") or (nxt.get("crawl") or {}).get("last_seen"),
-            "title": word_diff(prev.get("title"), nxt.get("title")) if changed(prev.get("title"),
-                                                                                nxt.get("title")) else None,
-            "body": word_diff(prev.get("body"), nxt.get("body")) if changed(prev.get("body"),
-                                                                             nxt.get("body")) else None,
-        })
+        out.append(
+            {
+                "from": (prev.get("crawl") or {}).get("version"),
+                "to": (nxt.get("crawl") or {}).get("version"),
+                "seen": (nxt.get("crawl") or {}).get("fetched_at") or (nxt.get("crawl") or {}).get("last_seen"),
+                "title": word_diff(prev.get("title"), nxt.get("title"))
+                if changed(prev.get("title"), nxt.get("title"))
+                else None,
+                "body": word_diff(prev.get("body"), nxt.get("body"))
+                if changed(prev.get("body"), nxt.get("body"))
+                else None,
+            }
+        )
     return list(reversed(out))
 
 
 @router.get("/ads/{ad_id}")
-def ad_detail(request: Request, ctx: Ctx, ad_id: str, principal: Annotated[Principal, requires("view_ad")],
-              ) -> Response:
+def ad_detail(
+    request: Request,
+    ctx: Ctx,
+    ad_id: str,
+    principal: Annotated[Principal, requires("view_ad")],
+) -> Response:
     hit = _load(ctx, ad_id)
     ad = hit["_source"]
     ad.setdefault("id", hit["_id"])
     indicators = ad.get("indicators") or []
     audit_log(request, "view", target=ad_id, details={"page": "ad"})
     return render(
-        request, "ad.html", ad=ad, token=AdToken.from_hit(hit),
+        request,
+        "ad.html",
+        ad=ad,
+        token=AdToken.from_hit(hit),
         title_segments=segments(ad.get("title"), indicators, "title"),
         body_segments=segments(ad.get("body"), indicators, "body"),
         images=[img if isinstance(img, dict) else {"url": img} for img in ad.get("images") or []],
-        related=ads_store.related(ctx, ad), versions=_version_diffs(ctx, ad),
-        history=history(ctx, ad_id), next_id=ads_store.next_undecided(ctx, ad_id),
-        decisions=ads_store.DECISIONS, labels=LABEL_VALUES,
+        related=ads_store.related(ctx, ad),
+        versions=_version_diffs(ctx, ad),
+        history=history(ctx, ad_id),
+        next_id=ads_store.next_undecided(ctx, ad_id),
+        decisions=ads_store.DECISIONS,
+        labels=LABEL_VALUES,
     )
 
 
 @router.post("/ads/{ad_id}/decision")
-def post_decision(request: Request, ctx: Ctx, ad_id: str, principal: Annotated[Principal, requires("decide")],
-                  decision: Annotated[Literal[*ads_store.DECISIONS], Form()], token: Annotated[str, Form()],
-                  label_minor: Label = "unknown", label_trafficking: Label = "unknown",
-                  notes: Annotated[str, Form(max_length=5000)] = "") -> Response:
+def post_decision(
+    request: Request,
+    ctx: Ctx,
+    ad_id: str,
+    principal: Annotated[Principal, requires("decide")],
+    decision: Annotated[Literal[*ads_store.DECISIONS], Form()],
+    token: Annotated[str, Form()],
+    label_minor: Label = "unknown",
+    label_trafficking: Label = "unknown",
+    notes: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
     pinned = AdToken.decode(token)
     if pinned.ad_id != ad_id:
         raise HTTPException(400, "form does not belong to this ad")
     hit = _load(ctx, ad_id)
     source = hit["_source"]
     try:
-        decide(ctx, Decision(ad_id, decision, label_minor, label_trafficking, notes.strip()),
-               user=principal.name, role=principal.role, seq_no=pinned.seq_no,
-               primary_term=pinned.primary_term, stamp=pinned.stamp,
-               previous_triage=source.get("triage") or {}, cluster_id=(source.get("cluster") or {}).get("id"))
+        decide(
+            ctx,
+            Decision(ad_id, decision, label_minor, label_trafficking, notes.strip()),
+            user=principal.name,
+            role=principal.role,
+            seq_no=pinned.seq_no,
+            primary_term=pinned.primary_term,
+            stamp=pinned.stamp,
+            previous_triage=source.get("triage") or {},
+            cluster_id=(source.get("cluster") or {}).get("id"),
+        )
     except DecisionConflict as conflict:
         audit_log(request, "decision", target=ad_id, outcome="conflict", details={"decision": decision})
         return render(request, "conflict.html", 409, ad_id=ad_id, current=conflict.current_triage)
-    audit_log(request, "decision", target=ad_id,
-              details={"decision": decision, "labels": {"minor": label_minor, "trafficking": label_trafficking}})
+    audit_log(
+        request,
+        "decision",
+        target=ad_id,
+        details={"decision": decision, "labels": {"minor": label_minor, "trafficking": label_trafficking}},
+    )
     next_id = ads_store.next_undecided(ctx, ad_id)
     return RedirectResponse(f"/ads/{next_id}" if next_id else "/queue", status_code=303)
 
 
 @router.post("/ads/{ad_id}/assign")
-def post_assign(request: Request, ctx: Ctx, ad_id: str, principal: Annotated[Principal, requires("decide")],
-                token: Annotated[str, Form()]) -> Response:
+def post_assign(
+    request: Request,
+    ctx: Ctx,
+    ad_id: str,
+    principal: Annotated[Principal, requires("decide")],
+    token: Annotated[str, Form()],
+) -> Response:
     pinned = AdToken.decode(token)
     hit = _load(ctx, ad_id)
     try:
-        assign(ctx, ad_id, user=principal.name, seq_no=pinned.seq_no, primary_term=pinned.primary_term,
-               stamp=pinned.stamp, previous_triage=hit["_source"].get("triage") or {})
+        assign(
+            ctx,
+            ad_id,
+            user=principal.name,
+            seq_no=pinned.seq_no,
+            primary_term=pinned.primary_term,
+            stamp=pinned.stamp,
+            previous_triage=hit["_source"].get("triage") or {},
+        )
     except DecisionConflict as conflict:
         return render(request, "conflict.html", 409, ad_id=ad_id, current=conflict.current_triage)
     audit_log(request, "assign", target=ad_id)
@@ -127,13 +172,14 @@ def _sniff(path: Path) -> str:
 
 
 @router.get("/ads/{ad_id}/images/{index}")
-def ad_image(request: Request, ctx: Ctx, ad_id: str, index: int,
-             principal: Annotated[Principal, requires("view_ad")]) -> Response:
+def ad_image(
+    request: Request, ctx: Ctx, ad_id: str, index: int, principal: Annotated[Principal, requires("view_ad")]
+) -> Response:
     """A photo from the local image store (``var/images/<sha256>``), else a neutral placeholder.
 
     The UI never fetches remote URLs (no SSRF, no tracking pixels, CSP stays 'self').
     """
-    images = (_load(ctx, ad_id)["_source"].get("images") or [])
+    images = _load(ctx, ad_id)["_source"].get("images") or []
     if not 0 <= index < len(images):
         raise HTTPException(404, "No such image.")
     sha = images[index].get("sha256") if isinstance(images[index], dict) else None

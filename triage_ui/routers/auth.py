@@ -32,17 +32,16 @@ def _secure(request: Request) -> bool:
 def _limiter(request: Request) -> LoginLimiter:
     settings = request.app.state.ctx.settings
     if request.app.state.login_limiter is None:
-        request.app.state.login_limiter = LoginLimiter(settings.login_max_failures,
-                                                       settings.login_window_seconds)
+        request.app.state.login_limiter = LoginLimiter(settings.login_max_failures, settings.login_window_seconds)
     return request.app.state.login_limiter
 
 
 def _login_page(request: Request, ctx: Ctx, status: int = 200, error: str | None = None) -> Response:
     pre = request.cookies.get(csrf.PRE_COOKIE) or csrf.new_pre_session()
-    response = render(request, "login.html", status, error=error,
-                      csrf_token=csrf.pre_session_token(ctx.settings.secret_key, pre))
-    response.set_cookie(csrf.PRE_COOKIE, pre, httponly=True, samesite="strict", secure=_secure(request),
-                        path="/login")
+    response = render(
+        request, "login.html", status, error=error, csrf_token=csrf.pre_session_token(ctx.settings.secret_key, pre)
+    )
+    response.set_cookie(csrf.PRE_COOKIE, pre, httponly=True, samesite="strict", secure=_secure(request), path="/login")
     return response
 
 
@@ -59,8 +58,12 @@ def login_form(request: Request, ctx: Ctx) -> Response:
 
 
 @router.post("/login")
-def login(request: Request, ctx: Ctx, username: Annotated[str, Form(max_length=100)],
-          password: Annotated[str, Form(max_length=1024)]) -> Response:
+def login(
+    request: Request,
+    ctx: Ctx,
+    username: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=1024)],
+) -> Response:
     username = username.strip().lower()
     ip = client_ip(request)
     limiter = _limiter(request)
@@ -72,8 +75,13 @@ def login(request: Request, ctx: Ctx, username: Annotated[str, Form(max_length=1
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or user.disabled:
         limiter.fail(*keys)
-        audit_log(request, "login_failed", target=username, kind="user",
-                  outcome="disabled" if ok and user and user.disabled else "bad_credentials")
+        audit_log(
+            request,
+            "login_failed",
+            target=username,
+            kind="user",
+            outcome="disabled" if ok and user and user.disabled else "bad_credentials",
+        )
         return _login_page(request, ctx, 401, "Unknown user name or wrong password.")
     limiter.succeed(keys[0])
     old = load_session(ctx, request.cookies.get(COOKIE_NAME))
@@ -85,8 +93,15 @@ def login(request: Request, ctx: Ctx, username: Annotated[str, Form(max_length=1
 
     audit_log(request, "login", target=user.name, kind="user", principal=Principal(user, session))
     response = RedirectResponse("/queue", status_code=303)
-    response.set_cookie(COOKIE_NAME, token, httponly=True, samesite="strict", secure=_secure(request),
-                        path="/", max_age=ctx.settings.session_absolute_seconds)
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        path="/",
+        max_age=ctx.settings.session_absolute_seconds,
+    )
     response.delete_cookie(csrf.PRE_COOKIE, path="/login")
     return response
 

@@ -24,8 +24,7 @@ class AdToken:
 
     @classmethod
     def from_hit(cls, hit: dict) -> AdToken:
-        return cls(hit["_id"], hit["_seq_no"], hit["_primary_term"],
-                   triage_stamp(hit["_source"].get("triage")))
+        return cls(hit["_id"], hit["_seq_no"], hit["_primary_term"], triage_stamp(hit["_source"].get("triage")))
 
     @classmethod
     def decode(cls, raw: str) -> AdToken:

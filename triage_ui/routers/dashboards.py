@@ -25,30 +25,58 @@ def _days(buckets: list[dict]) -> list[tuple[str, float]]:
 
 
 @router.get("/dashboards")
-def dashboards(request: Request, ctx: Ctx, principal: Annotated[Principal, requires("dashboard")],
-               days: Annotated[int, Query(ge=7, le=365)] = 60) -> Response:
+def dashboards(
+    request: Request,
+    ctx: Ctx,
+    principal: Annotated[Principal, requires("dashboard")],
+    days: Annotated[int, Query(ge=7, le=365)] = 60,
+) -> Response:
     since = iso(utcnow() - timedelta(days=days))
-    ads = ctx.es.search(index=ctx.alias("ads"), size=0, query={"range": {"crawl.first_seen": {"gte": since}}}, aggs={
-        "per_day": {"date_histogram": {"field": "crawl.first_seen", "calendar_interval": "day",
-                                       "format": "yyyy-MM-dd", "min_doc_count": 0}},
-        "indicators": {"terms": {"field": "indicators.code", "size": 20}},
-        "cities": {"terms": {"field": "entities.locations.name", "size": 15}},
-        "minor_cities": {"filter": {"term": {"indicators.category": "minor"}},
-                         "aggs": {"c": {"terms": {"field": "entities.locations.name", "size": 15}}}},
-    })["aggregations"]
-    decided = ctx.es.search(index=ctx.alias("decisions"), size=0, query={"range": {"decided_at": {"gte": since}}},
-                            aggs={"per_day": {"date_histogram": {"field": "decided_at", "calendar_interval": "day",
-                                                                 "format": "yyyy-MM-dd", "min_doc_count": 0}},
-                                  "by": {"terms": {"field": "decision", "size": 10}},
-                                  "users": {"terms": {"field": "user", "size": 20}}})["aggregations"]
+    ads = ctx.es.search(
+        index=ctx.alias("ads"),
+        size=0,
+        query={"range": {"crawl.first_seen": {"gte": since}}},
+        aggs={
+            "per_day": {
+                "date_histogram": {
+                    "field": "crawl.first_seen",
+                    "calendar_interval": "day",
+                    "format": "yyyy-MM-dd",
+                    "min_doc_count": 0,
+                }
+            },
+            "indicators": {"terms": {"field": "indicators.code", "size": 20}},
+            "cities": {"terms": {"field": "entities.locations.name", "size": 15}},
+            "minor_cities": {
+                "filter": {"term": {"indicators.category": "minor"}},
+                "aggs": {"c": {"terms": {"field": "entities.locations.name", "size": 15}}},
+            },
+        },
+    )["aggregations"]
+    decided = ctx.es.search(
+        index=ctx.alias("decisions"),
+        size=0,
+        query={"range": {"decided_at": {"gte": since}}},
+        aggs={
+            "per_day": {
+                "date_histogram": {
+                    "field": "decided_at",
+                    "calendar_interval": "day",
+                    "format": "yyyy-MM-dd",
+                    "min_doc_count": 0,
+                }
+            },
+            "by": {"terms": {"field": "decision", "size": 10}},
+            "users": {"terms": {"field": "user", "size": 20}},
+        },
+    )["aggregations"]
     audit_log(request, "view", target="dashboards", details={"days": days})
     charts = {
         "Ads first seen per day": column_chart(_days(ads["per_day"]["buckets"])),
         "Decisions per day": column_chart(_days(decided["per_day"]["buckets"])),
         "Ads by indicator": row_chart([(b["key"], b["doc_count"]) for b in ads["indicators"]["buckets"]]),
         "Ads by city": row_chart([(b["key"], b["doc_count"]) for b in ads["cities"]["buckets"]]),
-        "Minor signals by city": row_chart([(b["key"], b["doc_count"])
-                                            for b in ads["minor_cities"]["c"]["buckets"]]),
+        "Minor signals by city": row_chart([(b["key"], b["doc_count"]) for b in ads["minor_cities"]["c"]["buckets"]]),
         "Decisions by outcome": row_chart([(b["key"], b["doc_count"]) for b in decided["by"]["buckets"]]),
         "Decisions by analyst": row_chart([(b["key"], b["doc_count"]) for b in decided["users"]["buckets"]]),
     }

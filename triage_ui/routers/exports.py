@@ -38,23 +38,30 @@ def _checked(principal: Principal, docs: list[dict]) -> list[dict]:
 
 
 def _my_leads(ctx: Ctx, principal: Principal) -> list[dict]:
-    query = {"bool": {"filter": [{"term": {"triage.status": "lead"}},
-                                 {"term": {"triage.decided_by": principal.name}}]}}
-    resp = ctx.es.search(index=ctx.alias("ads"), query=query, size=ctx.settings.export_max_ads,
-                         sort=[{"triage.decided_at": "desc"}])
+    query = {"bool": {"filter": [{"term": {"triage.status": "lead"}}, {"term": {"triage.decided_by": principal.name}}]}}
+    resp = ctx.es.search(
+        index=ctx.alias("ads"), query=query, size=ctx.settings.export_max_ads, sort=[{"triage.decided_at": "desc"}]
+    )
     return resp["hits"]["hits"]
 
 
 def _download(payload: bytes, media_type: str, filename: str, digest: str) -> Response:
-    return Response(payload, media_type=media_type, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "X-Content-SHA256": digest})
+    return Response(
+        payload,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "X-Content-SHA256": digest},
+    )
 
 
 @router.post("/exports")
-def export(request: Request, ctx: Ctx, principal: CurrentUser,
-           fmt: Annotated[Literal["csv", "json"], Form(alias="format")],
-           scope: Annotated[Literal["selected", "my_leads"], Form()] = "selected",
-           selected: Annotated[list[str], Form(max_length=5000)] = ()) -> Response:
+def export(
+    request: Request,
+    ctx: Ctx,
+    principal: CurrentUser,
+    fmt: Annotated[Literal["csv", "json"], Form(alias="format")],
+    scope: Annotated[Literal["selected", "my_leads"], Form()] = "selected",
+    selected: Annotated[list[str], Form(max_length=5000)] = (),
+) -> Response:
     _require_export_role(principal)
     if scope == "my_leads":
         docs = _my_leads(ctx, principal)
@@ -68,60 +75,96 @@ def export(request: Request, ctx: Ctx, principal: CurrentUser,
         payload, media = to_csv(CSV_HEADER, (csv_row(ad) for ad in ads)).encode("utf-8-sig"), "text/csv"
     else:
         strip = ("text_minhash",)
-        payload = json.dumps([{k: v for k, v in ad.items() if k not in strip} for ad in ads],
-                             ensure_ascii=False, indent=1).encode()
+        payload = json.dumps(
+            [{k: v for k, v in ad.items() if k not in strip} for ad in ads], ensure_ascii=False, indent=1
+        ).encode()
         media = "application/json"
     ids = [ad["id"] for ad in ads]
     digest = log_export(ctx, principal, fmt=fmt, scope=scope, ad_ids=ids, payload=payload)
-    audit_log(request, "export", target=scope, kind="export",
-              details={"format": fmt, "count": len(ids), "sha256": digest, "ads": ids[:500]})
+    audit_log(
+        request,
+        "export",
+        target=scope,
+        kind="export",
+        details={"format": fmt, "count": len(ids), "sha256": digest, "ads": ids[:500]},
+    )
     return _download(payload, media, f"signaal-leads.{fmt}", digest)
 
 
-def _report(request: Request, ctx: Ctx, principal: Principal, ads: list[dict], fmt: str, *,
-            title: str, scope: str, cluster_id: str | None = None) -> Response:
+def _report(
+    request: Request,
+    ctx: Ctx,
+    principal: Principal,
+    ads: list[dict],
+    fmt: str,
+    *,
+    title: str,
+    scope: str,
+    cluster_id: str | None = None,
+) -> Response:
     html = TEMPLATES.get_template("report.html").render(
-        ads=ads, title=title, generated_by=principal.name, cluster_id=cluster_id,
-        nonce=request.state.csp_nonce, generated_at=iso(utcnow()))
+        ads=ads,
+        title=title,
+        generated_by=principal.name,
+        cluster_id=cluster_id,
+        nonce=request.state.csp_nonce,
+        generated_at=iso(utcnow()),
+    )
     ids = [ad["id"] for ad in ads]
     if fmt == "pdf":
         payload = html_to_pdf(html, ctx.settings.chromium_path)
-        digest = log_export(ctx, principal, fmt="pdf", scope=scope, ad_ids=ids, payload=payload,
-                            cluster_id=cluster_id)
+        digest = log_export(ctx, principal, fmt="pdf", scope=scope, ad_ids=ids, payload=payload, cluster_id=cluster_id)
         response = _download(payload, "application/pdf", f"signaal-report-{scope}.pdf", digest)
     else:
         payload = html.encode()
-        digest = log_export(ctx, principal, fmt="html", scope=scope, ad_ids=ids, payload=payload,
-                            cluster_id=cluster_id)
-        response = Response(payload, media_type="text/html; charset=utf-8",
-                            headers={"X-Content-SHA256": digest})
-    audit_log(request, "export", target=cluster_id or ids[0], kind="cluster" if cluster_id else "ad",
-              details={"format": fmt, "scope": scope, "count": len(ids), "sha256": digest})
+        digest = log_export(ctx, principal, fmt="html", scope=scope, ad_ids=ids, payload=payload, cluster_id=cluster_id)
+        response = Response(payload, media_type="text/html; charset=utf-8", headers={"X-Content-SHA256": digest})
+    audit_log(
+        request,
+        "export",
+        target=cluster_id or ids[0],
+        kind="cluster" if cluster_id else "ad",
+        details={"format": fmt, "scope": scope, "count": len(ids), "sha256": digest},
+    )
     return response
 
 
 @router.get("/ads/{ad_id}/report")
-def ad_report(request: Request, ctx: Ctx, ad_id: str, principal: CurrentUser,
-              fmt: Annotated[Format, Query(alias="format")] = "html") -> Response:
+def ad_report(
+    request: Request,
+    ctx: Ctx,
+    ad_id: str,
+    principal: CurrentUser,
+    fmt: Annotated[Format, Query(alias="format")] = "html",
+) -> Response:
     _require_export_role(principal)
     docs = ads_store.get_ads(ctx, [ad_id])
     if not docs:
         raise HTTPException(404, "No such ad.")
-    return _report(request, ctx, principal, _checked(principal, docs), fmt, title=f"Lead report {ad_id}",
-                   scope="ad")
+    return _report(request, ctx, principal, _checked(principal, docs), fmt, title=f"Lead report {ad_id}", scope="ad")
 
 
 @router.get("/clusters/{cluster_id}/report")
-def cluster_report(request: Request, ctx: Ctx, cluster_id: str, principal: CurrentUser,
-                   fmt: Annotated[Format, Query(alias="format")] = "html") -> Response:
+def cluster_report(
+    request: Request,
+    ctx: Ctx,
+    cluster_id: str,
+    principal: CurrentUser,
+    fmt: Annotated[Format, Query(alias="format")] = "html",
+) -> Response:
     _require_export_role(principal)
-    resp = ctx.es.search(index=ctx.alias("ads"), query={"term": {"cluster.id": cluster_id}},
-                         size=ctx.settings.export_max_ads, sort=[{"priority": {"order": "desc", "missing": "_last"}}])
+    resp = ctx.es.search(
+        index=ctx.alias("ads"),
+        query={"term": {"cluster.id": cluster_id}},
+        size=ctx.settings.export_max_ads,
+        sort=[{"priority": {"order": "desc", "missing": "_last"}}],
+    )
     if not resp["hits"]["hits"]:
         raise HTTPException(404, "No such cluster.")
     ads = _checked(principal, resp["hits"]["hits"])
-    return _report(request, ctx, principal, ads, fmt, title=f"Network report {cluster_id}",
-                   scope="cluster", cluster_id=cluster_id)
+    return _report(
+        request, ctx, principal, ads, fmt, title=f"Network report {cluster_id}", scope="cluster", cluster_id=cluster_id
+    )
 
 
 @router.get("/exports")
@@ -129,7 +172,8 @@ def exports_page(request: Request, ctx: Ctx, principal: CurrentUser) -> Response
     """The user's own export history (admins see everyone's) and the 'my leads' export."""
     _require_export_role(principal)
     query = {"match_all": {}} if principal.can("audit") else {"term": {"user": principal.name}}
-    resp = ctx.es.search(index=ctx.alias("exports"), query=query, size=100, sort=[{"created_at": "desc"}],
-                         source_excludes=["ad_ids"])
+    resp = ctx.es.search(
+        index=ctx.alias("exports"), query=query, size=100, sort=[{"created_at": "desc"}], source_excludes=["ad_ids"]
+    )
     audit_log(request, "view", target="exports")
     return render(request, "exports.html", exports=[h["_source"] for h in resp["hits"]["hits"]])

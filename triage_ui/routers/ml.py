@@ -36,13 +36,13 @@ def ml_home(request: Request, ctx: Ctx, principal: MlUser, error: str | None = N
         versions, promoted = [], None
         problems.append(f"model registry unavailable: {exc}")
     audit_log(request, "view", target="ml")
-    return render(request, "ml.html", queue=queue, versions=versions, promoted=promoted,
-                  problems=problems, error=error)
+    return render(request, "ml.html", queue=queue, versions=versions, promoted=promoted, problems=problems, error=error)
 
 
 @router.post("/promote")
-def promote(request: Request, ctx: Ctx, principal: MlUser,
-            version: Annotated[str, Form(max_length=40, pattern=r"^[\w.-]+$")]) -> Response:
+def promote(
+    request: Request, ctx: Ctx, principal: MlUser, version: Annotated[str, Form(max_length=40, pattern=r"^[\w.-]+$")]
+) -> Response:
     from models.registry import RegistryError
 
     try:

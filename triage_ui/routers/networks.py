@@ -31,19 +31,40 @@ def _timeline(ads: list[dict]) -> dict:
     span = (hi - lo).total_seconds() or 1
     rows = sorted({city for _, city, _ in points})
     plot_w = TIMELINE_W - LEFT - 20
-    dots = [{"x": LEFT + plot_w * (seen - lo).total_seconds() / span, "y": rows.index(city) * ROW_H + ROW_H / 2,
-             "id": ad["id"], "label": f"{ad.get('title', '')} · {seen:%Y-%m-%d %H:%M}",
-             "minor": any(i.get("category") == "minor" for i in ad.get("indicators") or [])}
-            for seen, city, ad in points]
-    return {"rows": [{"name": r, "y": i * ROW_H + ROW_H / 2} for i, r in enumerate(rows)], "dots": dots,
-            "height": len(rows) * ROW_H + 24, "width": TIMELINE_W, "start": lo, "end": hi, "left": LEFT}
+    dots = [
+        {
+            "x": LEFT + plot_w * (seen - lo).total_seconds() / span,
+            "y": rows.index(city) * ROW_H + ROW_H / 2,
+            "id": ad["id"],
+            "label": f"{ad.get('title', '')} · {seen:%Y-%m-%d %H:%M}",
+            "minor": any(i.get("category") == "minor" for i in ad.get("indicators") or []),
+        }
+        for seen, city, ad in points
+    ]
+    return {
+        "rows": [{"name": r, "y": i * ROW_H + ROW_H / 2} for i, r in enumerate(rows)],
+        "dots": dots,
+        "height": len(rows) * ROW_H + 24,
+        "width": TIMELINE_W,
+        "start": lo,
+        "end": hi,
+        "left": LEFT,
+    }
 
 
 @router.get("/networks/{cluster_id}")
-def network(request: Request, ctx: Ctx, cluster_id: str, principal: Annotated[Principal, requires("network")],
-            ) -> Response:
-    resp = ctx.es.search(index=ctx.alias("ads"), query={"term": {"cluster.id": cluster_id}}, size=500,
-                         sort=[{"crawl.first_seen": {"order": "asc", "missing": "_last"}}])
+def network(
+    request: Request,
+    ctx: Ctx,
+    cluster_id: str,
+    principal: Annotated[Principal, requires("network")],
+) -> Response:
+    resp = ctx.es.search(
+        index=ctx.alias("ads"),
+        query={"term": {"cluster.id": cluster_id}},
+        size=500,
+        sort=[{"crawl.first_seen": {"order": "asc", "missing": "_last"}}],
+    )
     ads = [{**hit["_source"], "id": hit["_id"]} for hit in resp["hits"]["hits"]]
     if not ads:
         raise HTTPException(404, "No such network.")
@@ -61,5 +82,12 @@ def network(request: Request, ctx: Ctx, cluster_id: str, principal: Annotated[Pr
         counts["handles"].update(f"{h.get('platform')}:{h.get('handle')}" for h in ents.get("handles") or [])
         counts["ages"].update(str(a) for a in ents.get("ages") or [])
     audit_log(request, "view", target=cluster_id, kind="cluster")
-    return render(request, "network.html", cluster_id=cluster_id, cluster=cluster, ads=ads,
-                  counts={k: v.most_common(25) for k, v in counts.items()}, timeline=_timeline(ads))
+    return render(
+        request,
+        "network.html",
+        cluster_id=cluster_id,
+        cluster=cluster,
+        ads=ads,
+        counts={k: v.most_common(25) for k, v in counts.items()},
+        timeline=_timeline(ads),
+    )

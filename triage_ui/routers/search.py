@@ -18,9 +18,18 @@ Searcher = Annotated[Principal, requires("search")]
 Facet = Annotated[str, Form(max_length=80)]
 
 
-def _page(request: Request, ctx: Ctx, principal: Principal, *, kind: str = "text", q: str = "",
-          filters: ads_store.QueueFilters | None = None, error: str | None = None, page: int = 1,
-          status_code: int = 200) -> Response:
+def _page(
+    request: Request,
+    ctx: Ctx,
+    principal: Principal,
+    *,
+    kind: str = "text",
+    q: str = "",
+    filters: ads_store.QueueFilters | None = None,
+    error: str | None = None,
+    page: int = 1,
+    status_code: int = 200,
+) -> Response:
     results = None
     if q and error is None:
         try:
@@ -30,14 +39,35 @@ def _page(request: Request, ctx: Ctx, principal: Principal, *, kind: str = "text
         else:
             filters = filters or ads_store.QueueFilters(status=None)
             size = ctx.settings.page_size
-            results = ads_store.queue_page(ctx, filters, principal.name, offset=(page - 1) * size, size=size,
-                                           extra_must=[query.clause()])
-            audit_log(request, "search", target=kind, kind="search",
-                      details={"kind": kind, "query": query.value, "filters": filters.as_params(),
-                               "hits": results["hits"]["total"]["value"]})
-    return render(request, "search.html", 400 if error else status_code, kind=kind, q=q, error=error,
-                  results=results, filters=filters or ads_store.QueueFilters(status=None), kinds=store.KINDS,
-                  saved=store.list_saved(ctx, principal.name), token=AdToken.from_hit, page=page)
+            results = ads_store.queue_page(
+                ctx, filters, principal.name, offset=(page - 1) * size, size=size, extra_must=[query.clause()]
+            )
+            audit_log(
+                request,
+                "search",
+                target=kind,
+                kind="search",
+                details={
+                    "kind": kind,
+                    "query": query.value,
+                    "filters": filters.as_params(),
+                    "hits": results["hits"]["total"]["value"],
+                },
+            )
+    return render(
+        request,
+        "search.html",
+        400 if error else status_code,
+        kind=kind,
+        q=q,
+        error=error,
+        results=results,
+        filters=filters or ads_store.QueueFilters(status=None),
+        kinds=store.KINDS,
+        saved=store.list_saved(ctx, principal.name),
+        token=AdToken.from_hit,
+        page=page,
+    )
 
 
 @router.get("/search")
@@ -46,28 +76,45 @@ def search_form(request: Request, ctx: Ctx, principal: Searcher) -> Response:
 
 
 @router.post("/search")
-def search(request: Request, ctx: Ctx, principal: Searcher,
-           kind: Annotated[Literal[*store.KINDS], Form()] = "text",
-           q: Annotated[str, Form(max_length=500)] = "",
-           site: Facet = "", city: Facet = "", indicator: Facet = "",
-           status: Annotated[Literal["", "new", *ads_store.DECISIONS], Form()] = "",
-           page: Annotated[int, Form(ge=1, le=200)] = 1) -> Response:
-    filters = ads_store.QueueFilters(site=site or None, city=city or None, indicator=indicator or None,
-                                     status=status or None)
+def search(
+    request: Request,
+    ctx: Ctx,
+    principal: Searcher,
+    kind: Annotated[Literal[*store.KINDS], Form()] = "text",
+    q: Annotated[str, Form(max_length=500)] = "",
+    site: Facet = "",
+    city: Facet = "",
+    indicator: Facet = "",
+    status: Annotated[Literal["", "new", *ads_store.DECISIONS], Form()] = "",
+    page: Annotated[int, Form(ge=1, le=200)] = 1,
+) -> Response:
+    filters = ads_store.QueueFilters(
+        site=site or None, city=city or None, indicator=indicator or None, status=status or None
+    )
     return _page(request, ctx, principal, kind=kind, q=q, filters=filters, page=page)
 
 
 @router.post("/search/save")
-def save_search(request: Request, ctx: Ctx, principal: Searcher,
-                kind: Annotated[Literal[*store.KINDS], Form()], q: Annotated[str, Form(max_length=500)],
-                name: Annotated[str, Form(max_length=120)] = "") -> Response:
+def save_search(
+    request: Request,
+    ctx: Ctx,
+    principal: Searcher,
+    kind: Annotated[Literal[*store.KINDS], Form()],
+    q: Annotated[str, Form(max_length=500)],
+    name: Annotated[str, Form(max_length=120)] = "",
+) -> Response:
     try:
         query = store.parse(kind, q)
     except store.SearchError as exc:
         return _page(request, ctx, principal, kind=kind, q=q, error=str(exc))
     saved_id = store.save(ctx, principal.name, name.strip(), query)
-    audit_log(request, "saved_search", target=saved_id, kind="saved_search",
-              details={"op": "save", "kind": query.kind, "query": query.value})
+    audit_log(
+        request,
+        "saved_search",
+        target=saved_id,
+        kind="saved_search",
+        details={"op": "save", "kind": query.kind, "query": query.value},
+    )
     return RedirectResponse("/search", status_code=303)
 
 

@@ -37,8 +37,7 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"
-                           or static]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control" or static]
                 headers += [
                     (b"content-security-policy", CSP.format(nonce=nonce).encode()),
                     (b"x-content-type-options", b"nosniff"),

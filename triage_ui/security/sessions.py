@@ -38,9 +38,17 @@ def create_session(ctx: UIContext, user: str, role: str, ip: str, user_agent: st
     session = Session(_hash(token), user, role, secrets.token_urlsafe(32))
     now = iso(utcnow())
     ctx.es.create(
-        index=ctx.alias("sessions"), id=session.id_hash, refresh="wait_for",
-        document={"user": user, "role": role, "csrf_token": session.csrf_token, "created_at": now,
-                  "last_seen": now, "ip": ip, "user_agent": user_agent[:512]},
+        index=ctx.alias("sessions"),
+        id=session.id_hash,
+        document={
+            "user": user,
+            "role": role,
+            "csrf_token": session.csrf_token,
+            "created_at": now,
+            "last_seen": now,
+            "ip": ip,
+            "user_agent": user_agent[:512],
+        },
     )
     return token, session
 
@@ -61,8 +69,9 @@ def load_session(ctx: UIContext, token: str | None) -> Session | None:
     now = utcnow()
     settings = ctx.settings
     created, last_seen = parse_iso(doc["created_at"]), parse_iso(doc["last_seen"])
-    if (now - created > timedelta(seconds=settings.session_absolute_seconds)
-            or now - last_seen > timedelta(seconds=settings.session_idle_seconds)):
+    if now - created > timedelta(seconds=settings.session_absolute_seconds) or now - last_seen > timedelta(
+        seconds=settings.session_idle_seconds
+    ):
         revoke(ctx, id_hash)
         return None
     if now - last_seen > timedelta(seconds=settings.session_touch_seconds):
@@ -72,7 +81,7 @@ def load_session(ctx: UIContext, token: str | None) -> Session | None:
 
 def revoke(ctx: UIContext, id_hash: str) -> None:
     with contextlib.suppress(NotFoundError):
-        ctx.es.delete(index=ctx.alias("sessions"), id=id_hash, refresh="wait_for")
+        ctx.es.delete(index=ctx.alias("sessions"), id=id_hash)  # GET by id is real-time: no refresh
 
 
 def revoke_user_sessions(ctx: UIContext, user: str) -> int:
@@ -82,10 +91,9 @@ def revoke_user_sessions(ctx: UIContext, user: str) -> int:
     """
     from elasticsearch.helpers import bulk
 
-    resp = ctx.es.search(index=ctx.alias("sessions"), query={"term": {"user": user}}, size=10_000,
-                         source=False)
-    actions = [{"_op_type": "delete", "_index": hit["_index"], "_id": hit["_id"]}
-               for hit in resp["hits"]["hits"]]
+    ctx.es.indices.refresh(index=ctx.alias("sessions"))  # sessions are created without refresh
+    resp = ctx.es.search(index=ctx.alias("sessions"), query={"term": {"user": user}}, size=10_000, source=False)
+    actions = [{"_op_type": "delete", "_index": hit["_index"], "_id": hit["_id"]} for hit in resp["hits"]["hits"]]
     if actions:
         bulk(ctx.es, actions, refresh="wait_for", raise_on_error=False)
     return len(actions)

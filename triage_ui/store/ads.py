@@ -21,9 +21,22 @@ SEEN_FIELD = "crawl.first_seen"
 CITY_FIELD = "entities.locations.name"
 RISK_BUCKETS = ((0.0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.01))
 DATE_BUCKETS = (("24h", 1), ("7d", 7), ("30d", 30))
-LIST_SOURCE = ["id", "site", "title", "priority", "risk", "indicators.code", "indicators.category",
-               "entities.locations.name", "entities.ages", "language", "triage", "crawl.first_seen",
-               "posted_at", "cluster"]
+LIST_SOURCE = [
+    "id",
+    "site",
+    "title",
+    "priority",
+    "risk",
+    "indicators.code",
+    "indicators.category",
+    "entities.locations.name",
+    "entities.ages",
+    "language",
+    "triage",
+    "crawl.first_seen",
+    "posted_at",
+    "cluster",
+]
 
 
 @dataclass
@@ -45,15 +58,25 @@ class QueueFilters:
 
 
 def undecided_query() -> dict:
-    return {"bool": {"should": [{"term": {"triage.status": "new"}},
-                                {"bool": {"must_not": {"exists": {"field": "triage.status"}}}}],
-                     "minimum_should_match": 1}}
+    return {
+        "bool": {
+            "should": [
+                {"term": {"triage.status": "new"}},
+                {"bool": {"must_not": {"exists": {"field": "triage.status"}}}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
 
 
 def filter_clauses(filters: QueueFilters, user: str) -> list[dict]:
     clauses: list[dict] = []
-    for field, value in (("site", filters.site), (CITY_FIELD, filters.city),
-                         ("indicators.code", filters.indicator), ("language", filters.language)):
+    for field, value in (
+        ("site", filters.site),
+        (CITY_FIELD, filters.city),
+        ("indicators.code", filters.indicator),
+        ("language", filters.language),
+    ):
         if value:
             clauses.append({"term": {field: value}})
     if filters.status == "new":
@@ -81,29 +104,50 @@ def facet_aggs() -> dict:
         "indicator": {"terms": {"field": "indicators.code", "size": 25}},
         "status": {"terms": {"field": "triage.status", "size": 10, "missing": "new"}},
         "language": {"terms": {"field": "language", "size": 10}},
-        "risk": {"range": {"field": "priority", "ranges": [
-            {"key": f"{lo:.2f}-{min(hi, 1):.2f}", "from": lo, "to": hi} for lo, hi in RISK_BUCKETS]}},
-        "seen": {"range": {"field": SEEN_FIELD, "ranges": [
-            {"key": key, "from": iso(now - timedelta(days=days))} for key, days in DATE_BUCKETS]}},
+        "risk": {
+            "range": {
+                "field": "priority",
+                "ranges": [{"key": f"{lo:.2f}-{min(hi, 1):.2f}", "from": lo, "to": hi} for lo, hi in RISK_BUCKETS],
+            }
+        },
+        "seen": {
+            "range": {
+                "field": SEEN_FIELD,
+                "ranges": [{"key": key, "from": iso(now - timedelta(days=days))} for key, days in DATE_BUCKETS],
+            }
+        },
+        # "how many are left" in the same round trip, independent of the page's filters
+        "all": {"global": {}, "aggs": {"undecided": {"filter": undecided_query()}}},
     }
 
 
-def queue_page(ctx: UIContext, filters: QueueFilters, user: str, *, offset: int = 0,
-               size: int = 50, extra_must: list[dict] | None = None, facets: bool = True) -> dict:
+def queue_page(
+    ctx: UIContext,
+    filters: QueueFilters,
+    user: str,
+    *,
+    offset: int = 0,
+    size: int = 50,
+    extra_must: list[dict] | None = None,
+    facets: bool = True,
+) -> dict:
     """One page of ads by priority (undecided first) with facet counts and the total left."""
     query = {"bool": {"filter": filter_clauses(filters, user), "must": extra_must or []}}
-    sort = [{"priority": {"order": "desc", "missing": "_last"}},
-            {SEEN_FIELD: {"order": "desc", "missing": "_last"}}]
+    sort = [{"priority": {"order": "desc", "missing": "_last"}}, {SEEN_FIELD: {"order": "desc", "missing": "_last"}}]
     if extra_must:  # full-text search: relevance first
         sort = ["_score", *sort]
-    resp = ctx.es.search(index=ctx.alias("ads"), query=query, sort=sort, from_=offset, size=size,
-                         source=LIST_SOURCE, aggs=facet_aggs() if facets else None,
-                         track_total_hits=True, seq_no_primary_term=True)
+    resp = ctx.es.search(
+        index=ctx.alias("ads"),
+        query=query,
+        sort=sort,
+        from_=offset,
+        size=size,
+        source=LIST_SOURCE,
+        aggs=facet_aggs() if facets else None,
+        track_total_hits=True,
+        seq_no_primary_term=True,
+    )
     return resp
-
-
-def count_undecided(ctx: UIContext) -> int:
-    return int(ctx.es.count(index=ctx.alias("ads"), query=undecided_query())["count"])
 
 
 def get_ad(ctx: UIContext, ad_id: str) -> dict | None:
@@ -122,10 +166,13 @@ def get_ads(ctx: UIContext, ad_ids: list[str]) -> list[dict]:
 
 
 def next_undecided(ctx: UIContext, exclude: str) -> str | None:
-    resp = ctx.es.search(index=ctx.alias("ads"), size=1, source=False,
-                         query={"bool": {"filter": [undecided_query()],
-                                         "must_not": [{"ids": {"values": [exclude]}}]}},
-                         sort=[{"priority": {"order": "desc", "missing": "_last"}}])
+    resp = ctx.es.search(
+        index=ctx.alias("ads"),
+        size=1,
+        source=False,
+        query={"bool": {"filter": [undecided_query()], "must_not": [{"ids": {"values": [exclude]}}]}},
+        sort=[{"priority": {"order": "desc", "missing": "_last"}}],
+    )
     hits = resp["hits"]["hits"]
     return hits[0]["_id"] if hits else None
 
@@ -159,8 +206,11 @@ def related(ctx: UIContext, ad: dict, size: int = 25) -> list[dict]:
     keys: list[tuple[str, str, list[str]]] = [
         ("entities.phones", "same phone", ents.get("phones") or []),
         ("entities.emails", "same e-mail", ents.get("emails") or []),
-        ("entities.handles.handle", "same handle", [h.get("handle") for h in ents.get("handles") or []
-                                                     if isinstance(h, dict) and h.get("handle")]),
+        (
+            "entities.handles.handle",
+            "same handle",
+            [h.get("handle") for h in ents.get("handles") or [] if isinstance(h, dict) and h.get("handle")],
+        ),
         ("images.sha256", "same photo", [i["sha256"] for i in _images(ad) if i.get("sha256")]),
         ("images.phash", "similar photo", [i["phash"] for i in _images(ad) if i.get("phash")]),
         ("text_minhash.bands", "near-identical text", (ad.get("text_minhash") or {}).get("bands") or []),
@@ -171,18 +221,27 @@ def related(ctx: UIContext, ad: dict, size: int = 25) -> list[dict]:
     should = [{"terms": {field: values[:200]}} for field, _, values in keys if values]
     if not should:
         return []
-    resp = ctx.es.search(index=ctx.alias("ads"), size=size,
-                         query={"bool": {"should": should, "minimum_should_match": 1,
-                                         "must_not": [{"ids": {"values": [ad["id"]]}}]}},
-                         sort=[{"priority": {"order": "desc", "missing": "_last"}}],
-                         source=[*LIST_SOURCE, "entities", "images", "text_minhash.bands"])
+    resp = ctx.es.search(
+        index=ctx.alias("ads"),
+        size=size,
+        query={"bool": {"should": should, "minimum_should_match": 1, "must_not": [{"ids": {"values": [ad["id"]]}}]}},
+        sort=[{"priority": {"order": "desc", "missing": "_last"}}],
+        source=[*LIST_SOURCE, "entities", "images", "text_minhash.bands"],
+    )
     out = []
     for hit in resp["hits"]["hits"]:
         other = hit["_source"]
         reasons = _link_reasons(keys, other)
-        out.append({"id": hit["_id"], "title": other.get("title"), "site": other.get("site"),
-                    "priority": other.get("priority"), "status": (other.get("triage") or {}).get("status"),
-                    "reasons": reasons})
+        out.append(
+            {
+                "id": hit["_id"],
+                "title": other.get("title"),
+                "site": other.get("site"),
+                "priority": other.get("priority"),
+                "status": (other.get("triage") or {}).get("status"),
+                "reasons": reasons,
+            }
+        )
     return out
 
 

@@ -10,13 +10,37 @@ from typing import Any
 
 from triage_ui.context import UIContext, iso, parse_iso, utcnow
 
-ACTIONS = ("login", "login_failed", "logout", "view", "search", "decision", "assign", "export",
-           "denied", "user_admin", "saved_search", "promote")
+ACTIONS = (
+    "login",
+    "login_failed",
+    "logout",
+    "view",
+    "search",
+    "decision",
+    "assign",
+    "export",
+    "denied",
+    "user_admin",
+    "saved_search",
+    "promote",
+)
 
 
-def log(ctx: UIContext, *, action: str, user: str | None, role: str | None, ip: str, user_agent: str,
-        target: str | None = None, target_type: str | None = None, outcome: str = "ok",
-        details: dict[str, Any] | None = None, request_id: str | None = None, refresh: bool = False) -> None:
+def log(
+    ctx: UIContext,
+    *,
+    action: str,
+    user: str | None,
+    role: str | None,
+    ip: str,
+    user_agent: str,
+    target: str | None = None,
+    target_type: str | None = None,
+    outcome: str = "ok",
+    details: dict[str, Any] | None = None,
+    request_id: str | None = None,
+    refresh: bool = False,
+) -> None:
     doc = {
         "at": iso(utcnow()),
         "user": user or "-",
@@ -30,21 +54,35 @@ def log(ctx: UIContext, *, action: str, user: str | None, role: str | None, ip: 
         "user_agent": user_agent[:512],
         "details": details or {},
     }
-    ctx.es.index(index=ctx.alias("audit"), document=doc, op_type="create",
-                 refresh="wait_for" if refresh else False)
+    ctx.es.index(index=ctx.alias("audit"), document=doc, op_type="create", refresh="wait_for" if refresh else False)
 
 
-def browse(ctx: UIContext, *, user: str | None = None, action: str | None = None,
-           since: str | None = None, until: str | None = None, size: int = 200) -> dict:
+def browse(
+    ctx: UIContext,
+    *,
+    user: str | None = None,
+    action: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    size: int = 200,
+) -> dict:
     """Newest entries first, filtered by exact user/action and a time range."""
     filters: list[dict] = []
     if user:
         filters.append({"term": {"user": user}})
     if action:
         filters.append({"term": {"action": action}})
-    time_range = {key: iso(moment) for key, value in (("gte", since), ("lte", until))
-                  if value and (moment := parse_iso(value if "T" in value else value + "T00:00:00Z"))}
+    time_range = {
+        key: iso(moment)
+        for key, value in (("gte", since), ("lte", until))
+        if value and (moment := parse_iso(value if "T" in value else value + "T00:00:00Z"))
+    }
     if time_range:
         filters.append({"range": {"at": time_range}})
-    return ctx.es.search(index=ctx.alias("audit"), query={"bool": {"filter": filters}}, size=size,
-                         sort=[{"at": "desc"}], track_total_hits=True)
+    return ctx.es.search(
+        index=ctx.alias("audit"),
+        query={"bool": {"filter": filters}},
+        size=size,
+        sort=[{"at": "desc"}],
+        track_total_hits=True,
+    )

@@ -49,13 +49,18 @@ def triage_stamp(triage: dict | None) -> str:
     return "|".join(str(triage.get(k) or "") for k in ("status", "decided_by", "decided_at", "assigned_to"))
 
 
-def _conditional_update(ctx: UIContext, ad_id: str, triage: dict, seq_no: int, primary_term: int,
-                        stamp: str) -> None:
+def _conditional_update(ctx: UIContext, ad_id: str, triage: dict, seq_no: int, primary_term: int, stamp: str) -> None:
     """Update ``triage`` if nobody changed it since render; retry once past unrelated writes."""
     for _attempt in range(3):
         try:
-            ctx.es.update(index=ctx.alias("ads"), id=ad_id, doc={"triage": triage},
-                          if_seq_no=seq_no, if_primary_term=primary_term, refresh="wait_for")
+            ctx.es.update(
+                index=ctx.alias("ads"),
+                id=ad_id,
+                doc={"triage": triage},
+                if_seq_no=seq_no,
+                if_primary_term=primary_term,
+                refresh="wait_for",
+            )
             return
         except ConflictError:
             try:
@@ -69,29 +74,54 @@ def _conditional_update(ctx: UIContext, ad_id: str, triage: dict, seq_no: int, p
     raise DecisionConflict({})
 
 
-def decide(ctx: UIContext, decision: Decision, *, user: str, role: str, seq_no: int,
-           primary_term: int, stamp: str, previous_triage: dict, cluster_id: str | None) -> dict:
+def decide(
+    ctx: UIContext,
+    decision: Decision,
+    *,
+    user: str,
+    role: str,
+    seq_no: int,
+    primary_term: int,
+    stamp: str,
+    previous_triage: dict,
+    cluster_id: str | None,
+) -> dict:
     now = iso(utcnow())
     labels = {"minor": decision.label_minor, "trafficking": decision.label_trafficking}
-    triage = {"status": decision.decision, "assigned_to": previous_triage.get("assigned_to") or user,
-              "decided_by": user, "decided_at": now, "labels": labels}
+    triage = {
+        "status": decision.decision,
+        "assigned_to": previous_triage.get("assigned_to") or user,
+        "decided_by": user,
+        "decided_at": now,
+        "labels": labels,
+    }
     _conditional_update(ctx, decision.ad_id, triage, seq_no, primary_term, stamp)
-    doc = {"ad_id": decision.ad_id, "cluster_id": cluster_id, "decision": decision.decision,
-           "labels": labels, "notes": decision.notes, "user": user, "role": role, "decided_at": now}
+    doc = {
+        "ad_id": decision.ad_id,
+        "cluster_id": cluster_id,
+        "decision": decision.decision,
+        "labels": labels,
+        "notes": decision.notes,
+        "user": user,
+        "role": role,
+        "decided_at": now,
+    }
     ctx.es.index(index=ctx.alias("decisions"), document=doc, op_type="create")
     return triage
 
 
-def assign(ctx: UIContext, ad_id: str, *, user: str, seq_no: int, primary_term: int, stamp: str,
-           previous_triage: dict) -> None:
+def assign(
+    ctx: UIContext, ad_id: str, *, user: str, seq_no: int, primary_term: int, stamp: str, previous_triage: dict
+) -> None:
     triage = {**previous_triage, "status": previous_triage.get("status") or "new", "assigned_to": user}
     _conditional_update(ctx, ad_id, triage, seq_no, primary_term, stamp)
 
 
 def history(ctx: UIContext, ad_id: str) -> list[dict]:
     try:
-        resp = ctx.es.search(index=ctx.alias("decisions"), query={"term": {"ad_id": ad_id}},
-                             sort=[{"decided_at": "desc"}], size=50)
+        resp = ctx.es.search(
+            index=ctx.alias("decisions"), query={"term": {"ad_id": ad_id}}, sort=[{"decided_at": "desc"}], size=50
+        )
     except NotFoundError:
         return []
     return [hit["_source"] for hit in resp["hits"]["hits"]]

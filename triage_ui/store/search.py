@@ -32,10 +32,21 @@ class EntityQuery:
 
     def clause(self) -> dict:
         if self.kind == "text":
-            return {"simple_query_string": {"query": self.value, "fields": TEXT_FIELDS, "flags": SAFE_FLAGS,
-                                            "default_operator": "and", "lenient": True}}
-        field = {"phone": "entities.phones", "email": "entities.emails", "handle": "entities.handles.handle",
-                 "city": "entities.locations.name"}[self.kind]
+            return {
+                "simple_query_string": {
+                    "query": self.value,
+                    "fields": TEXT_FIELDS,
+                    "flags": SAFE_FLAGS,
+                    "default_operator": "and",
+                    "lenient": True,
+                }
+            }
+        field = {
+            "phone": "entities.phones",
+            "email": "entities.emails",
+            "handle": "entities.handles.handle",
+            "city": "entities.locations.name",
+        }[self.kind]
         return {"term": {field: self.value}}
 
 
@@ -67,17 +78,29 @@ def parse(kind: str, raw: str) -> EntityQuery:
 
 # --- saved searches and watches -------------------------------------------------------------
 
+
 def save(ctx: UIContext, user: str, name: str, query: EntityQuery) -> str:
     now = iso(utcnow())
-    resp = ctx.es.index(index=ctx.alias("saved-searches"), refresh="wait_for", document={
-        "user": user, "name": name[:120] or query.value[:120], "kind": query.kind, "query": query.value,
-        "filters": {}, "created_at": now, "last_checked": now})
+    resp = ctx.es.index(
+        index=ctx.alias("saved-searches"),
+        refresh="wait_for",
+        document={
+            "user": user,
+            "name": name[:120] or query.value[:120],
+            "kind": query.kind,
+            "query": query.value,
+            "filters": {},
+            "created_at": now,
+            "last_checked": now,
+        },
+    )
     return resp["_id"]
 
 
 def list_saved(ctx: UIContext, user: str) -> list[dict]:
-    resp = ctx.es.search(index=ctx.alias("saved-searches"), query={"term": {"user": user}}, size=200,
-                         sort=[{"created_at": "desc"}])
+    resp = ctx.es.search(
+        index=ctx.alias("saved-searches"), query={"term": {"user": user}}, size=200, sort=[{"created_at": "desc"}]
+    )
     return [{"id": h["_id"], **h["_source"]} for h in resp["hits"]["hits"]]
 
 
@@ -97,11 +120,20 @@ def delete_saved(ctx: UIContext, saved_id: str) -> None:
 
 def _new_since(since: str) -> dict:
     """Ads that reached the index after ``since`` (indexed_at; first_seen when not recorded)."""
-    return {"bool": {"should": [
-        {"range": {"indexed_at": {"gt": since}}},
-        {"bool": {"must_not": {"exists": {"field": "indexed_at"}},
-                  "filter": {"range": {"crawl.first_seen": {"gt": since}}}}},
-    ], "minimum_should_match": 1}}
+    return {
+        "bool": {
+            "should": [
+                {"range": {"indexed_at": {"gt": since}}},
+                {
+                    "bool": {
+                        "must_not": {"exists": {"field": "indexed_at"}},
+                        "filter": {"range": {"crawl.first_seen": {"gt": since}}},
+                    }
+                },
+            ],
+            "minimum_should_match": 1,
+        }
+    }
 
 
 def refresh_inbox(ctx: UIContext, user: str) -> int:
@@ -110,15 +142,28 @@ def refresh_inbox(ctx: UIContext, user: str) -> int:
     for saved in list_saved(ctx, user):
         now = iso(utcnow())
         query = EntityQuery(saved["kind"], saved["query"])
-        resp = ctx.es.search(index=ctx.alias("ads"), size=200, source=["title", "crawl.first_seen"],
-                             query={"bool": {"must": [query.clause()], "filter": [_new_since(saved["last_checked"])]}})
+        resp = ctx.es.search(
+            index=ctx.alias("ads"),
+            size=200,
+            source=["title", "crawl.first_seen"],
+            query={"bool": {"must": [query.clause()], "filter": [_new_since(saved["last_checked"])]}},
+        )
         for hit in resp["hits"]["hits"]:
             try:
-                ctx.es.create(index=ctx.alias("alerts"), id=f"{saved['id']}:{hit['_id']}", document={
-                    "user": user, "search_id": saved["id"], "search_name": saved["name"], "ad_id": hit["_id"],
-                    "ad_title": hit["_source"].get("title"),
-                    "first_seen": (hit["_source"].get("crawl") or {}).get("first_seen"),
-                    "created_at": now, "dismissed": False})
+                ctx.es.create(
+                    index=ctx.alias("alerts"),
+                    id=f"{saved['id']}:{hit['_id']}",
+                    document={
+                        "user": user,
+                        "search_id": saved["id"],
+                        "search_name": saved["name"],
+                        "ad_id": hit["_id"],
+                        "ad_title": hit["_source"].get("title"),
+                        "first_seen": (hit["_source"].get("crawl") or {}).get("first_seen"),
+                        "created_at": now,
+                        "dismissed": False,
+                    },
+                )
                 created += 1
             except ConflictError:
                 continue  # already in the inbox
@@ -128,8 +173,12 @@ def refresh_inbox(ctx: UIContext, user: str) -> int:
 
 
 def inbox(ctx: UIContext, user: str) -> list[dict]:
-    resp = ctx.es.search(index=ctx.alias("alerts"), size=200, sort=[{"created_at": "desc"}],
-                         query={"bool": {"filter": [{"term": {"user": user}}, {"term": {"dismissed": False}}]}})
+    resp = ctx.es.search(
+        index=ctx.alias("alerts"),
+        size=200,
+        sort=[{"created_at": "desc"}],
+        query={"bool": {"filter": [{"term": {"user": user}}, {"term": {"dismissed": False}}]}},
+    )
     return [{"id": h["_id"], **h["_source"]} for h in resp["hits"]["hits"]]
 
 

@@ -59,8 +59,14 @@ def add_user(ctx: UIContext, name: str, role: str, password: str) -> User:
     if role not in data.roles():
         raise UserError(f"unknown role {role!r}; choose one of {', '.join(data.roles())}")
     now = iso(utcnow())
-    doc = {"name": name, "role": role, "password_hash": hash_password(password), "disabled": False,
-           "created_at": now, "updated_at": now}
+    doc = {
+        "name": name,
+        "role": role,
+        "password_hash": hash_password(password),
+        "disabled": False,
+        "created_at": now,
+        "updated_at": now,
+    }
     try:
         ctx.es.create(index=ctx.alias("users"), id=name, document=doc, refresh="wait_for")
     except ConflictError as exc:
@@ -73,8 +79,12 @@ def set_disabled(ctx: UIContext, name: str, disabled: bool = True) -> None:
     from triage_ui.security.sessions import revoke_user_sessions
 
     try:
-        ctx.es.update(index=ctx.alias("users"), id=name, refresh="wait_for",
-                      doc={"disabled": disabled, "updated_at": iso(utcnow())})
+        ctx.es.update(
+            index=ctx.alias("users"),
+            id=name,
+            refresh="wait_for",
+            doc={"disabled": disabled, "updated_at": iso(utcnow())},
+        )
     except NotFoundError as exc:
         raise UserError(f"no such user {name!r}") from exc
     if disabled:
@@ -86,6 +96,5 @@ def update_fields(ctx: UIContext, name: str, **fields: object) -> None:
 
 
 def list_users(ctx: UIContext) -> list[User]:
-    resp = ctx.es.search(index=ctx.alias("users"), size=1000, sort=[{"name": "asc"}],
-                         source_excludes=["password_hash"])
+    resp = ctx.es.search(index=ctx.alias("users"), size=1000, sort=[{"name": "asc"}], source_excludes=["password_hash"])
     return [_from_doc(hit["_source"]) for hit in resp["hits"]["hits"]]
