@@ -87,3 +87,4 @@ SIGNAAL_MEMORY_CHECK_S = 2.0
 SIGNAAL_RETRY_BACKOFF_BASE_S = 0.25
 SIGNAAL_RETRY_BACKOFF_MAX_S = 8.0
 SIGNAAL_MAX_IMAGES_PER_AD = 10
+SIGNAAL_IMAGE_DIR = None  # content-addressed photo copies for the UI; default var/images

@@ -224,11 +224,13 @@ def indicator_report_cmd(
             for row in rows:
                 typer.echo(json.dumps(row))
             return
-        typer.echo(f"{'code':26} {'ads':>6} {'leads':>6} {'precision':>9} {'95% CI':>15} {'lift':>6} {'weight':>6}")
+        typer.echo(f"{'code':26} {'ads':>6} {'leads':>6} {'precision':>9} {'95% CI':>15} {'lift':>6} "
+                   f"{'weight':>6} {'suggest':>7}")
         for r in rows:
             ci = f"{r['ci_low']:.2f}-{r['ci_high']:.2f}"
             typer.echo(f"{r['code']:26} {r['ads']:6d} {r['leads']:6d} {r['precision']:9.3f} {ci:>15} "
-                       f"{r['lift']:6.2f} {r['rules_weight'] if r['rules_weight'] is not None else '-':>6}")
+                       f"{r['lift']:6.2f} {r['rules_weight'] if r['rules_weight'] is not None else '-':>6} "
+                       f"{r['suggested_weight']:7.2f}")
         if rows:
             typer.echo(f"base rate of leads: {rows[0]['base_rate']:.3f} over the judged ads")
 

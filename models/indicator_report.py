@@ -4,6 +4,12 @@ For each code: ads carrying it judged lead vs not, precision, lift over the base
 rate of leads, and a Wilson 95% interval for the precision. A lift near 1 with a
 tight interval says a popular red flag is not predictive (as published work
 found for touring wording and a stated age under 23).
+
+``suggested_weight`` is the excess risk ``(precision - base) / (1 - base)``
+(0 when the code is no better than the base rate): the share of the distance
+from "no evidence" to "certain lead" that the code covers, which is what a
+noisy-or weight in ``rules.yaml`` means. ML staff copy it after checking the
+interval, so the baseline follows the evidence rather than intuition.
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ def indicator_report(records: Sequence[dict[str, Any]], target: str = "any") -> 
             "precision": round(precision, 4), "ci_low": round(low, 4), "ci_high": round(high, 4),
             "lift": round(precision / base, 3) if base else float("nan"),
             "base_rate": round(base, 4), "rules_weight": rule.weight if rule else None,
+            "suggested_weight": round(max(0.0, (precision - base) / (1 - base)), 2) if base < 1 else 0.0,
         })
     rows.sort(key=lambda r: (-r["lift"], r["code"]))
     return rows

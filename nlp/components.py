@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from itertools import product
 from typing import Any
 
 from spacy.language import Language
@@ -55,13 +56,24 @@ def fold(text: str) -> str:
 
 
 def set_norms(doc: Doc) -> Doc:
-    """Give tokens a folded NORM (ASCII tokens keep spaCy's norm, squeezed)."""
-    for token in doc:
-        if not token.text.isascii():
-            token.norm_ = fold(token.text)
-        elif _REPEAT.search(token.norm_):
-            token.norm_ = squeeze(token.norm_)
+    """Give every word a folded NORM, set once per vocabulary entry (lexeme), not per token.
+
+    Token-level norms from tokenizer exceptions ("'m" -> "am") still win, exactly
+    as in spaCy; a lexeme is folded the first time any document contains it.
+    """
+    vocab = doc.vocab
+    done = _FOLDED.setdefault(id(vocab), set())
+    for orth in set(doc.to_array("ORTH").tolist()) - done:
+        lex = vocab[orth]
+        text = lex.orth_
+        norm = squeeze(lex.norm_) if text.isascii() else fold(text)
+        if norm != lex.norm_:
+            lex.norm_ = norm
+        done.add(orth)
     return doc
+
+
+_FOLDED: dict[int, set[int]] = {}  # vocab id -> lexemes whose NORM is already folded
 
 
 def fold_pattern(pattern: Any) -> Any:
@@ -231,7 +243,7 @@ class Persons:
 
     def __init__(
         self,
-        name_patterns: tuple[re.Pattern[str], ...],
+        name_patterns: tuple[frozenset[str], re.Pattern[str]],
         not_names: frozenset[str],
         places: frozenset[str],
         matcher: PhraseMatcher,
@@ -248,7 +260,13 @@ class Persons:
         title_end = view.text.find("\n\n\n\n")
         # Cue forms ("ik ben Adam") are strong evidence; the bare forms ("Adam (31)", a title word)
         # never take a place name ("Adam" is also Amsterdam slang).
-        strong = [(m, True) for p in self.name_patterns for m in p.finditer(view.text)]
+        text = view.text
+        cues, after = self.name_patterns
+        strong = [
+            (m, True)
+            for m in _NAME_SCAN.finditer(text)
+            if _cue_before(text, m.start(), cues) or after.match(text, m.end())
+        ]
         weak = [
             (m, False)
             for m in [*_NAME_WITH_AGE.finditer(view.text), *_TITLE_NAME.finditer(view.text, 0, max(title_end, 0))]
@@ -274,6 +292,19 @@ class Persons:
 
 
 _NAME = r"(?P<name>[A-Z][a-zà-ÿ]{1,19}(?:-[A-Z][a-zà-ÿ]{1,19})?)(?![\w@])"
+_CUE_WORDS = re.compile(r"[\w']+")
+
+
+def _cue_before(text: str, start: int, cues: frozenset[str]) -> bool:
+    """True when the words right before ``start`` (up to 4, then an optional ':' or '-') are a name cue."""
+    before = text[max(0, start - 40) : start].rstrip(" \t").rstrip(":-").lower()
+    words = _CUE_WORDS.findall(before)[-4:]
+    if not words or not before.endswith(words[-1]):
+        return False
+    return any(" ".join(words[i:]) in cues for i in range(len(words)))
+
+
+_NAME_SCAN = re.compile(rf"(?<![\w]){_NAME}")
 # "Lisa (19)", "Lisa (age 19)", "Lisa, 19," and in titles "Lisa - Utrecht", "Lisa | 19", "Lisa in Utrecht".
 _NAME_WITH_AGE = re.compile(rf"(?<![\w]){_NAME}(?=[ \t]*\([^()\n]{{0,20}}\d|,[ \t]*\d\d\b|[ \t]+\d\d(?:[ \t]|$))")
 _TITLE_NAME = re.compile(
@@ -287,10 +318,9 @@ _TITLE_NAME = re.compile(
 def make_persons(nlp: Language, name: str, lexicons: list[str]) -> Persons:
     lex = lexicon.load("persons", lexicons)
     names = lex.get("names", {})
-    patterns = (
-        re.compile(rf"(?i:{alternation(names.get('cues', []))})[ \t]*[:\-]?[ \t]*{_NAME}"),
-        re.compile(rf"(?<![\w]){_NAME}[ \t]*,?[ \t]+(?i:{alternation(names.get('after', []))})"),
-    )
+    # a cue right before a capitalised word ("ik ben Lisa"), or right after it ("Lisa hier")
+    cues = frozenset(" ".join(str(c).lower().split()) for c in names.get("cues", []))
+    after = re.compile(rf"[ \t]*,?[ \t]+(?:{alternation(names.get('after', []))})", re.IGNORECASE)
     matcher = PhraseMatcher(nlp.vocab, attr="NORM")
     values: dict[int, tuple[str, str]] = {}
     for kind, table in (("nationality", lex.get("nationalities", {})), ("gender", lex.get("genders", {}))):
@@ -301,7 +331,7 @@ def make_persons(nlp: Language, name: str, lexicons: list[str]) -> Persons:
     not_names = frozenset(str(n).lower() for n in names.get("not_names", []))
     places = frozenset(form.lower() for form in load_gazetteer().forms)
     context = frozenset(str(w).lower() for w in names.get("language_context", []))
-    return Persons(patterns, not_names, places, matcher, values, context)
+    return Persons((cues, after), not_names, places, matcher, values, context)
 
 
 class Indicators:
@@ -319,6 +349,7 @@ class Indicators:
         phrases: PhraseMatcher,
         patterns: Matcher,
         excludes: PhraseMatcher,
+        words: list[tuple[str, re.Pattern[str]]],
         regexes: list[tuple[str, re.Pattern[str]]],
         negation_cues: frozenset[str],
         window: int,
@@ -328,6 +359,8 @@ class Indicators:
         emit: Callable[..., dict],
     ) -> None:
         self.phrases, self.patterns, self.excludes, self.regexes = phrases, patterns, excludes, regexes
+        self.words = words
+        self._word_hits: dict[tuple[str, int], bool] = {}  # (code, norm id) -> matches
         self.negation_cues, self.window, self.not_negatable = negation_cues, window, not_negatable
         self.after_cues = after_cues
         self.derived, self.emit = derived, emit
@@ -358,9 +391,20 @@ class Indicators:
         for match_id, s, e in self.excludes(doc):
             excluded.setdefault(strings[match_id], SpanSet()).add(doc[s].idx, doc[e - 1].idx + len(doc[e - 1]))
         hits: list[tuple[str, int, int, int, int]] = []  # code, start_char, end_char, first token, end token
-        for match_id, s, e in [*self.phrases(doc), *self.patterns(doc)]:
+        matches = self.phrases(doc) + (self.patterns(doc) if len(self.patterns) else [])
+        for match_id, s, e in matches:
             span = doc[s:e]
             hits.append((strings[match_id], span.start_char, span.end_char, s, e))
+        if self.words:
+            norms = doc.to_array("NORM")
+            for code, pattern in self.words:
+                for norm in set(norms.tolist()):
+                    key = (code, norm)
+                    if key not in self._word_hits:
+                        self._word_hits[key] = bool(pattern.match(strings[norm]))
+                    if self._word_hits[key]:
+                        for i in (norms == norm).nonzero()[0].tolist():
+                            hits.append((code, doc[i].idx, doc[i].idx + len(doc[i]), i, i + 1))
         for code, pattern in self.regexes:
             for m in pattern.finditer(text):
                 span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
@@ -399,6 +443,28 @@ class Indicators:
                 state.indicators.append(self.emit("TRAF_LOW_PRICE", price.start, price.end, text))
 
 
+def _combos(combos: list[list[list[Any]]]) -> list[str]:
+    """Every combination of one alternative per slot ("" leaves the slot out)."""
+    return [" ".join(w for w in map(str, words) if w) for combo in combos for words in product(*combo)]
+
+
+def _word_pattern(spec: dict) -> re.Pattern[str] | None:
+    """One regex over a folded word for a code's word_prefix / word_contains / word_not_prefix lists."""
+
+    def alt(key: str) -> str:
+        return "|".join(re.escape(fold(str(w))) for w in spec.get(key, []))
+
+    parts = []
+    if spec.get("word_prefix"):
+        parts.append(rf"(?:{alt('word_prefix')})")
+    if spec.get("word_contains"):
+        parts.append(rf".*(?:{alt('word_contains')})")
+    if not parts:
+        return None
+    guard = rf"(?!{alt('word_not_prefix')})" if spec.get("word_not_prefix") else ""
+    return re.compile(rf"{guard}(?:{'|'.join(parts)})")
+
+
 @Language.factory(
     "signaal_indicators_v1", default_config=_LANGS_CFG, requires=["doc._.signaal"], assigns=["doc._.signaal"]
 )
@@ -409,17 +475,22 @@ def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators
     patterns = Matcher(nlp.vocab)
     excludes = PhraseMatcher(nlp.vocab, attr="NORM")
     regexes: list[tuple[str, re.Pattern[str]]] = []
+    words: list[tuple[str, re.Pattern[str]]] = []
     not_negatable: set[str] = set()
     for code, spec in lex.get("codes", {}).items():
         if code not in meta:
             raise ValueError(f"lexicon names unknown indicator code {code!r} (see lexicons/common/codes.yaml)")
-        if spec.get("terms"):
-            phrases.add(code, _phrase_docs(nlp, spec["terms"]))
+        terms = [*spec.get("terms", []), *_combos(spec.get("combos", []))]
+        if terms:
+            phrases.add(code, _phrase_docs(nlp, terms))
         if spec.get("patterns"):
             patterns.add(code, fold_pattern(spec["patterns"]))
         if spec.get("exclude"):
             excludes.add(code, _phrase_docs(nlp, spec["exclude"]))
-        regexes.extend((code, re.compile(r, re.IGNORECASE)) for r in spec.get("regex", []))
+        # Case-sensitive: write (?i:...) where case does not matter.
+        regexes.extend((code, re.compile(str(r).strip())) for r in spec.get("regex", []))
+        if word_pattern := _word_pattern(spec):
+            words.append((code, word_pattern))
         if spec.get("negatable", True) is False:
             not_negatable.add(code)
     negation = lex.get("negation", {})
@@ -443,6 +514,7 @@ def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators
         phrases,
         patterns,
         excludes,
+        words,
         regexes,
         frozenset(fold(str(c)) for c in negation.get("cues", [])),
         int(negation.get("window", 3)),

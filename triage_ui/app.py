@@ -11,6 +11,7 @@ from pathlib import Path
 
 from elasticsearch import Elasticsearch
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -65,6 +66,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
         return render(
             request, "error.html", 403, title="Not allowed", message="You do not have access to this page or action."
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ())[1:]) or "request"
+        return render(
+            request, "error.html", 422, title="Invalid input", message=f"{where}: {first.get('msg', 'invalid value')}"
         )
 
     @app.exception_handler(StarletteHTTPException)

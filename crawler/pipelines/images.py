@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import io
 import logging
+from pathlib import Path
 from typing import Any
 
 from scrapy import Request
@@ -18,6 +19,7 @@ from scrapy.crawler import Crawler
 
 from crawler.ids import utc_now
 from crawler.middlewares import error_kind, origin_of
+from signaal.paths import var_dir
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +42,24 @@ def image_hashes(data: bytes) -> dict[str, Any]:
 class ImageFetchPipeline:
     """Download each image URL of the ad (deduplicated, capped), add hashes, keep the bytes for evidence."""
 
-    def __init__(self, crawler: Crawler, max_images: int) -> None:
+    def __init__(self, crawler: Crawler, max_images: int, image_dir: Path) -> None:
         self.crawler = crawler
         self.max_images = max_images
+        self.image_dir = image_dir
+        image_dir.mkdir(parents=True, exist_ok=True)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ImageFetchPipeline:
-        return cls(crawler, crawler.settings.getint("SIGNAAL_MAX_IMAGES_PER_AD"))
+        image_dir = crawler.settings.get("SIGNAAL_IMAGE_DIR") or var_dir() / "images"
+        return cls(crawler, crawler.settings.getint("SIGNAAL_MAX_IMAGES_PER_AD"), Path(image_dir))
+
+    def _store(self, sha256: str, data: bytes) -> None:
+        """Content-addressed copy for the triage UI (the WARC stays the evidence); written once per photo."""
+        path = self.image_dir / sha256
+        if not path.exists():
+            tmp = path.with_suffix(".part")
+            tmp.write_bytes(data)
+            tmp.replace(path)
 
     async def _fetch(self, url: str) -> tuple[dict[str, Any], tuple[Any, ...] | None]:
         """One image: (entry with hashes or an error kind, raw response parts for the evidence pipeline)."""
@@ -70,6 +83,7 @@ class ImageFetchPipeline:
             return {**entry, "error": f"http_{response.status}"}, None
         try:
             entry.update(image_hashes(response.body))
+            self._store(entry["sha256"], response.body)
         except Exception:
             stats.inc_value("signaal/images/errors/not_an_image")
             entry.update(sha256=hashlib.sha256(response.body).hexdigest(), error="not_an_image")

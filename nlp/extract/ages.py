@@ -27,11 +27,27 @@ _NAME_FORM = re.compile(
 )
 
 
+_NUM_SCAN = re.compile(r"(?<![\w.,€$£/:+\-])\d{1,2}(?!\d|[.,:/]\d)")
+_WORDS = re.compile(r"[\w']+")
+
+
+def _phrase_set(phrases: list[str]) -> frozenset[str]:
+    return frozenset(" ".join(_WORDS.findall(str(p).lower())) for p in phrases)
+
+
+def _ends_with_phrase(text: str, phrases: frozenset[str]) -> bool:
+    """True when ``text`` ends with one of ``phrases`` (whole words, up to four)."""
+    words = _WORDS.findall(text[-30:].lower())[-4:]
+    if not words or not text.lower().endswith(words[-1]):
+        return False
+    return any(" ".join(words[i:]) in phrases for i in range(len(words)))
+
+
 @dataclass(frozen=True)
 class AgeRules:
     unit: re.Pattern[str]
-    cue: re.Pattern[str]
-    near: re.Pattern[str]
+    cues: frozenset[str]
+    near_cues: frozenset[str]
     disclaimer_before: re.Pattern[str]
     disclaimer_after: re.Pattern[str]
     not_after_unit: re.Pattern[str]
@@ -47,8 +63,8 @@ class AgeRules:
                 rf"{_LEFT_BLOCK}{_NUM}[ \t]*-?[ \t]*(?P<unit>{alternation(lex.get('units', []), bound_left=False)})",
                 re.IGNORECASE,
             ),
-            cue=re.compile(rf"(?:{alternation(lex.get('cues', []))})[ \t]*[:=,]?[ \t]*{_NUM}", re.IGNORECASE),
-            near=re.compile(rf"(?:{alternation(lex.get('near_cues', []))})[ \t]+{_NUM}", re.IGNORECASE),
+            cues=_phrase_set(lex.get("cues", [])),
+            near_cues=_phrase_set(lex.get("near_cues", [])),
             disclaimer_before=ends_with(lex.get("disclaimer_before", [])),
             disclaimer_after=starts_with(lex.get("disclaimer_after", [])),
             not_after_unit=starts_with(lex.get("not_after_unit", [])),
@@ -67,11 +83,16 @@ def find_ages(view: View, rules: AgeRules, taken: SpanSet) -> list[Found]:
         if rules.not_after_unit.match(text, m.end()):
             continue
         candidates.append((m.start(), m.end(), m.start("num"), m.end("num"), rules.max_age))
-    for pattern, limit in ((rules.cue, rules.max_age), (rules.near, rules.near_max_age)):
-        for m in pattern.finditer(text):
-            if rules.not_after_number.match(text, m.end()):
-                continue
-            candidates.append((m.start("num"), m.end("num"), m.start("num"), m.end("num"), limit))
+    # "ik ben 19", "age: 19", "net 18": find the numbers first, then look at the words before them
+    # (a word lookup per number is much cheaper than a cue alternation tried at every position).
+    for m in _NUM_SCAN.finditer(text):
+        if rules.not_after_number.match(text, m.end()):
+            continue
+        before = text[max(0, m.start() - 30) : m.start()]
+        if _ends_with_phrase(before.rstrip(" \t:=,"), rules.cues):
+            candidates.append((m.start(), m.end(), m.start(), m.end(), rules.max_age))
+        elif before.endswith((" ", "\t")) and _ends_with_phrase(before.rstrip(" \t"), rules.near_cues):
+            candidates.append((m.start(), m.end(), m.start(), m.end(), rules.near_max_age))
     for m in _NAME_FORM.finditer(text):
         group = "num" if m.group("num") else "num2"
         candidates.append((m.start(group), m.end(group), m.start(group), m.end(group), rules.max_age))

@@ -60,17 +60,10 @@ def _images(images: Any) -> Any:
 
 
 def queue_priority(doc: dict[str, Any]) -> float:
-    """``models.queue_priority`` when the models package provides it, else ``risk.priority``."""
-    try:
-        from models import queue_priority as model_priority
-    except ImportError:
-        model_priority = None
-    if model_priority is not None:
-        return float(model_priority(doc))
-    try:
-        return float((doc.get("risk") or {}).get("priority") or 0.0)
-    except (TypeError, ValueError):
-        return 0.0
+    """The queue order owned by the models package (risk raised by link indicators)."""
+    from models import queue_priority as model_priority
+
+    return float(model_priority(doc))
 
 
 def derive_fields(doc: dict[str, Any]) -> dict[str, Any]:

@@ -50,7 +50,7 @@ def link_command(
     else:
         typer.echo(
             f"{report.mode}: {report.ads_processed} ads processed, {report.ads_updated} updated, "
-            f"{report.links} links written ({report.links_deleted} removed), {report.clusters} clusters "
+            f"{report.links} links ({report.links_deleted} removed), {report.clusters} clusters "
             f"({report.clusters_deleted} removed), largest {report.largest_cluster} ads, {report.seconds:.1f}s"
         )
 

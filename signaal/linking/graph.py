@@ -159,13 +159,15 @@ def _near_pairs(ints: Mapping[str, int], max_d: int) -> set[tuple[str, str]]:
 def _text_links(ads: Sequence[AdKeys], counts: Mapping[tuple[str, str], int], cfg: LinkingConfig) -> list[Link]:
     by_id = {ad.id: ad for ad in ads if ad.minhash is not None}
     buckets: dict[str, list[str]] = defaultdict(list)
+    cap = cfg.too_common.text_band
     for ad in by_id.values():
         for band in ad.bands:
-            buckets[band].append(ad.id)
+            if 1 < counts.get(("text_band", band), 2) <= cap:  # most bands are unique: skip them early
+                buckets[band].append(ad.id)
     seen: set[tuple[str, str]] = set()
     links = []
-    for band, members in buckets.items():
-        if len(members) < 2 or _too_common(counts, cfg, "text_band", band):
+    for members in buckets.values():
+        if len(members) < 2:
             continue
         for i, a in enumerate(members):
             for b in members[i + 1 :]:

@@ -59,7 +59,7 @@ class AdKeys:
             ("handle", self.handles),
             ("image_sha256", self.sha256s),
         ):
-            for value in sorted(vals):
+            for value in vals:
                 yield kind, value
 
     @property

@@ -90,8 +90,8 @@ class _Job:
         ids: list[str],
         links: list[Link],
         comps: Mapping[str, list[str]],
-        old_link_ids: set[str],
-        old_cluster_ids: set[str],
+        old_links: Mapping[str, dict[str, Any]],
+        old_clusters: Mapping[str, dict[str, Any]],
         report: LinkReport,
     ) -> None:
         from signaal.indexing import derive_fields
@@ -119,16 +119,19 @@ class _Job:
         clusters = {
             cid: cluster_doc(cid, members, self.keys, blocks, now) for cid, members in comps.items() if len(members) > 1
         }
+        # unchanged documents are not rewritten (and keep their created_at / updated_at)
         actions: list[dict[str, Any]] = [
             {"_op_type": "index", "_index": self.links_index, "_id": lid, "_source": doc}
             for lid, doc in link_docs.items()
+            if not _same(old_links.get(lid), doc, "created_at")
         ]
         actions += [
             {"_op_type": "index", "_index": self.clusters_index, "_id": cid, "_source": doc}
             for cid, doc in clusters.items()
+            if not _same(old_clusters.get(cid), doc, "updated_at")
         ]
-        stale_links = sorted(old_link_ids - set(link_docs) - {store.STATE_ID})
-        stale_clusters = sorted(old_cluster_ids - set(clusters))
+        stale_links = sorted(set(old_links) - set(link_docs) - {store.STATE_ID})
+        stale_clusters = sorted(set(old_clusters) - set(clusters))
         actions += [{"_op_type": "delete", "_index": self.links_index, "_id": i} for i in stale_links]
         actions += [{"_op_type": "delete", "_index": self.clusters_index, "_id": i} for i in stale_clusters]
         store.bulk_write(self.es, actions, ignore_missing=True)
@@ -140,6 +143,13 @@ class _Job:
         report.clusters += len(clusters)
         report.clusters_deleted += len(stale_clusters)
         report.largest_cluster = max([report.largest_cluster, *(len(m) for m in comps.values())])
+
+
+def _same(old: dict[str, Any] | None, new: dict[str, Any], stamp: str) -> bool:
+    """Equal apart from the time stamp ``stamp``."""
+    return old is not None and {k: v for k, v in old.items() if k != stamp} == {
+        k: v for k, v in new.items() if k != stamp
+    }
 
 
 def _values(ads: Iterable[AdKeys]) -> dict[str, set[str]]:
@@ -170,8 +180,8 @@ def link_full(es: Elasticsearch, *, cfg: LinkingConfig | None = None, prefix: st
     comps = components(ids, links)
     report.phase_seconds["links_and_clusters"] = round(time.perf_counter() - mark, 2)
     mark = time.perf_counter()
-    old_links = store.ids_matching(es, job.links_index, {"match_all": {}})
-    old_clusters = store.ids_matching(es, job.clusters_index, {"match_all": {}})
+    old_links = store.docs_matching(es, job.links_index, {"match_all": {}})
+    old_clusters = store.docs_matching(es, job.clusters_index, {"match_all": {}})
     job.write(ids, links, comps, old_links, old_clusters, report)
     report.phase_seconds["write"] = round(time.perf_counter() - mark, 2)
     store.write_state(es, job.links_index, {"checkpoint": started, "mode": "full", "report": report.as_dict()})
@@ -256,7 +266,14 @@ def _link_new(job: _Job, new_ids: list[str], report: LinkReport) -> None:
     ids = sorted(scope)
     links = find_links([job.keys[i] for i in ids], job.counts_for(ids), cfg)
     comps = components(ids, links)
-    job.write(ids, links, comps, store.link_ids_touching(es, job.links_index, ids), old_clusters, report)
+    job.write(
+        ids,
+        links,
+        comps,
+        store.docs_by_terms(es, job.links_index, "ad_ids", ids),
+        store.docs_by_terms(es, job.clusters_index, "id", old_clusters),
+        report,
+    )
 
 
 def link(

@@ -134,15 +134,16 @@ def bulk_write(es: Elasticsearch, actions: Iterable[dict[str, Any]], *, ignore_m
     return ok_count
 
 
-def ids_matching(es: Elasticsearch, index: str, query: dict[str, Any]) -> set[str]:
-    return {hit["_id"] for hit in helpers.scan(es, index=index, query={"query": query, "_source": False})}
+def docs_matching(es: Elasticsearch, index: str, query: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """id -> source of every document matching ``query`` (links / clusters: small documents)."""
+    return {hit["_id"]: hit["_source"] for hit in helpers.scan(es, index=index, query={"query": query})}
 
 
-def link_ids_touching(es: Elasticsearch, index: str, ad_ids: Iterable[str]) -> set[str]:
-    """Ids of link documents naming any of ``ad_ids``."""
-    out: set[str] = set()
-    for chunk in batches(sorted(set(ad_ids))):
-        out |= ids_matching(es, index, {"terms": {"ad_ids": chunk}})
+def docs_by_terms(es: Elasticsearch, index: str, field: str, values: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Documents whose ``field`` holds any of ``values`` (batched under the terms limit)."""
+    out: dict[str, dict[str, Any]] = {}
+    for chunk in batches(sorted(set(values))):
+        out.update(docs_matching(es, index, {"terms": {field: chunk}}))
     return out
 
 

@@ -129,3 +129,26 @@ def test_new_ad_merges_two_clusters(es, index_prefix, corpus):
     before = _snapshot(es, index_prefix)
     link(es, full=True)
     assert _snapshot(es, index_prefix) == before
+
+
+def test_cli_link_and_related(es, index_prefix, corpus):
+    import json
+
+    from typer.testing import CliRunner
+
+    from signaal.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["link", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["mode"] == "incremental"
+    ad_id = next(
+        h["_id"]
+        for h in helpers.scan(es, index=f"{index_prefix}-ads", query={"query": {"range": {"cluster.size": {"gte": 2}}}})
+    )
+    shown = runner.invoke(app, ["related", ad_id])
+    assert shown.exit_code == 0 and ad_id in shown.output and "->" in shown.output
+    missing = runner.invoke(app, ["related", "nosuchsite:1"])
+    assert missing.exit_code == 1 and "no ad with id" in missing.output and "Traceback" not in missing.output
+    bad = runner.invoke(app, ["link", "--config", "/nonexistent/linking.yaml"])
+    assert bad.exit_code == 1 and "cannot read linking config" in bad.output

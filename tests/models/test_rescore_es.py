@@ -11,6 +11,7 @@ from models.indicator_report import indicator_report
 from models.rescore import pending_count, rescore
 from models.rules import RulesScorer
 from signaal.demo_sites import generate
+from signaal.indexing.derive import derive_fields
 
 pytestmark = pytest.mark.es
 
@@ -21,7 +22,7 @@ def ads(es, fresh_index_prefix):
     records = list(score(nlp.analyze(generate(seed=5, n_ads=120, epoch=1).ads), scorer=RulesScorer()))
     docs = []
     for n, record in enumerate(records):
-        doc = {k: v for k, v in record.items() if k not in ("id", "labels")}
+        doc = derive_fields({k: v for k, v in record.items() if k not in ("id", "labels")})  # as the indexer stores
         if n < 5:
             for field in ("language", "entities", "indicators"):
                 doc.pop(field)

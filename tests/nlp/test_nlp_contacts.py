@@ -1,7 +1,6 @@
 """Phones (E.164, obfuscated forms), e-mails and handles."""
 
 import pytest
-
 from nlp_helpers import analyse, codes
 
 

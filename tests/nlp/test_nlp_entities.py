@@ -1,7 +1,6 @@
 """Ages, prices, locations, names, nationalities and genders."""
 
 import pytest
-
 from nlp_helpers import analyse
 
 

@@ -1,9 +1,9 @@
 """Indicator codes: common phrasings fire, negations and disclaimers do not, spans index the field."""
 
 import pytest
+from nlp_helpers import analyse, codes
 
 from nlp.lexicon import codes as code_table
-from nlp_helpers import analyse, codes
 
 LINK_LEVEL = {"MINOR_AGE_INCONSISTENT", "TRAF_SHARED_CONTACT", "TRAF_TEMPLATE_TEXT"}
 

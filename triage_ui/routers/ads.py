@@ -85,7 +85,7 @@ def ad_detail(
         token=AdToken.from_hit(hit),
         title_segments=segments(ad.get("title"), indicators, "title"),
         body_segments=segments(ad.get("body"), indicators, "body"),
-        images=[img if isinstance(img, dict) else {"url": img} for img in ad.get("images") or []],
+        images=ads_store.images_of(ad),
         related=ads_store.related(ctx, ad),
         versions=_version_diffs(ctx, ad),
         history=history(ctx, ad_id),

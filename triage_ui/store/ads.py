@@ -196,7 +196,7 @@ def versions(ctx: UIContext, ad_id: str, current_version: int, limit: int = 20) 
     return out
 
 
-def _images(ad: dict) -> list[dict]:
+def images_of(ad: dict) -> list[dict]:
     return [img if isinstance(img, dict) else {"url": img} for img in ad.get("images") or []]
 
 
@@ -211,8 +211,8 @@ def related(ctx: UIContext, ad: dict, size: int = 25) -> list[dict]:
             "same handle",
             [h.get("handle") for h in ents.get("handles") or [] if isinstance(h, dict) and h.get("handle")],
         ),
-        ("images.sha256", "same photo", [i["sha256"] for i in _images(ad) if i.get("sha256")]),
-        ("images.phash", "similar photo", [i["phash"] for i in _images(ad) if i.get("phash")]),
+        ("images.sha256", "same photo", [i["sha256"] for i in images_of(ad) if i.get("sha256")]),
+        ("images.phash", "similar photo", [i["phash"] for i in images_of(ad) if i.get("phash")]),
         ("text_minhash.bands", "near-identical text", (ad.get("text_minhash") or {}).get("bands") or []),
     ]
     cluster_id = (ad.get("cluster") or {}).get("id")
