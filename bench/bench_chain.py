@@ -151,9 +151,7 @@ def main() -> None:
         os.environ["SIGNAAL_ES_URL"] = url
     es = get_client(url, request_timeout=120)
     try:
-        print(
-            f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-        )
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
         print("| ads | stage | items | seconds | items/s | note |\n|---:|---|---:|---:|---:|---|")
         for n_ads in sizes:
             for stage, items, seconds, note in run_chain(es, n_ads, args.seed):

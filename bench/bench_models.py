@@ -142,15 +142,18 @@ def main() -> None:
     fit_s, fit_cpu = time.perf_counter() - t0, time.process_time() - c0
     model, rules = LearnedScorer(artifact, "bench"), RulesScorer()
 
-    results = evaluate_rows(labels[test_idx], {"rules-v1": score_matrix(rules, test),
-                                                "model": score_matrix(model, test)})
+    results = evaluate_rows(
+        labels[test_idx], {"rules-v1": score_matrix(rules, test), "model": score_matrix(model, test)}
+    )
     sample = test[: min(len(test), 20_000)]
     rules_rate, rules_cpu, rules_lat = _throughput(rules, sample, args.batch)
     model_rate, model_cpu, model_lat = _throughput(model, sample, args.batch)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    print(f"\nrisk models bench: {args.n} generator ads (seed {args.seed}) -> nlp.analyze, {len(train)} train / "
-          f"{len(test)} held-out (group split), classifier {args.classifier}\n")
+    print(
+        f"\nrisk models bench: {args.n} generator ads (seed {args.seed}) -> nlp.analyze, {len(train)} train / "
+        f"{len(test)} held-out (group split), classifier {args.classifier}\n"
+    )
     print(f"{'metric':44} {'rules-v1':>10} {'model':>10} {'target':>14}")
     for t in TARGETS:
         ap_r, ap_m = results["rules-v1"][t]["average_precision"], results["model"][t]["average_precision"]
@@ -158,15 +161,15 @@ def main() -> None:
         for k in (50, 100):
             p_r, p_m = results["rules-v1"][t][f"precision_at_{k}"], results["model"][t][f"precision_at_{k}"]
             print(f"{f'precision@{k} ' + t:44} {p_r:10.4f} {p_m:10.4f} {'':>14}")
-    print(f"{'training time on ' + str(len(train)) + ' ads, wall (s)':44} {'-':>10} {fit_s:10.1f} "
-          f"{'<=300 @100k':>14}")
+    print(f"{'training time on ' + str(len(train)) + ' ads, wall (s)':44} {'-':>10} {fit_s:10.1f} {'<=300 @100k':>14}")
     print(f"{'training time, process CPU (s)':44} {'-':>10} {fit_cpu:10.1f} {'':>14}")
     print(f"{'scoring ads/s, 1 process, wall':44} {rules_rate:10.0f} {model_rate:10.0f} {'':>14}")
-    print(f"{'scoring ads/s per core (process CPU time)':44} {rules_cpu:10.0f} {model_cpu:10.0f} "
-          f"{'>=5000':>14}")
+    print(f"{'scoring ads/s per core (process CPU time)':44} {rules_cpu:10.0f} {model_cpu:10.0f} {'>=5000':>14}")
     for q in (50, 95, 99):
-        print(f"{f'batch {args.batch} latency p{q} (ms)':44} {np.percentile(rules_lat, q):10.1f} "
-              f"{np.percentile(model_lat, q):10.1f} {'':>14}")
+        print(
+            f"{f'batch {args.batch} latency p{q} (ms)':44} {np.percentile(rules_lat, q):10.1f} "
+            f"{np.percentile(model_lat, q):10.1f} {'':>14}"
+        )
     print(f"{'peak RSS (MB, whole run)':44} {'':>10} {peak_mb:10.0f} {'':>14}")
 
 

@@ -14,15 +14,6 @@ from typing import Any
 log = logging.getLogger(__name__)
 BLOCKED_RESOURCE_TYPES = frozenset({"image", "font", "media"})
 
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 def should_abort(request: Any) -> bool:
     """PLAYWRIGHT_ABORT_REQUEST predicate."""

@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.browser import LAUNCH_ARGS
 from crawler.config import SiteConfig, TermList
+from signaal.chromium import CHROMIUM_PATH, LAUNCH_ARGS
 from signaal.paths import var_dir
-
-CHROMIUM = "/usr/bin/chromium"
 
 
 @dataclass
@@ -54,7 +52,7 @@ def site_settings(site: SiteConfig) -> dict[str, Any]:
         out.update(
             DOWNLOAD_HANDLERS={"http": handler, "https": handler},
             PLAYWRIGHT_BROWSER_TYPE="chromium",
-            PLAYWRIGHT_LAUNCH_OPTIONS={"executable_path": CHROMIUM, "headless": True, "args": LAUNCH_ARGS},
+            PLAYWRIGHT_LAUNCH_OPTIONS={"executable_path": CHROMIUM_PATH, "headless": True, "args": LAUNCH_ARGS},
             PLAYWRIGHT_MAX_CONTEXTS=1,
             PLAYWRIGHT_MAX_PAGES_PER_CONTEXT=pol.concurrency,
             PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT=lim.timeout_s * 1000,

@@ -52,8 +52,12 @@ def label_queue(es: Any, prefix: str, n: int = 50, model_version: str | None = N
     hits: list[dict[str, Any]] = []
     width = BAND_STEP
     while width <= 0.5 + 1e-9:
-        resp = es.search(index=f"{prefix}-ads", query=_band_query(model_version, width), size=min(10_000, 5 * n),
-                         source=["title", "site", "risk", "url"])
+        resp = es.search(
+            index=f"{prefix}-ads",
+            query=_band_query(model_version, width),
+            size=min(10_000, 5 * n),
+            source=["title", "site", "risk", "url"],
+        )
         hits = resp["hits"]["hits"]
         if len(hits) >= n:
             break
@@ -62,7 +66,15 @@ def label_queue(es: Any, prefix: str, n: int = 50, model_version: str | None = N
     for hit in hits:
         src = hit["_source"]
         risk = src.get("risk") or {}
-        out.append({"id": hit["_id"], "title": src.get("title"), "site": src.get("site"), "url": src.get("url"),
-                    "risk": risk, "uncertainty": round(uncertainty(risk), 4)})
+        out.append(
+            {
+                "id": hit["_id"],
+                "title": src.get("title"),
+                "site": src.get("site"),
+                "url": src.get("url"),
+                "risk": risk,
+                "uncertainty": round(uncertainty(risk), 4),
+            }
+        )
     out.sort(key=lambda r: (-r["uncertainty"], r["id"]))
     return out[:n]

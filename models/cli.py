@@ -14,9 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-DataOpt = Annotated[
-    Path | None, typer.Option("--data", help="Labelled JSON Lines (labels: {minor, trafficking}).")
-]
+DataOpt = Annotated[Path | None, typer.Option("--data", help="Labelled JSON Lines (labels: {minor, trafficking}).")]
 FromEsOpt = Annotated[
     bool, typer.Option("--from-es", help="Use analyst decisions in <prefix>-decisions joined with <prefix>-ads.")
 ]
@@ -90,8 +88,11 @@ def train_cmd(
         result = train(records, split_method=split, test_fraction=test_fraction, seed=seed, classifier=classifier)
         registry = _registry()
         version = registry.register(
-            result.artifact, metrics=result.metrics, settings=result.settings,
-            fingerprint=result.fingerprint, card=model_card(result, source),
+            result.artifact,
+            metrics=result.metrics,
+            settings=result.settings,
+            fingerprint=result.fingerprint,
+            card=model_card(result, source),
         )
         s = result.metrics["summary"]
         typer.echo(
@@ -202,8 +203,10 @@ def label_queue_cmd(
                 typer.echo(json.dumps(row, ensure_ascii=False))
             else:
                 r = row["risk"]
-                typer.echo(f"{row['uncertainty']:.3f}  minor {r.get('minor', 0):.2f}  "
-                           f"trafficking {r.get('trafficking', 0):.2f}  {row['id']}")
+                typer.echo(
+                    f"{row['uncertainty']:.3f}  minor {r.get('minor', 0):.2f}  "
+                    f"trafficking {r.get('trafficking', 0):.2f}  {row['id']}"
+                )
 
 
 def indicator_report_cmd(
@@ -224,13 +227,17 @@ def indicator_report_cmd(
             for row in rows:
                 typer.echo(json.dumps(row))
             return
-        typer.echo(f"{'code':26} {'ads':>6} {'leads':>6} {'precision':>9} {'95% CI':>15} {'lift':>6} "
-                   f"{'weight':>6} {'suggest':>7}")
+        typer.echo(
+            f"{'code':26} {'ads':>6} {'leads':>6} {'precision':>9} {'95% CI':>15} {'lift':>6} "
+            f"{'weight':>6} {'suggest':>7}"
+        )
         for r in rows:
             ci = f"{r['ci_low']:.2f}-{r['ci_high']:.2f}"
-            typer.echo(f"{r['code']:26} {r['ads']:6d} {r['leads']:6d} {r['precision']:9.3f} {ci:>15} "
-                       f"{r['lift']:6.2f} {r['rules_weight'] if r['rules_weight'] is not None else '-':>6} "
-                       f"{r['suggested_weight']:7.2f}")
+            typer.echo(
+                f"{r['code']:26} {r['ads']:6d} {r['leads']:6d} {r['precision']:9.3f} {ci:>15} "
+                f"{r['lift']:6.2f} {r['rules_weight'] if r['rules_weight'] is not None else '-':>6} "
+                f"{r['suggested_weight']:7.2f}"
+            )
         if rows:
             typer.echo(f"base rate of leads: {rows[0]['base_rate']:.3f} over the judged ads")
 

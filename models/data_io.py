@@ -124,7 +124,5 @@ def label_matrix(records: Sequence[dict[str, Any]]) -> np.ndarray:
 
 def fingerprint(records: Sequence[dict[str, Any]]) -> str:
     """sha256 over sorted ``id minor trafficking`` lines: same data, same fingerprint, in any order."""
-    lines = sorted(
-        f"{r.get('id')}\t{r['labels'].get('minor')}\t{r['labels'].get('trafficking')}" for r in records
-    )
+    lines = sorted(f"{r.get('id')}\t{r['labels'].get('minor')}\t{r['labels'].get('trafficking')}" for r in records)
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()

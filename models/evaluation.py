@@ -27,9 +27,7 @@ def precision_at(y: np.ndarray, scores: np.ndarray, k: int) -> float:
 def target_metrics(y: np.ndarray, scores: np.ndarray, threshold: float = 0.5) -> dict[str, float]:
     known = ~np.isnan(y)
     y, scores = y[known].astype(int), scores[known]
-    p, r, f, _ = precision_recall_fscore_support(
-        y, scores >= threshold, average="binary", zero_division=0
-    )
+    p, r, f, _ = precision_recall_fscore_support(y, scores >= threshold, average="binary", zero_division=0)
     return {
         "n": len(y),
         "positives": int(y.sum()),
@@ -109,8 +107,16 @@ def write_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     results = evaluate_rows(labels, rows)
     images = plot_curves(labels, rows, out_dir)
-    parts = [f"# {title}", "", *notes, "", "## Held-out metrics (threshold 0.5 for precision/recall/F1)", "",
-             markdown_table(results), ""]
+    parts = [
+        f"# {title}",
+        "",
+        *notes,
+        "",
+        "## Held-out metrics (threshold 0.5 for precision/recall/F1)",
+        "",
+        markdown_table(results),
+        "",
+    ]
     for image in images:
         parts += [f"![{image}]({image})", ""]
     path = out_dir / "report.md"

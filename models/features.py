@@ -168,8 +168,12 @@ def _input_names(est: Any, input_features: Any) -> list[str]:
 
 def _tfidf(params: dict[str, Any]) -> TfidfVectorizer:
     return TfidfVectorizer(
-        analyzer=params.get("analyzer", "word"), ngram_range=tuple(params["ngram_range"]), min_df=params["min_df"],
-        max_df=params["max_df"], max_features=params["max_features"], sublinear_tf=params["sublinear_tf"],
+        analyzer=params.get("analyzer", "word"),
+        ngram_range=tuple(params["ngram_range"]),
+        min_df=params["min_df"],
+        max_df=params["max_df"],
+        max_features=params["max_features"],
+        sublinear_tf=params["sublinear_tf"],
         dtype=np.float32,
     )
 

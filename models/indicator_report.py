@@ -55,12 +55,20 @@ def indicator_report(records: Sequence[dict[str, Any]], target: str = "any") -> 
         precision = leads / n
         low, high = wilson(leads, n)
         rule = rules_config().indicators.get(code)
-        rows.append({
-            "code": code, "ads": n, "leads": leads, "not_leads": n - leads,
-            "precision": round(precision, 4), "ci_low": round(low, 4), "ci_high": round(high, 4),
-            "lift": round(precision / base, 3) if base else float("nan"),
-            "base_rate": round(base, 4), "rules_weight": rule.weight if rule else None,
-            "suggested_weight": round(max(0.0, (precision - base) / (1 - base)), 2) if base < 1 else 0.0,
-        })
+        rows.append(
+            {
+                "code": code,
+                "ads": n,
+                "leads": leads,
+                "not_leads": n - leads,
+                "precision": round(precision, 4),
+                "ci_low": round(low, 4),
+                "ci_high": round(high, 4),
+                "lift": round(precision / base, 3) if base else float("nan"),
+                "base_rate": round(base, 4),
+                "rules_weight": rule.weight if rule else None,
+                "suggested_weight": round(max(0.0, (precision - base) / (1 - base)), 2) if base < 1 else 0.0,
+            }
+        )
     rows.sort(key=lambda r: (-r["lift"], r["code"]))
     return rows

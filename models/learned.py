@@ -44,7 +44,10 @@ def make_classifier(name: str, settings: dict[str, Any], seed: int = 0) -> Calib
 
 
 def fit_artifact(
-    records: Sequence[dict[str, Any]], labels: np.ndarray, settings: dict[str, Any], classifier: str,
+    records: Sequence[dict[str, Any]],
+    labels: np.ndarray,
+    settings: dict[str, Any],
+    classifier: str,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Fit features on all records, then one classifier per target on the rows where it is labelled.
@@ -105,9 +108,7 @@ class LearnedScorer:
             return []
         X = self.transform(records)
         probs = {t: self.classifiers[t].predict_proba(X)[:, 1] for t in TARGETS}
-        contrib = sum(
-            X.multiply(self.reason_coef[t][None, :]).multiply(probs[t][:, None]) for t in TARGETS
-        ).tocsr()
+        contrib = sum(X.multiply(self.reason_coef[t][None, :]).multiply(probs[t][:, None]) for t in TARGETS).tocsr()
         out = []
         for i, record in enumerate(records):
             minor, traf = float(probs["minor"][i]), float(probs["trafficking"][i])

@@ -39,8 +39,11 @@ def _pages(es: Any, alias: str, query: dict[str, Any], page_size: int) -> Iterat
         search_after = None
         while True:
             body: dict[str, Any] = {
-                "size": page_size, "query": query, "pit": {"id": pit, "keep_alive": "2m"},
-                "sort": [{"_shard_doc": "asc"}], "track_total_hits": False,
+                "size": page_size,
+                "query": query,
+                "pit": {"id": pit, "keep_alive": "2m"},
+                "sort": [{"_shard_doc": "asc"}],
+                "track_total_hits": False,
             }
             if search_after is not None:
                 body["search_after"] = search_after
@@ -75,7 +78,11 @@ def _rescored(hits: list[dict[str, Any]], scorer: Scorer) -> list[dict[str, Any]
 
 
 def rescore(
-    es: Any, prefix: str, *, scorer: Scorer | None = None, page_size: int = 500,
+    es: Any,
+    prefix: str,
+    *,
+    scorer: Scorer | None = None,
+    page_size: int = 500,
     on_page: Callable[[RescoreReport], None] | None = None,
 ) -> RescoreReport:
     """Rescore all pending ads; ``on_page`` is called after each page is written (progress, tests)."""

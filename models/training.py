@@ -59,8 +59,13 @@ def compare_classifiers(
 
 
 def train(
-    records: Sequence[dict[str, Any]], *, split_method: str = "group", test_fraction: float = 0.25, seed: int = 0,
-    classifier: str = "auto", settings: dict[str, Any] | None = None,
+    records: Sequence[dict[str, Any]],
+    *,
+    split_method: str = "group",
+    test_fraction: float = 0.25,
+    seed: int = 0,
+    classifier: str = "auto",
+    settings: dict[str, Any] | None = None,
 ) -> TrainResult:
     """Split without leakage, fit, and measure model and baseline on the same held-out part."""
     settings = settings or default_settings()
@@ -88,9 +93,8 @@ def train(
         "n_train": len(train_idx),
         "n_test": len(test_idx),
         "fit_seconds": artifact["fit_seconds"],
-        "summary": {
-            f"{t}_ap": held_out["model"][t]["average_precision"] for t in TARGETS
-        } | {f"baseline_{t}_ap": held_out["rules-v1"][t]["average_precision"] for t in TARGETS},
+        "summary": {f"{t}_ap": held_out["model"][t]["average_precision"] for t in TARGETS}
+        | {f"baseline_{t}_ap": held_out["rules-v1"][t]["average_precision"] for t in TARGETS},
     }
     return TrainResult(artifact, metrics, settings_out, fingerprint(records))
 
@@ -120,8 +124,10 @@ def model_card(result: TrainResult, source: str) -> str:
     ]
     if comparison:
         lines += ["## Classifier comparison (inner group split, mean average precision)", ""]
-        lines += [f"- {name}: {v['mean_average_precision']} ({v['fit_seconds']} s)"
-                  for name, v in comparison["candidates"].items()]
+        lines += [
+            f"- {name}: {v['mean_average_precision']} ({v['fit_seconds']} s)"
+            for name, v in comparison["candidates"].items()
+        ]
         lines.append("")
     lines += [
         "## Limits",
@@ -133,9 +139,7 @@ def model_card(result: TrainResult, source: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def evaluate(
-    records: Sequence[dict[str, Any]], scorer: LearnedScorer, out_dir: Path, *, ablation: bool = True
-) -> Path:
+def evaluate(records: Sequence[dict[str, Any]], scorer: LearnedScorer, out_dir: Path, *, ablation: bool = True) -> Path:
     """Report for a registered model on the split it was trained with, plus the leakage ablation.
 
     The ablation fits the same model *with* identity features (site, month,
@@ -152,8 +156,13 @@ def evaluate(
     }
     if ablation:
         unguarded = {**scorer.settings, "leakage_guard": False}
-        art = fit_artifact(_pick(records, train_idx), labels[train_idx], unguarded,
-                           scorer.settings.get("classifier", "logreg"), split_cfg["seed"])
+        art = fit_artifact(
+            _pick(records, train_idx),
+            labels[train_idx],
+            unguarded,
+            scorer.settings.get("classifier", "logreg"),
+            split_cfg["seed"],
+        )
         rows["ablation: same model + site/date/contact features"] = score_matrix(
             LearnedScorer(art, "ablation"), test_recs
         )

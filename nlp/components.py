@@ -360,10 +360,18 @@ class Indicators:
     ) -> None:
         self.phrases, self.patterns, self.excludes, self.regexes = phrases, patterns, excludes, regexes
         self.words = words
-        self._word_hits: dict[tuple[str, int], bool] = {}  # (code, norm id) -> matches
+        self._word_hits: dict[int, frozenset[str]] = {}  # norm id -> codes whose word pattern matches it
         self.negation_cues, self.window, self.not_negatable = negation_cues, window, not_negatable
         self.after_cues = after_cues
         self.derived, self.emit = derived, emit
+
+    def _word_codes(self, norm: int, strings: Any) -> frozenset[str]:
+        """Codes whose word pattern matches the folded word ``norm`` (cached per vocabulary entry)."""
+        codes = self._word_hits.get(norm)
+        if codes is None:
+            word = strings[norm]
+            codes = self._word_hits[norm] = frozenset(code for code, pattern in self.words if pattern.match(word))
+        return codes
 
     def _negated(self, doc: Doc, start: int) -> bool:
         for token in reversed(doc[max(0, start - self.window) : start]):
@@ -397,12 +405,11 @@ class Indicators:
             hits.append((strings[match_id], span.start_char, span.end_char, s, e))
         if self.words:
             norms = doc.to_array("NORM")
-            for code, pattern in self.words:
-                for norm in set(norms.tolist()):
-                    key = (code, norm)
-                    if key not in self._word_hits:
-                        self._word_hits[key] = bool(pattern.match(strings[norm]))
-                    if self._word_hits[key]:
+            # Norms that match any word pattern, in first-seen set order; codes stay the outer loop.
+            matching = [norm for norm in set(norms.tolist()) if self._word_codes(norm, strings)]
+            for code, _ in self.words:
+                for norm in matching:
+                    if code in self._word_hits[norm]:
                         for i in (norms == norm).nonzero()[0].tolist():
                             hits.append((code, doc[i].idx, doc[i].idx + len(doc[i]), i, i + 1))
         for code, pattern in self.regexes:

@@ -50,6 +50,16 @@ class NumberWords:
     def value(self, word: str) -> int | str | None:
         return self.values.get(word.lower())
 
+    @cached_property
+    def pair_heads(self) -> frozenset[str]:
+        """First words of the two-word forms ("twenty" of "twenty-two"): only these start a pair."""
+        return frozenset(k[:i] for k in self.values for i, c in enumerate(k) if c in "- ")
+
+    @cached_property
+    def candidates(self) -> frozenset[str]:
+        """Lower-cased words that can start an edit (besides "...jarig(e)" and non-ASCII words)."""
+        return frozenset(self.values) | self.pair_heads
+
 
 def fold_char(ch: str) -> str:
     """The folded form of one non-ASCII character ('' to drop it)."""
@@ -115,18 +125,32 @@ _AGE_SUFFIX = re.compile(r"-?jarige?$", re.IGNORECASE)
 def number_words(text: str, words: NumberWords) -> Rewritten:
     """Number words to digits ("nul zes" -> "0 6", "zeventien" -> "17", "twenty-two" -> "22")."""
     edits: list[tuple[int, int, str]] = []
+    lowered = [w.lower() for w in words.pattern.findall(text)]
+    # Only a few words can start an edit; find them in one C-speed-ish pass, then look closer.
+    candidates = words.candidates
+    jarig = "jarig" in text.lower()
+    picked = [
+        i
+        for i, w in enumerate(lowered)
+        if w in candidates or not w.isascii() or (jarig and w.endswith(("jarig", "jarige")))
+    ]
+    if not picked:
+        return Rewritten(text, edits)
     matches = list(words.pattern.finditer(text))
-    i = 0
-    while i < len(matches):
+    heads = words.pair_heads
+    consumed = -1  # index of the second word of the last two-word form
+    for i in picked:
+        if i <= consumed:
+            continue
         m = matches[i]
-        word = m.group().lower()
+        word = lowered[i]
         # two-word forms: "twenty-two", "twenty two"
-        if i + 1 < len(matches):
+        if i + 1 < len(matches) and (word in heads or not word.isascii()):
             nxt = matches[i + 1]
             gap = text[m.end() : nxt.start()]
-            if gap in ("-", " ") and (value := words.value(f"{word}{gap}{nxt.group().lower()}")) is not None:
+            if gap in ("-", " ") and (value := words.value(f"{word}{gap}{lowered[i + 1]}")) is not None:
                 edits.append((m.start(), nxt.end(), str(value)))
-                i += 2
+                consumed = i + 1
                 continue
         value = words.value(word)
         if value is not None:
@@ -135,7 +159,6 @@ def number_words(text: str, words: NumberWords) -> Rewritten:
             stem = _AGE_SUFFIX.sub("", word)
             if (value := words.value(stem)) is not None:
                 edits.append((m.start(), m.start() + len(stem), str(value)))
-        i += 1
     return Rewritten(text, edits)
 
 

@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 mkdir -p var/test-artifacts
 exec .venv/bin/pytest -q "$@"

@@ -29,8 +29,7 @@ COMMAND_MODULES = (
 
 app = typer.Typer(
     name="signaal",
-    help="Signaal: crawl, analyse, score, index, link and triage online ads for signs of "
-    "minors and human trafficking.",
+    help="Signaal: crawl, analyse, score, index, link and triage online ads for signs of minors and human trafficking.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from signaal.chromium import CHROMIUM_PATH
+
 DEV_SECRET = "signaal-dev-secret-change-me"  # noqa: S105 - refused outside development
 
 
@@ -35,7 +37,7 @@ class UISettings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     page_size: int = Field(default=50, ge=5, le=200)
     export_max_ads: int = Field(default=5000, ge=1)
-    chromium_path: str = "/usr/bin/chromium"
+    chromium_path: str = CHROMIUM_PATH
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> UISettings:

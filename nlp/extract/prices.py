@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from nlp.extract import Found, SpanSet, overlaps
-from nlp.extract._phrases import alternation
+from nlp.extract._phrases import alternation, first_chars
 from nlp.rewrite import View
 
 _AMOUNT = r"(?P<amt>\d{1,5})(?:[.,](?P<cents>\d{2}))?(?![\d])(?:[ \t]*,-|[ \t]*,--)?"
@@ -39,13 +39,13 @@ class PriceRules:
         unit = alternation(units)
         conn = alternation(lex.get("per_connectors", []))
         return cls(
-            cur_first=re.compile(rf"(?P<cur>{cur})[ \t]*{_AMOUNT}", re.IGNORECASE),
+            cur_first=re.compile(rf"{first_chars(currencies)}(?P<cur>{cur})[ \t]*{_AMOUNT}", re.IGNORECASE),
             cur_after=re.compile(
                 rf"(?<![\w.,]){_AMOUNT}[ \t]*(?P<cur>{alternation(currencies, bound_left=False)})", re.IGNORECASE
             ),
             dash_form=re.compile(r"(?<![\w.,])(?P<amt>\d{2,5})[ \t]*,-"),
             per_after=re.compile(rf"[ \t]*(?:(?:{conn})[ \t]*){{0,2}}(?P<unit>{unit})", re.IGNORECASE),
-            unit_before=re.compile(rf"(?P<unit>{unit})[ \t]*[:=\-–]?[ \t]*(?:{cur})?[ \t]*$", re.IGNORECASE),
+            unit_before=re.compile(rf"{first_chars(units)}(?P<unit>{unit})[ \t]*[:=\-–]?[ \t]*(?:{cur})?[ \t]*$", re.IGNORECASE),
             unit_amount=re.compile(rf"(?<![\w.,]){_AMOUNT}[ \t]*(?:{conn})[ \t]*(?P<unit>{unit})", re.IGNORECASE),
             currencies=currencies,
             units=units,

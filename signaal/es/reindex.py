@@ -66,8 +66,11 @@ def reindex_kind(es: Elasticsearch, prefix: str, kind: str = "ads", *, keep_old:
     apply_spec(es, spec, prefix)  # template current; alias exists afterwards
     old = sorted(es.indices.get_alias(name=alias).body)
     new = spec.index_name(prefix)
-    if new in old or es.indices.exists(index=new):
-        new = spec.index_name(prefix, suffix=time.strftime("-r%Y%m%d%H%M%S", time.gmtime()))
+    stamp = time.strftime("-r%Y%m%d%H%M%S", time.gmtime())
+    serial = 0
+    while new in old or es.indices.exists(index=new):  # two reindexes in one second get distinct names
+        serial += 1
+        new = spec.index_name(prefix, suffix=f"{stamp}{serial:02d}")
     es.indices.create(index=new)
     copied, server_side = _copy(es, alias, new)
     actions = [{"remove": {"index": index, "alias": alias}} for index in old]

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from signaal.chromium import CHROMIUM_PATH, LAUNCH_ARGS
 from signaal.demo_sites import start_sites
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def test_vitrine_renders_listing_and_detail_in_chromium():
     from playwright.sync_api import sync_playwright
 
     with start_sites(seed=5, n_ads=60) as sites, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM_PATH, args=LAUNCH_ARGS)
         try:
             page = browser.new_page()
             page.goto(sites.vitrine_url + "/")

@@ -25,8 +25,10 @@ N_ADS = 60
 def _run_demo(env: dict[str, str]) -> tuple[str, float]:
     started = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "signaal", "demo", "--no-ui", "--n-ads", str(N_ADS)]
-        + ["--prikbord-port", "0", "--vitrine-port", "0"],
+        [
+            *(sys.executable, "-m", "signaal", "demo", "--no-ui", "--n-ads", str(N_ADS)),
+            *("--prikbord-port", "0", "--vitrine-port", "0"),
+        ],
         env=env,
         capture_output=True,
         text=True,

@@ -87,7 +87,7 @@ def test_policy_file_is_valid_and_bad_files_are_named(tmp_path: Path):
     assert load_policy().max_age_days > 0
     bad = tmp_path / "bad.yaml"
     bad.write_text("max_age_days: -3\naction: shred\nprotected_statuses: []\n")
-    with pytest.raises(ValueError, match="bad.yaml"):
+    with pytest.raises(ValueError, match=r"bad\.yaml"):
         load_policy(bad)
 
 

@@ -13,8 +13,8 @@ import pytest
 import uvicorn
 from ui_helpers import PASSWORD
 
+from signaal.chromium import CHROMIUM_PATH, LAUNCH_ARGS
 from signaal.paths import var_dir
-from triage_ui.render.pdf import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.es, pytest.mark.browser, pytest.mark.slow]
 XSS_AD = "prikbord:1030"  # the fixture's top-priority ad, whose text carries a script payload
@@ -47,7 +47,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        chromium = pw.chromium.launch(executable_path=CHROMIUM_PATH, headless=True, args=LAUNCH_ARGS)
         yield chromium
         chromium.close()
 

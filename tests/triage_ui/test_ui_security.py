@@ -33,6 +33,7 @@ def test_login_sets_hardened_cookie_and_new_id(client_for):
 def test_session_id_is_stored_only_as_hash(client_for, ui_ctx):
     client, _ = client_for("analyst1")
     token = client.cookies.get(COOKIE_NAME)
+    ui_ctx.es.indices.refresh(index=ui_ctx.alias("sessions"))
     hits = ui_ctx.es.search(index=ui_ctx.alias("sessions"), query={"term": {"user": "analyst1"}})["hits"]["hits"]
     assert hits and all(token not in str(hit) for hit in hits)
 

@@ -6,21 +6,14 @@ resources) and set with ``set_content`` — chromium never opens a network conne
 
 from __future__ import annotations
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from signaal.chromium import LAUNCH_ARGS
 
 
 def html_to_pdf(html: str, chromium_path: str) -> bytes:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=LAUNCH_ARGS)
         try:
             context = browser.new_context(offline=True, java_script_enabled=False)
             page = context.new_page()
