@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
+from nlp.components import make_doc
 from nlp.extract import Found
 from nlp.langid import UNDETERMINED, identify
 from nlp.pipeline import MAX_CHARS, get_pipeline, languages
@@ -103,8 +104,9 @@ def analyze(records: Iterable[dict[str, Any]], *, batch_size: int = 256) -> Iter
         for i, (_, _, _, lang) in enumerate(prepared):
             by_lang.setdefault(lang if lang in known else "nl", []).append(i)
         for lang, indexes in by_lang.items():
-            texts = ((prepared[i][1] + SEPARATOR + prepared[i][2], i) for i in indexes)
-            for doc, i in get_pipeline(lang).pipe(texts, as_tuples=True, batch_size=batch_size):
+            pipeline = get_pipeline(lang)
+            docs = ((make_doc(pipeline, prepared[i][1] + SEPARATOR + prepared[i][2]), i) for i in indexes)
+            for doc, i in pipeline.pipe(docs, as_tuples=True, batch_size=batch_size):
                 results[i] = doc._.signaal
         for i, (record, title, body, lang) in enumerate(prepared):
             state = results[i]

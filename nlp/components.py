@@ -35,6 +35,15 @@ if not Doc.has_extension("signaal"):
     Doc.set_extension("signaal", default=None)
 
 _LANGS_CFG = {"lexicons": ["nl", "en"]}
+#: ``doc.user_data`` key for the text a Doc was made from (set by :func:`make_doc`).
+SOURCE_KEY = "signaal_source"
+
+
+def make_doc(nlp: Language, text: str) -> Doc:
+    """Tokenise ``text`` and remember it, so the normaliser need not rebuild ``doc.text``."""
+    doc = nlp.make_doc(text)
+    doc.user_data[SOURCE_KEY] = text
+    return doc
 
 
 _REPEAT = re.compile(r"([a-z])\1+")
@@ -117,7 +126,9 @@ class Normaliser:
 
     def __call__(self, doc: Doc) -> Doc:
         set_norms(doc)
-        doc._.signaal = AdState(views=Views(doc.text, self.numbers))
+        # ``doc.text`` re-joins every token; the analyzer hands over the text it tokenised instead.
+        text = doc.user_data.get(SOURCE_KEY)
+        doc._.signaal = AdState(views=Views(text if isinstance(text, str) else doc.text, self.numbers))
         return doc
 
 

@@ -24,6 +24,9 @@ class EmailRules:
     tlds: frozenset[str]
     spaced_at_obfuscated: bool = False
     not_local: frozenset[str] = frozenset()
+    # Cheap test that a text can hold an "at" at all (a word "at" inside "what" cannot), so the
+    # costly address pattern only runs on texts that may contain an address.
+    may_have_at: re.Pattern[str] = re.compile("@")
 
     @classmethod
     def from_lexicon(cls, lex: dict) -> EmailRules:
@@ -46,6 +49,7 @@ class EmailRules:
             frozenset(t.lower() for t in e.get("word_form_tlds", [])),
             bool(e.get("spaced_at_is_obfuscation", False)),
             frozenset(str(w).lower() for w in e.get("not_local_parts", [])),
+            re.compile(rf"@|(?:{_OPEN}|[ \t])[ \t]*(?:{at_alt})[ \t]*(?:{_CLOSE}|[ \t])", re.IGNORECASE),
         )
 
 
@@ -64,7 +68,7 @@ def _canon(part: str, rules: EmailRules) -> str:
 def find_emails(view: View, rules: EmailRules) -> list[Found]:
     """Every e-mail address in ``view``, lower-cased and de-obfuscated, with its source span."""
     text = view.text
-    if "@" not in text and not any(w in text.lower() for w in rules.at_words):
+    if "@" not in text and not rules.may_have_at.search(text):
         return []
     found = []
     for m in rules.pattern.finditer(text):

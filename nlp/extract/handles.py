@@ -44,12 +44,16 @@ class HandleRules:
                         short.add(str(label).lower())
         alts = [re.escape(label).replace(r"\ ", r"[ \t]?") for label in sorted(label_platform, key=len, reverse=True)]
         label_alt = "|".join(alts)
-        label_pattern = re.compile(rf"{first_chars(label_platform)}(?<![\w@.])(?P<label>{label_alt})(?![a-z0-9]){_SEP}{_HANDLE}", re.IGNORECASE)
+        label_pattern = re.compile(
+            rf"{first_chars(label_platform)}(?<![\w@.])(?P<label>{label_alt})(?![a-z0-9]){_SEP}{_HANDLE}", re.IGNORECASE
+        )
         # "@name (telegram)": the label after the handle.
         trailing = re.compile(rf"[ \t]*[(\[][ \t]*(?P<label>{label_alt})[ \t]*[)\]]", re.IGNORECASE)
         urls = {str(k).lower(): v for k, v in h.get("urls", {}).items()}
         url_alt = "|".join(re.escape(u) for u in sorted(urls, key=len, reverse=True))
-        url_pattern = re.compile(rf"{first_chars(['www', *urls])}(?<![\w.])(?:www\.)?(?P<site>{url_alt})/{_HANDLE}", re.IGNORECASE)
+        url_pattern = re.compile(
+            rf"{first_chars(['www', *urls])}(?<![\w.])(?:www\.)?(?P<site>{url_alt})/{_HANDLE}", re.IGNORECASE
+        )
         return cls(
             label_pattern,
             trailing,

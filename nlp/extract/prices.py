@@ -45,7 +45,9 @@ class PriceRules:
             ),
             dash_form=re.compile(r"(?<![\w.,])(?P<amt>\d{2,5})[ \t]*,-"),
             per_after=re.compile(rf"[ \t]*(?:(?:{conn})[ \t]*){{0,2}}(?P<unit>{unit})", re.IGNORECASE),
-            unit_before=re.compile(rf"{first_chars(units)}(?P<unit>{unit})[ \t]*[:=\-–]?[ \t]*(?:{cur})?[ \t]*$", re.IGNORECASE),
+            unit_before=re.compile(
+                rf"{first_chars(units)}(?P<unit>{unit})[ \t]*[:=\-–]?[ \t]*(?:{cur})?[ \t]*$", re.IGNORECASE
+            ),
             unit_amount=re.compile(rf"(?<![\w.,]){_AMOUNT}[ \t]*(?:{conn})[ \t]*(?P<unit>{unit})", re.IGNORECASE),
             currencies=currencies,
             units=units,

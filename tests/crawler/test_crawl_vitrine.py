@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import time
@@ -42,9 +43,15 @@ def test_every_vitrine_ad_found_in_the_browser(workspace, site_ids):
 
 def _chromium_pids(root: int) -> list[psutil.Process]:
     try:
-        return [p for p in psutil.Process(root).children(recursive=True) if "chrom" in p.name().lower()]
+        children = psutil.Process(root).children(recursive=True)
     except psutil.NoSuchProcess:
         return []
+    found = []
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if "chrom" in child.name().lower():
+                found.append(child)
+    return found
 
 
 def test_browser_killed_mid_crawl_is_restarted_and_every_request_ends(workspace, site_ids):
@@ -57,7 +64,8 @@ def test_browser_killed_mid_crawl_is_restarted_and_every_request_ends(workspace,
         victims = _chromium_pids(proc.pid)
         assert victims, "no chromium process found under the crawler"
         for victim in victims:
-            victim.kill()
+            with contextlib.suppress(psutil.NoSuchProcess):  # killing the browser takes its children with it
+                victim.kill()
         stdout, stderr = proc.communicate(timeout=240)
         assert proc.returncode == 0, stderr[-3000:]
     summary = json.loads(stdout.strip().splitlines()[-1])
