@@ -58,16 +58,21 @@ def test_browser_killed_mid_crawl_is_restarted_and_every_request_ends(workspace,
     with start_sites(seed=4, n_ads=100) as sites:
         args = workspace.args("vitrine", sites.vitrine_url, "--no-score")
         proc = subprocess.Popen(args, env=workspace.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 90
-        while len(workspace.rows()) < 8 and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.05)
-        victims = _chromium_pids(proc.pid)
-        assert victims, "no chromium process found under the crawler"
-        for victim in victims:
-            with contextlib.suppress(psutil.NoSuchProcess):  # killing the browser takes its children with it
-                victim.kill()
-        stdout, stderr = proc.communicate(timeout=240)
-        assert proc.returncode == 0, stderr[-3000:]
+        try:
+            deadline = time.monotonic() + 90
+            while len(workspace.rows()) < 8 and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.05)
+            victims = _chromium_pids(proc.pid)
+            assert victims, "no chromium process found under the crawler"
+            for victim in victims:
+                with contextlib.suppress(psutil.NoSuchProcess):  # killing the browser takes its children with it
+                    victim.kill()
+            stdout, stderr = proc.communicate(timeout=240)
+            assert proc.returncode == 0, stderr[-3000:]
+        finally:
+            if proc.poll() is None:  # a failed assertion must not leave the crawl (and its browser) running
+                proc.kill()
+                proc.wait(timeout=30)
     summary = json.loads(stdout.strip().splitlines()[-1])
     assert summary["finished"] and summary["pending"] == 0
     found = {row["id"] for row in workspace.rows()}
