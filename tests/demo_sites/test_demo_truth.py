@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from collections import defaultdict
@@ -190,13 +191,16 @@ def test_photos_are_deterministic_pngs_and_altered_copies_hash_near(corpus):
 
 
 def test_no_forbidden_word_appears_anywhere():
-    words = yaml.safe_load((Path(__file__).with_name("forbidden_words.yaml")).read_text())["words"]
-    pattern = re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE)
+    digests = set(yaml.safe_load((Path(__file__).with_name("forbidden_words.yaml")).read_text())["sha256"])
+
+    def forbidden(text: str) -> set[str]:
+        words = {w.lower() for w in re.findall(r"\w+", text)}
+        return {w for w in words if hashlib.sha256(w.encode()).hexdigest() in digests}
+
     from signaal.demo_sites import generate
 
     for epoch in (1, 2):
         for ad in generate(seed=13, n_ads=1500, epoch=epoch).ads:
-            assert not pattern.search(ad["title"] + " " + ad["body"]), ad
+            assert not forbidden(ad["title"] + " " + ad["body"]), ad
     for name in ("phrases_nl", "phrases_en"):
-        text = (DATA_DIR / f"{name}.yaml").read_text()
-        assert not pattern.search(text), name
+        assert not forbidden((DATA_DIR / f"{name}.yaml").read_text()), name
