@@ -20,7 +20,12 @@ from signaal.settings import get_settings
 
 
 def append(
-    es: Elasticsearch, kind: str, entry: dict[str, Any], *, prefix: str | None = None, refresh: bool = False
+    es: Elasticsearch,
+    kind: str,
+    entry: dict[str, Any],
+    *,
+    prefix: str | None = None,
+    refresh: bool | str = False,
 ) -> str:
     """Add one entry to ``<prefix>-<kind>`` and return its id; refuses kinds not marked ``append_only``."""
     if not get_spec(kind).append_only:

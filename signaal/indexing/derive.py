@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from models.priority import queue_priority
+
 
 def _codes(doc: dict[str, Any]) -> list[str]:
     codes = {
@@ -59,13 +61,6 @@ def _images(images: Any) -> Any:
     return [{"url": image} if isinstance(image, str) else image for image in images]
 
 
-def queue_priority(doc: dict[str, Any]) -> float:
-    """The queue order owned by the models package (risk raised by link indicators)."""
-    from models import queue_priority as model_priority
-
-    return float(model_priority(doc))
-
-
 def derive_fields(doc: dict[str, Any]) -> dict[str, Any]:
     """Return ``doc`` with the derived fields (re)computed; the input dict is updated in place."""
     entities = doc.get("entities") if isinstance(doc.get("entities"), dict) else {}
@@ -74,5 +69,5 @@ def derive_fields(doc: dict[str, Any]) -> dict[str, Any]:
     doc["geo"] = _geo(entities)
     if "images" in doc:
         doc["images"] = _images(doc["images"])
-    doc["priority"] = queue_priority(doc)
+    doc["priority"] = float(queue_priority(doc))
     return doc

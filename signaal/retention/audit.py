@@ -6,19 +6,18 @@ from datetime import UTC, datetime
 
 from elasticsearch import Elasticsearch
 
+from signaal.es.append_only import append
 from signaal.retention.apply import RetentionReport
-from signaal.settings import get_settings
 
 
 def record_run(es: Elasticsearch, report: RetentionReport, *, actor: str) -> None:
     """Append one audit entry for the run; a dry run is recorded too (it reads personal data)."""
     details = report.as_dict()
     details["sample_ids"] = report.sample_ids[:20]
-    es.index(
-        index=get_settings().alias("audit"),
-        op_type="create",
-        refresh="wait_for",
-        document={
+    append(
+        es,
+        "audit",
+        {
             "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "user": actor,
             "role": "system",
@@ -28,4 +27,5 @@ def record_run(es: Elasticsearch, report: RetentionReport, *, actor: str) -> Non
             "outcome": "error" if report.errors else "ok",
             "details": {k: str(v) for k, v in details.items()},
         },
+        refresh="wait_for",
     )

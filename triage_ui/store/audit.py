@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from signaal.es.append_only import append
 from triage_ui.context import UIContext, iso, parse_iso, utcnow
 
 ACTIONS = (
@@ -54,7 +55,7 @@ def log(
         "user_agent": user_agent[:512],
         "details": details or {},
     }
-    ctx.es.index(index=ctx.alias("audit"), document=doc, op_type="create", refresh="wait_for" if refresh else False)
+    append(ctx.es, "audit", doc, prefix=ctx.prefix, refresh="wait_for" if refresh else False)
 
 
 def browse(

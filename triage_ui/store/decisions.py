@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from elasticsearch import ConflictError, NotFoundError
 
+from signaal.es.append_only import append
 from triage_ui.context import UIContext, iso, utcnow
 from triage_ui.store.ads import DECISIONS
 
@@ -106,7 +107,7 @@ def decide(
         "role": role,
         "decided_at": now,
     }
-    ctx.es.index(index=ctx.alias("decisions"), document=doc, op_type="create")
+    append(ctx.es, "decisions", doc, prefix=ctx.prefix)
     return triage
 
 
