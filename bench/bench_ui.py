@@ -19,10 +19,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,7 +28,6 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from signaal.es.client import get_client  # noqa: E402
 from signaal.es.mappings import apply_mappings, delete_prefix  # noqa: E402
+from signaal.es.server import free_port  # noqa: E402
+from triage_ui.launch import signed_in_client, start_ui_process  # noqa: E402
 
 PASSWORD = "bench password 1234"
 CITIES = ["Utrecht", "Rotterdam", "Amsterdam", "Den Haag", "Eindhoven", "Groningen"]
@@ -51,7 +50,7 @@ def pct(values: list[float], q: int) -> float:
 
 def start_node():
     from signaal.es.distribution import ensure_distribution
-    from signaal.es.server import LocalElasticsearch, free_port
+    from signaal.es.server import LocalElasticsearch
     from signaal.paths import var_dir
 
     base = Path(tempfile.mkdtemp(prefix="bench-ui-", dir=var_dir()))
@@ -70,49 +69,6 @@ def load(es, prefix: str, n: int) -> float:
     es.indices.forcemerge(index=f"{prefix}-ads", max_num_segments=1)
     print(f"indexed {n} ads in {time.perf_counter() - started:.1f}s ({report})")
     return time.perf_counter() - started
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_ui(es_url: str, prefix: str, port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "SIGNAAL_ES_URL": es_url,
-        "SIGNAAL_INDEX_PREFIX": prefix,
-        "SIGNAAL_UI_ENVIRONMENT": "test",
-        "SIGNAAL_UI_SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
-        "SIGNAAL_UI_COOKIE_SECURE": "false",
-    }
-    proc = subprocess.Popen(
-        [str(ROOT / ".venv/bin/signaal"), "ui", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit(f"UI did not start: {proc.stderr.read().decode()[-500:] if proc.stderr else ''}")
-
-
-def signed_in(base: str, user: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=30)
-    page = client.get("/login").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    resp = client.post("/login", data={"username": user, "password": PASSWORD, "csrf_token": token})
-    assert resp.status_code in (200, 303), resp.status_code
-    return client
 
 
 def run_users(n_users: int, duration: float, step) -> dict[str, list[tuple[float, float]]]:
@@ -196,9 +152,9 @@ def main() -> None:
         baseline = run_users(args.users, args.duration / 2, es_step)
 
         port = free_port()
-        proc = start_ui(es_url, prefix, port)
+        proc = start_ui_process(port, {"SIGNAAL_ES_URL": es_url, "SIGNAAL_INDEX_PREFIX": prefix})
         ui_proc = psutil.Process(proc.pid)
-        clients = [signed_in(f"http://127.0.0.1:{port}", f"bench{i}") for i in range(args.users)]
+        clients = [signed_in_client(f"http://127.0.0.1:{port}", f"bench{i}", PASSWORD) for i in range(args.users)]
         peak = [ui_proc.memory_info().rss]
 
         def ui_step(i, rng, record):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from typer.testing import CliRunner
 
 from signaal.cli import app
 from signaal.demo_sites import generate
+from signaal.es.server import free_port
 
 
 def test_generate_writes_ads_truth_and_labelled(tmp_path):
@@ -39,14 +39,8 @@ def test_serve_refuses_bad_options_in_one_line(tmp_path):
     assert result.exit_code == 2 and "either" in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_serve_runs_until_interrupted():
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     proc = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("signaal")),

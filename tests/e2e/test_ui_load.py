@@ -8,12 +8,7 @@ latency targets live in bench/bench_ui.py, not here.
 
 from __future__ import annotations
 
-import os
 import random
-import re
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -21,49 +16,14 @@ import uuid
 import httpx
 import pytest
 
+from signaal.es.server import free_port
+from triage_ui.launch import signed_in_client, start_ui_process
+
 pytestmark = [pytest.mark.es, pytest.mark.slow]
 
 USERS = 20
 SECONDS = 60.0
 PASSWORD = "load-test-password-" + uuid.uuid4().hex[:8]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_ui(port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "SIGNAAL_UI_ENVIRONMENT": "test",
-        "SIGNAAL_UI_SECRET_KEY": uuid.uuid4().hex * 2,
-        "SIGNAAL_UI_COOKIE_SECURE": "false",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "signaal", "ui", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("signaal ui did not start within 60 s")
-
-
-def _signed_in(base: str, user: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=30)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    resp = client.post("/login", data={"username": user, "password": PASSWORD, "csrf_token": token})
-    assert resp.status_code in (200, 303), resp.status_code
-    return client
 
 
 def test_twenty_users_for_a_minute_get_no_errors(es, fresh_index_prefix):
@@ -81,10 +41,10 @@ def test_twenty_users_for_a_minute_get_no_errors(es, fresh_index_prefix):
     for i in range(USERS):
         add_user(ctx, f"load{i}", "analyst", PASSWORD)
 
-    port = _free_port()
-    proc = _start_ui(port)
+    port = free_port()
+    proc = start_ui_process(port)
     try:
-        clients = [_signed_in(f"http://127.0.0.1:{port}", f"load{i}") for i in range(USERS)]
+        clients = [signed_in_client(f"http://127.0.0.1:{port}", f"load{i}", PASSWORD) for i in range(USERS)]
         errors: list[str] = []
         counts = [0] * USERS
         stop = time.monotonic() + SECONDS

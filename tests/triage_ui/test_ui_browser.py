@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,22 +13,17 @@ import uvicorn
 from ui_helpers import PASSWORD
 
 from signaal.chromium import CHROMIUM_PATH, LAUNCH_ARGS
+from signaal.es.server import free_port
 from signaal.paths import var_dir
 
 pytestmark = [pytest.mark.es, pytest.mark.browser, pytest.mark.slow]
 XSS_AD = "prikbord:1030"  # the fixture's top-priority ad, whose text carries a script payload
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def base_url(ui_app) -> Iterator[str]:
     """The app served by a real uvicorn on 127.0.0.1 in a background thread."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(ui_app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
