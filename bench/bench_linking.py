@@ -1,8 +1,7 @@
 """Benchmark: `signaal link --full` over N ads, then "all ads for this phone" / "similar ads" query latency.
 
-Ads come from the demo generator (its ground-truth entities stand in for the NLP stage, which is skipped
-so the bench measures linking, not spaCy); photo hashes are derived from the generator's photo specs
-without rendering (a base picture gets a pseudo-random 64-bit phash, its altered variants flip 1-3 bits).
+Ads come from signaal.demo_sites.truth_ads (the generator's ground-truth entities stand in for the NLP
+stage, which is skipped so the bench measures linking, not spaCy; photo hashes derived without rendering).
 Baselines measured in the same run: a plain scan of all ads (the floor any linking pass pays) and a
 get-by-id (the floor for any query). Uses SIGNAAL_ES_URL (default the shared dev node) with its own
 prefix, deleted at the end.
@@ -13,7 +12,6 @@ prefix, deleted at the end.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import random
 import resource
@@ -24,42 +22,6 @@ from typing import Any
 
 os.environ.setdefault("SIGNAAL_ES_URL", "http://127.0.0.1:9299")
 PREFIX = os.environ.setdefault("SIGNAAL_INDEX_PREFIX", "dev_h6bench")
-
-
-def fake_image(spec: Any, photo_id: str) -> dict[str, Any]:
-    base = int.from_bytes(hashlib.blake2b(f"{spec.seed}:{spec.base}".encode(), digest_size=8).digest(), "big")
-    rng = random.Random(f"{spec.seed}:{spec.base}:{spec.variant}")
-    for bit in rng.sample(range(64), spec.variant):
-        base ^= 1 << bit
-    return {
-        "url": f"http://127.0.0.1:8701/img/{photo_id}.png",
-        "sha256": hashlib.sha256(photo_id.encode()).hexdigest(),
-        "phash": f"{base:016x}",
-    }
-
-
-def make_ads(n: int) -> list[dict[str, Any]]:
-    from signaal.demo_sites.generator import generate
-
-    corpus = generate(seed=2024, n_ads=n, epoch=1)
-    ads = []
-    for ad, truth in zip(corpus.ads, corpus.truth, strict=True):
-        ents = truth["entities"]
-        ads.append(
-            {
-                "id": ad["id"],
-                "site": ad["site"],
-                "url": ad["url"],
-                "title": ad["title"],
-                "body": ad["body"],
-                "posted_at": ad["posted_at"],
-                "images": [fake_image(corpus.photos[p], p) for p in truth["photos"]],
-                "entities": {**ents, "locations": [{"name": c} for c in ents["locations"]]},
-                "crawl": {"first_seen": ad["posted_at"], "last_seen": ad["posted_at"]},
-                "risk": {"minor": 0.1, "trafficking": 0.1, "priority": 0.1},
-            }
-        )
-    return ads
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -89,6 +51,7 @@ def main() -> int:
 
     from elasticsearch import helpers
 
+    from signaal.demo_sites.truth_ads import truth_ads
     from signaal.es.client import get_client
     from signaal.es.mappings import apply_mappings, delete_prefix
     from signaal.indexing import index_ads
@@ -100,7 +63,7 @@ def main() -> int:
     apply_mappings(es, PREFIX)
     try:
         t = time.perf_counter()
-        ads = make_ads(args.n)
+        ads, _ = truth_ads(2024, args.n, render_photos=False)
         rows.append(("generate ads (not linking)", f"{time.perf_counter() - t:.1f} s", ""))
         t = time.perf_counter()
         index_ads(es, ads, refresh=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from elasticsearch import helpers
-from linking_fixtures import fixture_ads, pairwise_precision_recall
+from linking_fixtures import pairwise_precision_recall
 
 from signaal.demo_sites.generator import generate
+from signaal.demo_sites.truth_ads import truth_ads
 from signaal.indexing import index_ads
 from signaal.linking.explain import format_related, related
 from signaal.linking.run import link
@@ -19,7 +20,7 @@ SEED = 11
 
 @pytest.fixture(scope="module")
 def corpus():
-    return fixture_ads(SEED, N_ADS, 1)
+    return truth_ads(SEED, N_ADS, 1)
 
 
 def _snapshot(es, prefix):
