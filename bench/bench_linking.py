@@ -136,7 +136,7 @@ def main() -> int:
         docs = es.mget(index=ads_index, ids=sample_ids, source_includes=["text_minhash"])["docs"]
         similar_bodies = []
         for doc in docs:
-            bands = [b for b in doc["_source"].get("text_minhash", {}).get("bands", []) if b.startswith("t")]
+            bands = doc["_source"].get("text_minhash", {}).get("bands", [])
             if bands:
                 similar_bodies.append(
                     {

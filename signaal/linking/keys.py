@@ -62,11 +62,6 @@ class AdKeys:
             for value in vals:
                 yield kind, value
 
-    @property
-    def stored_bands(self) -> list[str]:
-        """What goes into ``text_minhash.bands``: text LSH bands, then photo chunks (prefixes tell them apart)."""
-        return self.bands + self.photo_chunks
-
 
 def strip_accents(text: str) -> str:
     if text.isascii():

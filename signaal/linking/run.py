@@ -29,7 +29,7 @@ from signaal.linking.keys import AdKeys, ad_keys
 from signaal.settings import get_settings
 
 # an ad's blocks that linking owns (and the derived fields it must keep consistent)
-OWN_BLOCKS = ("cluster", "link_indicators", "text_minhash", "indicator_codes", "priority")
+OWN_BLOCKS = ("cluster", "link_indicators", "text_minhash", "photo_chunks", "indicator_codes", "priority")
 # what is kept of each ad after its keys are computed (enough to derive priority and detect changes)
 KEEP = ("risk", "indicators", *OWN_BLOCKS)
 
@@ -107,7 +107,8 @@ class _Job:
             new = {
                 "cluster": {"id": cid, "size": len(comps[cid])},
                 "link_indicators": indicators.get(ad_id, []),
-                "text_minhash": {"bands": self.keys[ad_id].stored_bands},
+                "text_minhash": {"bands": self.keys[ad_id].bands},
+                "photo_chunks": self.keys[ad_id].photo_chunks,
             }
             derived = derive_fields({"risk": stored.get("risk"), "indicators": stored.get("indicators"), **new})
             new["indicator_codes"] = derived["indicator_codes"]
@@ -218,7 +219,7 @@ def _link_new(job: _Job, new_ids: list[str], report: LinkReport) -> None:
     es, cfg = job.es, job.cfg
     new_set = set(new_ids)
     old_clusters = {c["id"] for i in new_ids if isinstance(c := job.stored[i].get("cluster"), dict) and c.get("id")}
-    # 1. store the new ads' bands first, so index-wide counts (the "too common" caps) include them
+    # 1. store the new ads' text bands and photo chunks first, so index-wide counts (the "too common" caps) include them
     store.bulk_write(
         es,
         (
@@ -226,7 +227,7 @@ def _link_new(job: _Job, new_ids: list[str], report: LinkReport) -> None:
                 "_op_type": "update",
                 "_index": job.ads_index,
                 "_id": i,
-                "doc": {"text_minhash": {"bands": job.keys[i].stored_bands}},
+                "doc": {"text_minhash": {"bands": job.keys[i].bands}, "photo_chunks": job.keys[i].photo_chunks},
             }
             for i in new_ids
         ),

@@ -29,6 +29,7 @@ SOURCE_FIELDS = [
     "cluster",
     "link_indicators",
     "text_minhash",
+    "photo_chunks",
     "priority",
     "indicator_codes",
 ]
@@ -40,7 +41,7 @@ VALUE_FIELDS = {
     "image_sha256": "images.sha256",
     "image_phash": "images.phash",
     "text_band": "text_minhash.bands",
-    "photo_chunk": "text_minhash.bands",
+    "photo_chunk": "photo_chunks",
 }
 STATE_ID = "_linking_state"
 TERMS_BATCH = 5000

@@ -65,6 +65,20 @@ def test_incremental_equals_full_and_recovers_advertisers(es, index_prefix, corp
         assert doc["first_seen"] <= doc["last_seen"]
 
 
+def test_photo_chunks_and_text_bands_are_separate_searchable_fields(es, index_prefix, corpus):
+    """A photo lookup hits photo_chunks only, a text lookup text_minhash.bands only (each a keyword field)."""
+    ads, _ = corpus
+    with_photo = next(a for a in ads if a["images"])
+    doc = es.get(index=f"{index_prefix}-ads", id=with_photo["id"])["_source"]
+    chunks, bands = doc["photo_chunks"], doc["text_minhash"]["bands"]
+    assert chunks and all(c.startswith("p") for c in chunks)
+    assert all(b.startswith("t") for b in bands)
+    hits = es.search(index=f"{index_prefix}-ads", query={"terms": {"photo_chunks": chunks}}, size=1000)
+    assert with_photo["id"] in {h["_id"] for h in hits["hits"]["hits"]}
+    none = es.search(index=f"{index_prefix}-ads", query={"terms": {"text_minhash.bands": chunks}}, size=0)
+    assert none["hits"]["total"]["value"] == 0
+
+
 def test_link_indicators_match_truth_and_raise_priority(es, index_prefix, corpus):
     truth = {t["id"]: set(t["link_codes"]) for t in generate(seed=SEED, n_ads=N_ADS, epoch=1).truth}
     stored = {
