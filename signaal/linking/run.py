@@ -261,20 +261,43 @@ def _link_new(job: _Job, new_ids: list[str], report: LinkReport) -> None:
         if isinstance(cluster, dict) and cluster.get("id"):
             old_clusters.add(cluster["id"])
     # 3. recompute everything in the touched clusters plus the new ads
-    scope = set(new_ids)
-    for chunk in store.batches(sorted(old_clusters)):
+    _recompute(job, old_clusters, new_ids, report)
+
+
+def _recompute(job: _Job, cluster_ids: set[str], extra_ids: Iterable[str], report: LinkReport) -> None:
+    """Rebuild links and clusters over the ads now in ``cluster_ids`` plus ``extra_ids``; stale ones are removed."""
+    scope = set(extra_ids)
+    for chunk in store.batches(sorted(cluster_ids)):
         scope.update(job.scan({"terms": {"cluster.id": chunk}}))
     ids = sorted(scope)
-    links = find_links([job.keys[i] for i in ids], job.counts_for(ids), cfg)
+    links = find_links([job.keys[i] for i in ids], job.counts_for(ids), job.cfg)
     comps = components(ids, links)
     job.write(
         ids,
         links,
         comps,
-        store.docs_by_terms(es, job.links_index, "ad_ids", ids),
-        store.docs_by_terms(es, job.clusters_index, "id", old_clusters),
+        store.docs_by_terms(job.es, job.links_index, "ad_ids", ids),
+        store.docs_by_terms(job.es, job.clusters_index, "id", cluster_ids),
         report,
     )
+
+
+def relink_clusters(
+    es: Elasticsearch, cluster_ids: Iterable[str], *, cfg: LinkingConfig | None = None, prefix: str | None = None
+) -> LinkReport:
+    """Recompute the given clusters from the ads still in them, after ads were deleted or pseudonymised.
+
+    Retention uses this so a cluster never keeps summaries (names, contacts) of ads that are gone, and
+    a cluster split by a removal becomes two; clusters left with one ad or none are deleted.
+    """
+    started_clock = time.perf_counter()
+    job = _Job(es, cfg or default_config(), prefix)
+    report = LinkReport("clusters")
+    wanted = set(cluster_ids)
+    if wanted:
+        _recompute(job, wanted, (), report)
+    report.seconds = round(time.perf_counter() - started_clock, 3)
+    return report
 
 
 def link(

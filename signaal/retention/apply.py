@@ -36,6 +36,7 @@ class RetentionReport:
     ads_acted_on: int = 0
     versions_deleted: int = 0
     links_deleted: int = 0
+    clusters_rebuilt: int = 0
     clusters_deleted: int = 0
     evidence_files_deleted: list[str] = field(default_factory=list)
     evidence_files_kept: list[str] = field(default_factory=list)
@@ -161,6 +162,7 @@ def apply_retention(
     report = RetentionReport(cutoff=cutoff, action=policy.action, dry_run=dry_run)
     batch: list[dict[str, Any]] = []
     touched_warcs: dict[str, list[str]] = {}
+    touched_clusters: set[str] = set()
 
     def flush() -> None:
         ids = [source["_id"] for source in batch]
@@ -169,6 +171,8 @@ def apply_retention(
         for source in batch:
             if warc := (source.get("evidence") or {}).get("warc_file"):
                 touched_warcs.setdefault(warc, []).append(source["_id"])
+            if cluster_id := (source.get("cluster") or {}).get("id"):
+                touched_clusters.add(cluster_id)
         if dry_run:
             return
         report.versions_deleted += _delete(
@@ -197,23 +201,24 @@ def apply_retention(
         flush()
     if not dry_run:
         es.indices.refresh(index=ads_alias)
-        report.clusters_deleted = _delete_empty_clusters(es, report)
+        _rebuild_clusters(es, touched_clusters, report)
     _settle_evidence(es, ads_alias, touched_warcs, policy, evidence_dir, report)
     return report
 
 
-def _delete_empty_clusters(es: Elasticsearch, report: RetentionReport) -> int:
-    """Cluster documents whose ads are all gone would keep names and phones: remove them."""
-    settings = get_settings()
-    alias = settings.alias("clusters")
-    if not es.indices.exists_alias(name=alias):
-        return 0
-    empty = []
-    for hit in helpers.scan(es, index=alias, query={"query": {"match_all": {}}}, _source=["ad_ids"]):
-        ad_ids = hit["_source"].get("ad_ids") or []
-        if ad_ids and es.count(index=settings.alias("ads"), query={"ids": {"values": ad_ids}})["count"] == 0:
-            empty.append(hit["_id"])
-    return _delete(es, alias, empty, report)
+def _rebuild_clusters(es: Elasticsearch, cluster_ids: set[str], report: RetentionReport) -> None:
+    """Clusters that lost or changed members are recomputed from what is left.
+
+    A cluster document summarises its members (names, contacts), so keeping it as it was would keep
+    data the policy removed; a cluster split by the removal becomes two, one left alone disappears.
+    """
+    from signaal.linking.run import relink_clusters
+
+    if not cluster_ids or not es.indices.exists_alias(name=get_settings().alias("clusters")):
+        return
+    relinked = relink_clusters(es, cluster_ids)
+    report.clusters_rebuilt = relinked.clusters
+    report.clusters_deleted = relinked.clusters_deleted
 
 
 def _settle_evidence(

@@ -139,3 +139,30 @@ def test_cli_run_is_audited(es, loaded: Path):
     es.indices.refresh(index=get_settings().alias("audit"))
     hits = es.search(index=get_settings().alias("audit"), query={"term": {"action": "retention.dry_run"}})
     assert hits["hits"]["total"]["value"] == 1
+
+
+def test_clusters_that_lose_members_are_rebuilt_without_their_data(es, fresh_index_prefix, tmp_path: Path):
+    """Three ads linked by one phone; the old one goes: its cluster keeps two ads and none of its own contacts."""
+    from signaal.indexing import index_ads
+    from signaal.linking.run import link
+
+    old = _ad("prikbord:gone", OLD)
+    old["entities"]["emails"] = ["only-on-gone@example.test"]
+    staying = [_ad(f"prikbord:stay-{i}", RECENT) for i in range(2)]
+    for ad in staying:
+        ad["entities"]["emails"] = []
+    index_ads(es, [{k: v for k, v in ad.items() if k not in ("cluster", "evidence")} for ad in [old, *staying]])
+    es.indices.refresh(index=get_settings().alias("ads"))
+    link(es, full=True)
+    clusters = get_settings().alias("clusters")
+    before = [h["_source"] for h in helpers.scan(es, index=clusters, query={"query": {"match_all": {}}})]
+    assert [sorted(c["ad_ids"]) for c in before] == [["prikbord:gone", "prikbord:stay-0", "prikbord:stay-1"]]
+
+    policy = RetentionPolicy(max_age_days=90, action="delete", protected_statuses=["lead"])
+    report = apply_retention(es, policy, dry_run=False, key=KEY, evidence_dir=tmp_path, now=NOW)
+    assert report.ads_acted_on == 1 and report.clusters_rebuilt == 1 and not report.errors
+    es.indices.refresh(index=clusters)
+    after = [h["_source"] for h in helpers.scan(es, index=clusters, query={"query": {"match_all": {}}})]
+    assert [sorted(c["ad_ids"]) for c in after] == [["prikbord:stay-0", "prikbord:stay-1"]]
+    assert "only-on-gone@example.test" not in str(after) and after[0]["size"] == 2
+    assert _source(es, "prikbord:stay-0")["cluster"]["size"] == 2
