@@ -21,6 +21,10 @@ SEEN_FIELD = "crawl.first_seen"
 CITY_FIELD = "entities.locations.name"
 RISK_BUCKETS = ((0.0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.01))
 DATE_BUCKETS = (("24h", 1), ("7d", 7), ("30d", 30))
+#: Links read per ad page; a cluster bigger than this is explored on the network page instead.
+MAX_LINKED = 200
+#: Kinds of link whose value is worth showing (a photo hash is not).
+SHOWN_VALUE = {"phone": "same phone", "email": "same e-mail", "handle": "same handle"}
 LIST_SOURCE = [
     "id",
     "site",
@@ -201,7 +205,77 @@ def images_of(ad: dict) -> list[dict]:
 
 
 def related(ctx: UIContext, ad: dict, size: int = 25) -> list[dict]:
-    """Ads sharing a phone, e-mail, handle, photo, text template or cluster, each with why."""
+    """Ads linked to this one, each with why, highest priority first.
+
+    Two sources, merged: the links index (what linking verified, including near-identical photos and
+    texts with their distance) and a live query on shared values, so an ad crawled after the last
+    ``signaal link`` run still shows the ads sharing its phone, e-mail, handle or photo file.
+    """
+    reasons: dict[str, list[str]] = {}
+    for other_id, reason in _linked(ctx, ad["id"]):
+        reasons.setdefault(other_id, []).append(reason)
+    sources: dict[str, dict] = {}
+    keys = _value_keys(ad)
+    for hit in _sharing_values(ctx, ad["id"], keys, size):
+        sources[hit["_id"]] = hit["_source"]
+        known = reasons.setdefault(hit["_id"], [])
+        known += [r for r in _link_reasons(keys, hit["_source"]) if r not in known]
+    missing = [i for i in reasons if i not in sources][:MAX_LINKED]
+    if missing:
+        resp = ctx.es.mget(index=ctx.alias("ads"), ids=missing, source=LIST_SOURCE)
+        sources.update({doc["_id"]: doc["_source"] for doc in resp["docs"] if doc.get("found")})
+    out = [
+        {
+            "id": ad_id,
+            "title": other.get("title"),
+            "site": other.get("site"),
+            "priority": other.get("priority"),
+            "status": (other.get("triage") or {}).get("status"),
+            "reasons": reasons[ad_id],
+        }
+        for ad_id, other in sources.items()
+        if reasons.get(ad_id)
+    ]
+    out.sort(key=lambda r: (-(r["priority"] or 0.0), r["id"]))
+    return out[:size]
+
+
+def _linked(ctx: UIContext, ad_id: str) -> list[tuple[str, str]]:
+    """(other ad id, reason) for every link naming ``ad_id`` in the links index (none before linking ran)."""
+    try:
+        resp = ctx.es.search(
+            index=ctx.alias("links"),
+            size=MAX_LINKED,
+            query={"term": {"ad_ids": ad_id}},
+            source=["kind", "value", "distance", "similarity", "ad_ids"],
+        )
+    except NotFoundError:
+        return []
+    out = []
+    for hit in resp["hits"]["hits"]:
+        link = hit["_source"]
+        reason = _link_label(link)
+        out += [(other, reason) for other in link.get("ad_ids") or () if other != ad_id]
+    return out
+
+
+def _link_label(link: dict) -> str:
+    kind = link.get("kind")
+    if kind in SHOWN_VALUE and link.get("value"):
+        return f"{SHOWN_VALUE[kind]}: {link['value']}"
+    if kind == "image_sha256":
+        return "same photo"
+    if kind == "image_phash":
+        distance = link.get("distance")
+        return f"similar photo ({distance}/64 bits differ)" if distance else "similar photo"
+    if kind == "text":
+        similarity = link.get("similarity")
+        return f"near-identical text (~{similarity:.0%} shared)" if similarity else "near-identical text"
+    return str(kind or "linked")
+
+
+def _value_keys(ad: dict) -> list[tuple[str, str, list[str]]]:
+    """(field, label, this ad's values) for the live shared-value query."""
     ents = ad.get("entities") or {}
     keys: list[tuple[str, str, list[str]]] = [
         ("entities.phones", "same phone", ents.get("phones") or []),
@@ -218,31 +292,22 @@ def related(ctx: UIContext, ad: dict, size: int = 25) -> list[dict]:
     cluster_id = (ad.get("cluster") or {}).get("id")
     if cluster_id:
         keys.append(("cluster.id", "same cluster", [cluster_id]))
+    return keys
+
+
+def _sharing_values(ctx: UIContext, ad_id: str, keys: list[tuple[str, str, list[str]]], size: int) -> list[dict]:
+    """The highest-priority ads sharing any of ``keys``' values with the ad (one ``bool``/``terms`` query)."""
     should = [{"terms": {field: values[:200]}} for field, _, values in keys if values]
     if not should:
         return []
     resp = ctx.es.search(
         index=ctx.alias("ads"),
         size=size,
-        query={"bool": {"should": should, "minimum_should_match": 1, "must_not": [{"ids": {"values": [ad["id"]]}}]}},
+        query={"bool": {"should": should, "minimum_should_match": 1, "must_not": [{"ids": {"values": [ad_id]}}]}},
         sort=[{"priority": {"order": "desc", "missing": "_last"}}],
         source=[*LIST_SOURCE, "entities", "images", "text_minhash.bands"],
     )
-    out = []
-    for hit in resp["hits"]["hits"]:
-        other = hit["_source"]
-        reasons = _link_reasons(keys, other)
-        out.append(
-            {
-                "id": hit["_id"],
-                "title": other.get("title"),
-                "site": other.get("site"),
-                "priority": other.get("priority"),
-                "status": (other.get("triage") or {}).get("status"),
-                "reasons": reasons,
-            }
-        )
-    return out
+    return resp["hits"]["hits"]
 
 
 def _values(doc: dict, dotted: str) -> set[str]:
