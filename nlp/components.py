@@ -22,6 +22,7 @@ from spacy.util import filter_spans
 from nlp import lexicon
 from nlp.extract import Found, SpanSet, overlaps
 from nlp.extract._phrases import alternation
+from nlp.extract._regex import compile_fast, rare_chars_gate, rare_first_chars
 from nlp.extract.ages import AgeRules, find_ages
 from nlp.extract.emails import EmailRules, find_emails
 from nlp.extract.handles import HandleRules, find_handles
@@ -111,8 +112,13 @@ def fold_pattern(pattern: Any) -> Any:
     return out
 
 
+#: Where spaCy keeps ``doc._.signaal`` (``doc.user_data``); read directly, a dict lookup instead of
+#: building an ``Underscore`` object on every access (six components read it per document).
+_STATE_KEY = ("._.", "signaal", None, None)
+
+
 def _state(doc: Doc) -> AdState:
-    state = doc._.signaal
+    state = doc.user_data.get(_STATE_KEY)
     if state is None:
         raise ValueError("signaal_normalise_v1 must run before the other signaal components")
     return state
@@ -147,7 +153,8 @@ class Contacts:
         state = _state(doc)
         state.phones = find_phones(state.views.full, self.phones)
         state.emails = find_emails(state.views.chars, self.emails)
-        state.handles = find_handles(state.views.chars, self.handles, state.contact_spans())
+        taken = SpanSet((f.start, f.end) for f in (*state.phones, *state.emails))
+        state.handles = find_handles(state.views.chars, self.handles, taken)
         return doc
 
 
@@ -309,15 +316,19 @@ _CUE_WORDS = re.compile(r"[\w']+")
 def _cue_before(text: str, start: int, cues: frozenset[str]) -> bool:
     """True when the words right before ``start`` (up to 4, then an optional ':' or '-') are a name cue."""
     before = text[max(0, start - 40) : start].rstrip(" \t").rstrip(":-").lower()
+    if not before or not (before[-1].isalnum() or before[-1] in "_'"):
+        return False  # after a line break or punctuation: no cue word ends here (decided without splitting)
     words = _CUE_WORDS.findall(before)[-4:]
     if not words or not before.endswith(words[-1]):
         return False
     return any(" ".join(words[i:]) in cues for i in range(len(words)))
 
 
-_NAME_SCAN = re.compile(rf"(?<![\w]){_NAME}")
+# A name at a word start; the look-behind sits after the capital so ``re`` jumps from capital to capital.
+_NAME_AT_WORD_START = _NAME.replace("(?P<name>[A-Z]", r"(?P<name>[A-Z](?<![\w][A-Z])", 1)
+_NAME_SCAN = re.compile(_NAME_AT_WORD_START)
 # "Lisa (19)", "Lisa (age 19)", "Lisa, 19," and in titles "Lisa - Utrecht", "Lisa | 19", "Lisa in Utrecht".
-_NAME_WITH_AGE = re.compile(rf"(?<![\w]){_NAME}(?=[ \t]*\([^()\n]{{0,20}}\d|,[ \t]*\d\d\b|[ \t]+\d\d(?:[ \t]|$))")
+_NAME_WITH_AGE = re.compile(rf"{_NAME_AT_WORD_START}(?=[ \t]*\([^()\n]{{0,20}}\d|,[ \t]*\d\d\b|[ \t]+\d\d(?:[ \t]|$))")
 _TITLE_NAME = re.compile(
     rf"(?:^|[-|:,✨(]|\s-\s)[^\w\n]*{_NAME}(?=[ \t]*(?:$|[-|:,✨(]|\d|(?:in|uit|from)[ \t]+[A-Z']))"
 )
@@ -361,7 +372,7 @@ class Indicators:
         patterns: Matcher,
         excludes: PhraseMatcher,
         words: list[tuple[str, re.Pattern[str]]],
-        regexes: list[tuple[str, re.Pattern[str]]],
+        regexes: list[tuple[str, re.Pattern[str], frozenset[str] | None]],
         negation_cues: frozenset[str],
         window: int,
         after_cues: frozenset[str],
@@ -370,6 +381,7 @@ class Indicators:
         emit: Callable[..., dict],
     ) -> None:
         self.phrases, self.patterns, self.excludes, self.regexes = phrases, patterns, excludes, regexes
+        self.regex_gate = rare_chars_gate([firsts for _, _, firsts in regexes if firsts is not None])
         self.words = words
         self._word_hits: dict[int, frozenset[str]] = {}  # norm id -> codes whose word pattern matches it
         self.negation_cues, self.window, self.not_negatable = negation_cues, window, not_negatable
@@ -423,7 +435,10 @@ class Indicators:
                     if code in self._word_hits[norm]:
                         for i in (norms == norm).nonzero()[0].tolist():
                             hits.append((code, doc[i].idx, doc[i].idx + len(doc[i]), i, i + 1))
-        for code, pattern in self.regexes:
+        present = set(self.regex_gate.findall(text)) if self.regex_gate is not None else set()
+        for code, pattern, firsts in self.regexes:
+            if firsts is not None and firsts.isdisjoint(present):
+                continue  # an emoji pattern whose emoji is not in the text
             for m in pattern.finditer(text):
                 span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
                 first, end = (span.start, span.end) if span is not None else (0, 0)
@@ -492,7 +507,7 @@ def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators
     phrases = PhraseMatcher(nlp.vocab, attr="NORM")
     patterns = Matcher(nlp.vocab)
     excludes = PhraseMatcher(nlp.vocab, attr="NORM")
-    regexes: list[tuple[str, re.Pattern[str]]] = []
+    regexes: list[tuple[str, re.Pattern[str], frozenset[str] | None]] = []
     words: list[tuple[str, re.Pattern[str]]] = []
     not_negatable: set[str] = set()
     for code, spec in lex.get("codes", {}).items():
@@ -506,7 +521,9 @@ def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators
         if spec.get("exclude"):
             excludes.add(code, _phrase_docs(nlp, spec["exclude"]))
         # Case-sensitive: write (?i:...) where case does not matter.
-        regexes.extend((code, re.compile(str(r).strip())) for r in spec.get("regex", []))
+        regexes.extend(
+            (code, compile_fast(str(r).strip()), rare_first_chars(str(r).strip())) for r in spec.get("regex", [])
+        )
         if word_pattern := _word_pattern(spec):
             words.append((code, word_pattern))
         if spec.get("negatable", True) is False:

@@ -125,10 +125,14 @@ _AGE_SUFFIX = re.compile(r"-?jarige?$", re.IGNORECASE)
 def number_words(text: str, words: NumberWords) -> Rewritten:
     """Number words to digits ("nul zes" -> "0 6", "zeventien" -> "17", "twenty-two" -> "22")."""
     edits: list[tuple[int, int, str]] = []
-    lowered = [w.lower() for w in words.pattern.findall(text)]
+    low = text.lower()
+    # One character for one: the same words at the same places, lower-cased; else ("İ" lower-cases
+    # to two characters) lower-case word by word.
+    same_length = len(low) == len(text)
+    lowered = words.pattern.findall(low) if same_length else [w.lower() for w in words.pattern.findall(text)]
     # Only a few words can start an edit; find them in one C-speed-ish pass, then look closer.
     candidates = words.candidates
-    jarig = "jarig" in text.lower()
+    jarig = "jarig" in low
     picked = [
         i
         for i, w in enumerate(lowered)

@@ -22,7 +22,8 @@ def get_pipeline(lang: str) -> Language:
     """The pipeline for ``lang`` (falls back to Dutch, the default of the sites we read)."""
     from spacy import util
 
-    import nlp.components  # noqa: F401  (registers the signaal.* factories)
+    import nlp.components  # registers the signaal_* factories
+    import nlp.tokenizer  # noqa: F401  (registers signaal_tokenizer_v1)
 
     path = CONFIG_DIR / f"{lang}.cfg"
     if not path.exists():

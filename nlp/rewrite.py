@@ -8,8 +8,9 @@ map a view span back to the exact source slice it came from.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 
 class Rewritten:
@@ -83,14 +84,38 @@ class Rewritten:
         return False
 
 
+_DIGIT_TO_LINE_END = re.compile(r"\d[^\n]*")
+
+
 class View:
     """A chain of rewrites of one source text; spans map back through every layer."""
 
-    __slots__ = ("layers", "text")
+    __slots__ = ("_digit_lines", "layers", "text")
 
     def __init__(self, layers: list[Rewritten]) -> None:
         self.layers = layers
         self.text = layers[-1].text
+        self._digit_lines: list[tuple[int, int]] | None = None
+
+    def digit_lines(self) -> list[tuple[int, int]]:
+        """``(start, end)`` of the lines of ``text`` that hold a digit, in order (computed once).
+
+        Numbers (prices, ages) never span a line break, so their patterns need only search these
+        lines: ``pattern.finditer(text, start, end)`` still sees the characters around a line, and
+        at its end finds the line break a look-ahead would see in the whole text.
+        """
+        if self._digit_lines is None:
+            text = self.text
+            self._digit_lines = [
+                (text.rfind("\n", 0, m.start()) + 1, m.end()) for m in _DIGIT_TO_LINE_END.finditer(text)
+            ]
+        return self._digit_lines
+
+    def finditer_digit_lines(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """``pattern.finditer(text)`` for a pattern whose matches hold a digit and no line break."""
+        text = self.text
+        for start, end in self.digit_lines():
+            yield from pattern.finditer(text, start, end)
 
     def to_source(self, start: int, end: int) -> tuple[int, int]:
         for layer in reversed(self.layers):

@@ -25,5 +25,23 @@ class AdState:
     genders: list[Found] = field(default_factory=list)
     indicators: list[dict[str, Any]] = field(default_factory=list)
 
+    _contacts: tuple[tuple[int, ...], SpanSet] | None = field(default=None, repr=False, compare=False)
+
     def contact_spans(self) -> SpanSet:
-        return SpanSet((f.start, f.end) for f in (*self.phones, *self.emails, *self.handles))
+        """Spans of phones, e-mails and handles: a fresh set the caller may add to.
+
+        Five components ask for it after the contacts are found; it is built once and copied
+        (rebuilt if any contact list was replaced or grew since).
+        """
+        key = (
+            id(self.phones),
+            len(self.phones),
+            id(self.emails),
+            len(self.emails),
+            id(self.handles),
+            len(self.handles),
+        )
+        if self._contacts is None or self._contacts[0] != key:
+            spans = SpanSet((f.start, f.end) for f in (*self.phones, *self.emails, *self.handles))
+            self._contacts = (key, spans)
+        return self._contacts[1].copy()

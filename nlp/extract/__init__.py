@@ -38,6 +38,12 @@ class SpanSet:
         for start, end in sorted(spans):
             self.add(start, end)
 
+    def copy(self) -> SpanSet:
+        """An independent copy (adding to it leaves this set alone)."""
+        new = SpanSet()
+        new._starts, new._ends = self._starts.copy(), self._ends.copy()
+        return new
+
     def add(self, start: int, end: int) -> None:
         """Add ``[start, end)``, merging it with the spans it touches."""
         lo = bisect_left(self._ends, start)  # first span that ends at or after start

@@ -16,18 +16,19 @@ from nlp.extract import Found, SpanSet, overlaps
 from nlp.extract._phrases import alternation, ends_with, starts_with
 from nlp.rewrite import View
 
-_NUM = r"(?P<num>\d{1,2})(?!\d|[.,:/]\d)"
-_LEFT_BLOCK = r"(?<![\w.,€$£/:+\-])"
+# One or two digits, not right after a word character, a price sign, a time or a range (the look-behind
+# sits after the first digit so ``re`` jumps from digit to digit instead of trying every position).
+_NUM = r"(?P<num>\d(?<![\w.,€$£/:+\-]\d)\d?)(?!\d|[.,:/]\d)"
 _RANGE_BEFORE = re.compile(r"\d[ \t]*(?:-|–|tot|t/m|en|and|to|or|of)[ \t]*$", re.IGNORECASE)
 _RANGE_AFTER = re.compile(r"[ \t]*(?:-|–|tot|t/m|to)[ \t]*\d")
 # "Lisa (19)" or "Lisa, 19," (but not "Sun, 12.00").
 _NAME_FORM = re.compile(
-    r"(?<![\w])[A-Z][a-zà-ÿ]{1,20}[ \t]*"
+    r"[A-Z](?<![\w][A-Z])[a-zà-ÿ]{1,20}[ \t]*"
     r"(?:\([ \t]*(?P<num>\d{2})[ \t]*\)|,[ \t]*(?P<num2>\d{2})(?![.:]\d)(?=[ \t]*(?:[,.!|)\n]|$)))"
 )
 
 
-_NUM_SCAN = re.compile(r"(?<![\w.,€$£/:+\-])\d{1,2}(?!\d|[.,:/]\d)")
+_NUM_SCAN = re.compile(r"\d(?<![\w.,€$£/:+\-]\d)\d?(?!\d|[.,:/]\d)")
 _WORDS = re.compile(r"[\w']+")
 
 
@@ -35,8 +36,15 @@ def _phrase_set(phrases: list[str]) -> frozenset[str]:
     return frozenset(" ".join(_WORDS.findall(str(p).lower())) for p in phrases)
 
 
+def _is_word_char(ch: str) -> bool:
+    r"""True for the characters of ``[\w']`` (a phrase word ends with one)."""
+    return ch.isalnum() or ch in "_'"
+
+
 def _ends_with_phrase(text: str, phrases: frozenset[str]) -> bool:
     """True when ``text`` ends with one of ``phrases`` (whole words, up to four)."""
+    if not text or not _is_word_char(text[-1]):
+        return False  # the usual case, decided without splitting words
     words = _WORDS.findall(text[-30:].lower())[-4:]
     if not words or not text.lower().endswith(words[-1]):
         return False
@@ -60,7 +68,7 @@ class AgeRules:
     def from_lexicon(cls, lex: dict) -> AgeRules:
         return cls(
             unit=re.compile(
-                rf"{_LEFT_BLOCK}{_NUM}[ \t]*-?[ \t]*(?P<unit>{alternation(lex.get('units', []), bound_left=False)})",
+                rf"{_NUM}[ \t]*-?[ \t]*(?P<unit>{alternation(lex.get('units', []), bound_left=False)})",
                 re.IGNORECASE,
             ),
             cues=_phrase_set(lex.get("cues", [])),
@@ -79,13 +87,13 @@ def find_ages(view: View, rules: AgeRules, taken: SpanSet) -> list[Found]:
     """Claimed ages with their source span (number plus unit where there is one)."""
     text = view.text
     candidates: list[tuple[int, int, int, int, int]] = []  # start, end, num_start, num_end, max_age
-    for m in rules.unit.finditer(text):
+    for m in view.finditer_digit_lines(rules.unit):  # all three forms hold digits, within one line
         if rules.not_after_unit.match(text, m.end()):
             continue
         candidates.append((m.start(), m.end(), m.start("num"), m.end("num"), rules.max_age))
     # "ik ben 19", "age: 19", "net 18": find the numbers first, then look at the words before them
     # (a word lookup per number is much cheaper than a cue alternation tried at every position).
-    for m in _NUM_SCAN.finditer(text):
+    for m in view.finditer_digit_lines(_NUM_SCAN):
         if rules.not_after_number.match(text, m.end()):
             continue
         before = text[max(0, m.start() - 30) : m.start()]
@@ -93,7 +101,7 @@ def find_ages(view: View, rules: AgeRules, taken: SpanSet) -> list[Found]:
             candidates.append((m.start(), m.end(), m.start(), m.end(), rules.max_age))
         elif before.endswith((" ", "\t")) and _ends_with_phrase(before.rstrip(" \t"), rules.near_cues):
             candidates.append((m.start(), m.end(), m.start(), m.end(), rules.near_max_age))
-    for m in _NAME_FORM.finditer(text):
+    for m in view.finditer_digit_lines(_NAME_FORM):
         group = "num" if m.group("num") else "num2"
         candidates.append((m.start(group), m.end(group), m.start(group), m.end(group), rules.max_age))
 

@@ -8,6 +8,7 @@ prose ("meet at noon") is not read as an address.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from nlp.extract import Found
@@ -24,8 +25,8 @@ class EmailRules:
     tlds: frozenset[str]
     spaced_at_obfuscated: bool = False
     not_local: frozenset[str] = frozenset()
-    # Cheap test that a text can hold an "at" at all (a word "at" inside "what" cannot), so the
-    # costly address pattern only runs on texts that may contain an address.
+    # Where an "at" can be (a word "at" inside "what" cannot): the costly address pattern only
+    # runs on the lines that hold one.
     may_have_at: re.Pattern[str] = re.compile("@")
 
     @classmethod
@@ -65,13 +66,28 @@ def _canon(part: str, rules: EmailRules) -> str:
     return ".".join(p for p in pat.split(part)).lower()
 
 
+def _matches_on_lines_with_at(text: str, rules: EmailRules) -> Iterator[re.Match[str]]:
+    """The address pattern's matches, looked for only on lines that hold an "at" (same matches, less text).
+
+    An address never spans a line break (its pattern allows only blanks) and always holds an "at"
+    that ``may_have_at`` finds; ``finditer(text, start, end)`` still sees the characters around the
+    line, so look-behinds and look-aheads at its ends decide as they would on the whole text.
+    """
+    done = -1  # end of the last line searched
+    for marker in rules.may_have_at.finditer(text):
+        if marker.start() < done:
+            continue
+        start = text.rfind("\n", 0, marker.start()) + 1
+        end = text.find("\n", marker.end())
+        done = len(text) if end < 0 else end
+        yield from rules.pattern.finditer(text, start, done)
+
+
 def find_emails(view: View, rules: EmailRules) -> list[Found]:
     """Every e-mail address in ``view``, lower-cased and de-obfuscated, with its source span."""
     text = view.text
-    if "@" not in text and not rules.may_have_at.search(text):
-        return []
     found = []
-    for m in rules.pattern.finditer(text):
+    for m in _matches_on_lines_with_at(text, rules):
         at = m.group("at").strip()
         plain_at = at == "@"
         whole = m.group()

@@ -67,7 +67,7 @@ class HandleRules:
         )
 
 
-_BARE_AT = re.compile(r"(?<![\w.@])@(?P<handle>[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)(?![\w@])")
+_BARE_AT = re.compile(r"@(?<![\w.@]@)(?P<handle>[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)(?![\w@])")
 
 
 def _usable(handle: str, rules: HandleRules) -> bool:

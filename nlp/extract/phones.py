@@ -92,6 +92,8 @@ def find_phones(view: View, rules: PhoneRules) -> list[Found]:
     found: list[Found] = []
     attempts = 0
     for run in _RUN.finditer(text):
+        if run.end() - run.start() < rules.min_digits:
+            continue  # fewer characters than a number has digits ("9:30-10", "150"): nothing to parse
         groups = list(_GROUP.finditer(text, run.start(), run.end()))
         i = 0
         while i < len(groups) and attempts < rules.max_attempts:

@@ -15,6 +15,10 @@ from nlp.extract._phrases import alternation, first_chars
 from nlp.rewrite import View
 
 _AMOUNT = r"(?P<amt>\d{1,5})(?:[.,](?P<cents>\d{2}))?(?![\d])(?:[ \t]*,-|[ \t]*,--)?"
+# The same amount, not right after a word character, "." or ",": the first digit comes first and the
+# look-behind right after it, so ``re`` jumps from digit to digit (a leading look-behind would be
+# tried at every position of the text).
+_BOUNDED_AMOUNT = _AMOUNT.replace(r"(?P<amt>\d{1,5})", r"(?P<amt>\d(?<![\w.,]\d)\d{0,4})", 1)
 
 
 @dataclass(frozen=True)
@@ -41,14 +45,14 @@ class PriceRules:
         return cls(
             cur_first=re.compile(rf"{first_chars(currencies)}(?P<cur>{cur})[ \t]*{_AMOUNT}", re.IGNORECASE),
             cur_after=re.compile(
-                rf"(?<![\w.,]){_AMOUNT}[ \t]*(?P<cur>{alternation(currencies, bound_left=False)})", re.IGNORECASE
+                rf"{_BOUNDED_AMOUNT}[ \t]*(?P<cur>{alternation(currencies, bound_left=False)})", re.IGNORECASE
             ),
-            dash_form=re.compile(r"(?<![\w.,])(?P<amt>\d{2,5})[ \t]*,-"),
+            dash_form=re.compile(r"(?P<amt>\d(?<![\w.,]\d)\d{1,4})[ \t]*,-"),
             per_after=re.compile(rf"[ \t]*(?:(?:{conn})[ \t]*){{0,2}}(?P<unit>{unit})", re.IGNORECASE),
             unit_before=re.compile(
                 rf"{first_chars(units)}(?P<unit>{unit})[ \t]*[:=\-–]?[ \t]*(?:{cur})?[ \t]*$", re.IGNORECASE
             ),
-            unit_amount=re.compile(rf"(?<![\w.,]){_AMOUNT}[ \t]*(?:{conn})[ \t]*(?P<unit>{unit})", re.IGNORECASE),
+            unit_amount=re.compile(rf"{_BOUNDED_AMOUNT}[ \t]*(?:{conn})[ \t]*(?P<unit>{unit})", re.IGNORECASE),
             currencies=currencies,
             units=units,
             default_currency=str(lex.get("default_currency", "EUR")),
@@ -67,7 +71,7 @@ def find_prices(view: View, rules: PriceRules, taken: SpanSet) -> list[Found]:
     spans = SpanSet()
     hits = []
     for pattern in (rules.cur_first, rules.cur_after, rules.dash_form, rules.unit_amount):
-        hits.extend(pattern.finditer(text))
+        hits.extend(view.finditer_digit_lines(pattern))  # every reading holds an amount, within one line
     # One amount, several readings: the one that names a currency wins, then the longest.
     for m in sorted(hits, key=lambda h: (h.start("amt"), "cur" not in h.re.groupindex, -(h.end() - h.start()))):
         if overlaps(m.start("amt"), m.end("amt"), spans):
