@@ -21,8 +21,8 @@ from spacy.util import filter_spans
 
 from nlp import lexicon
 from nlp.extract import Found, SpanSet, overlaps
-from nlp.extract._phrases import alternation
-from nlp.extract._regex import compile_fast, rare_chars_gate, rare_first_chars
+from nlp.extract._phrases import alternation, first_chars
+from nlp.extract._regex import LiteralGate, compile_fast, rare_first_chars, required_literals
 from nlp.extract.ages import AgeRules, find_ages
 from nlp.extract.emails import EmailRules, find_emails
 from nlp.extract.handles import HandleRules, find_handles
@@ -270,6 +270,7 @@ class Persons:
     ) -> None:
         self.name_patterns, self.not_names, self.places = name_patterns, not_names, places
         self.matcher, self.values, self.language_context = matcher, values, language_context
+        self.cue_last_words = frozenset(cue.rsplit(" ", 1)[-1] for cue in name_patterns[0])
 
     def __call__(self, doc: Doc) -> Doc:
         state = _state(doc)
@@ -283,7 +284,7 @@ class Persons:
         strong = [
             (m, True)
             for m in _NAME_SCAN.finditer(text)
-            if _cue_before(text, m.start(), cues) or after.match(text, m.end())
+            if _cue_before(text, m.start(), cues, self.cue_last_words) or after.match(text, m.end())
         ]
         weak = [
             (m, False)
@@ -313,13 +314,19 @@ _NAME = r"(?P<name>[A-Z][a-zà-ÿ]{1,19}(?:-[A-Z][a-zà-ÿ]{1,19})?)(?![\w@])"
 _CUE_WORDS = re.compile(r"[\w']+")
 
 
-def _cue_before(text: str, start: int, cues: frozenset[str]) -> bool:
-    """True when the words right before ``start`` (up to 4, then an optional ':' or '-') are a name cue."""
+def _cue_before(text: str, start: int, cues: frozenset[str], last_words: frozenset[str]) -> bool:
+    """True when the words right before ``start`` (up to 4, then an optional ':' or '-') are a name cue.
+
+    ``last_words``: the last word of each cue; the word before ``start`` must be one of them.
+    """
     before = text[max(0, start - 40) : start].rstrip(" \t").rstrip(":-").lower()
     if not before or not (before[-1].isalnum() or before[-1] in "_'"):
         return False  # after a line break or punctuation: no cue word ends here (decided without splitting)
+    chunk = before.rsplit(None, 1)[-1]
+    if chunk.isalnum() and chunk not in last_words:
+        return False  # the chunk is the last word itself (the usual case), and no cue ends with it
     words = _CUE_WORDS.findall(before)[-4:]
-    if not words or not before.endswith(words[-1]):
+    if not words or words[-1] not in last_words or not before.endswith(words[-1]):
         return False
     return any(" ".join(words[i:]) in cues for i in range(len(words)))
 
@@ -342,7 +349,9 @@ def make_persons(nlp: Language, name: str, lexicons: list[str]) -> Persons:
     names = lex.get("names", {})
     # a cue right before a capitalised word ("ik ben Lisa"), or right after it ("Lisa hier")
     cues = frozenset(" ".join(str(c).lower().split()) for c in names.get("cues", []))
-    after = re.compile(rf"[ \t]*,?[ \t]+(?:{alternation(names.get('after', []))})", re.IGNORECASE)
+    # The lookahead for the words' first characters spares trying every word after most names.
+    after_words = names.get("after", [])
+    after = re.compile(rf"[ \t]*,?[ \t]+{first_chars(after_words)}(?:{alternation(after_words)})", re.IGNORECASE)
     matcher = PhraseMatcher(nlp.vocab, attr="NORM")
     values: dict[int, tuple[str, str]] = {}
     for kind, table in (("nationality", lex.get("nationalities", {})), ("gender", lex.get("genders", {}))):
@@ -381,9 +390,13 @@ class Indicators:
         emit: Callable[..., dict],
     ) -> None:
         self.phrases, self.patterns, self.excludes, self.regexes = phrases, patterns, excludes, regexes
-        self.regex_gate = rare_chars_gate([firsts for _, _, firsts in regexes if firsts is not None])
+        self.rare_chars = frozenset().union(*(firsts for _, _, firsts in regexes if firsts is not None))
+        # Most rules do not fire on most ads: a regex runs only where the strings it needs occur.
+        self.literal_gate = LiteralGate([required_literals(pattern.pattern) for _, pattern, _ in regexes])
         self.words = words
         self._word_hits: dict[int, frozenset[str]] = {}  # norm id -> codes whose word pattern matches it
+        self._word_seen: set[int] = set()  # the keys of _word_hits
+        self._word_matching: set[int] = set()  # those with at least one code
         self.negation_cues, self.window, self.not_negatable = negation_cues, window, not_negatable
         self.after_cues = after_cues
         self.derived, self.emit = derived, emit
@@ -394,10 +407,14 @@ class Indicators:
         if codes is None:
             word = strings[norm]
             codes = self._word_hits[norm] = frozenset(code for code, pattern in self.words if pattern.match(word))
+            self._word_seen.add(norm)
+            if codes:
+                self._word_matching.add(norm)
         return codes
 
     def _negated(self, doc: Doc, start: int) -> bool:
-        for token in reversed(doc[max(0, start - self.window) : start]):
+        for i in range(start - 1, max(0, start - self.window) - 1, -1):  # no Span object: plain indexing
+            token = doc[i]
             if token.is_space or token.is_punct or token.text in self._CLAUSE_BREAK or "\n" in token.text:
                 return False
             if token.norm_ in self.negation_cues or token.lower_ in self.negation_cues:
@@ -424,21 +441,24 @@ class Indicators:
         hits: list[tuple[str, int, int, int, int]] = []  # code, start_char, end_char, first token, end token
         matches = self.phrases(doc) + (self.patterns(doc) if len(self.patterns) else [])
         for match_id, s, e in matches:
-            span = doc[s:e]
-            hits.append((strings[match_id], span.start_char, span.end_char, s, e))
+            last = doc[e - 1]  # the span's characters without building a Span
+            hits.append((strings[match_id], doc[s].idx, last.idx + len(last), s, e))
         if self.words:
             norms = doc.to_array("NORM")
-            # Norms that match any word pattern, in first-seen set order; codes stay the outer loop.
-            matching = [norm for norm in set(norms.tolist()) if self._word_codes(norm, strings)]
+            in_doc = set(norms.tolist())
+            for norm in in_doc - self._word_seen:  # set arithmetic: only new words reach Python
+                self._word_codes(norm, strings)
+            # Word hits of different norms lie on different tokens, so their order here does not matter.
+            matching = in_doc & self._word_matching
             for code, _ in self.words:
                 for norm in matching:
                     if code in self._word_hits[norm]:
                         for i in (norms == norm).nonzero()[0].tolist():
                             hits.append((code, doc[i].idx, doc[i].idx + len(doc[i]), i, i + 1))
-        present = set(self.regex_gate.findall(text)) if self.regex_gate is not None else set()
-        for code, pattern, firsts in self.regexes:
-            if firsts is not None and firsts.isdisjoint(present):
-                continue  # an emoji pattern whose emoji is not in the text
+        present = {c for c in self.rare_chars if c in text}  # emoji openings: a fast substring test each
+        for (code, pattern, firsts), possible in zip(self.regexes, self.literal_gate.possible(text), strict=True):
+            if not possible or (firsts is not None and firsts.isdisjoint(present)):
+                continue  # a string the pattern needs or its emoji is not in the text
             for m in pattern.finditer(text):
                 span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
                 first, end = (span.start, span.end) if span is not None else (0, 0)

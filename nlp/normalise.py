@@ -17,13 +17,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
+from itertools import accumulate
 
 from nlp.lexicon import load
 from nlp.rewrite import Rewritten, View
 
 # A keycap emoji ("1" + VS16 + COMBINING ENCLOSING KEYCAP) or any other non-ASCII character.
 _FOLD_TARGETS = re.compile("([0-9#*])\ufe0f?\u20e3|[^\x00-\x7f]")
+#: The same targets in a text without a keycap mark: one character class, which ``re`` scans for
+#: by itself (the alternation above is tried at every position, each digit included).
+_NON_ASCII = re.compile("[^\x00-\x7f]")
 _ZERO_WIDTH = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f")
 
 
@@ -92,14 +96,16 @@ def fold_chars(text: str) -> Rewritten:
     if text.isascii():
         return Rewritten(text)
     edits: list[tuple[int, int, str]] = []
-    for m in _FOLD_TARGETS.finditer(text):
-        folded = m.group(1) if m.group(1) else fold_char(m.group())
+    for m in (_FOLD_TARGETS if "\u20e3" in text else _NON_ASCII).finditer(text):
+        folded = m.group(1) if m.lastindex else fold_char(m.group())
         if folded != m.group():
             edits.append((m.start(), m.end(), folded))
     return Rewritten(text, edits)
 
 
-_LOOKALIKE_RUN = re.compile(r"(?<![A-Za-z])[0-9OoIl|](?:[ .\-]?[0-9OoIl|]){7,}(?![A-Za-z])")
+# The first character comes first and the "not after a letter" check right after it, so ``re`` scans
+# for the character class instead of trying a leading look-behind at every position (same matches).
+_LOOKALIKE_RUN = re.compile(r"[0-9OoIl|](?<![A-Za-z][0-9OoIl|])(?:[ .\-]?[0-9OoIl|]){7,}(?![A-Za-z])")
 _MIN_DIGITS_IN_RUN = 4
 _LOOKALIKE_MAP = {"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"}
 
@@ -122,14 +128,31 @@ _WORD = re.compile(r"[^\W\d_]+")
 _AGE_SUFFIX = re.compile(r"-?jarige?$", re.IGNORECASE)
 
 
+@cache
+def _splitter(word: re.Pattern[str]) -> re.Pattern[str]:
+    """``word`` in a capturing group: ``split`` then returns gaps and words in turn."""
+    return re.compile(f"({word.pattern})", word.flags)
+
+
+def words_and_spans(text: str, word: re.Pattern[str]) -> tuple[list[str], list[tuple[int, int]]]:
+    """``word.findall(text)`` and the matches' spans from one scan (``split``; offsets are running sums)."""
+    parts = _splitter(word).split(text)
+    bounds = list(accumulate(map(len, parts)))  # word i spans bounds[2 * i] to bounds[2 * i + 1]
+    return parts[1::2], list(zip(bounds[::2], bounds[1::2], strict=False))
+
+
 def number_words(text: str, words: NumberWords) -> Rewritten:
     """Number words to digits ("nul zes" -> "0 6", "zeventien" -> "17", "twenty-two" -> "22")."""
     edits: list[tuple[int, int, str]] = []
     low = text.lower()
-    # One character for one: the same words at the same places, lower-cased; else ("İ" lower-cases
-    # to two characters) lower-case word by word.
+    # One character for one: the same words at the same places, lower-cased (no character changes
+    # from letter to non-letter when lower-cased; tests/nlp/test_nlp_speedups.py checks every one);
+    # else ("İ" lower-cases to two characters) lower-case word by word.
     same_length = len(low) == len(text)
-    lowered = words.pattern.findall(low) if same_length else [w.lower() for w in words.pattern.findall(text)]
+    if same_length:
+        lowered, spans = words_and_spans(low, words.pattern)
+    else:
+        lowered = [w.lower() for w in words.pattern.findall(text)]
     # Only a few words can start an edit; find them in one C-speed-ish pass, then look closer.
     candidates = words.candidates
     jarig = "jarig" in low
@@ -140,29 +163,30 @@ def number_words(text: str, words: NumberWords) -> Rewritten:
     ]
     if not picked:
         return Rewritten(text, edits)
-    matches = list(words.pattern.finditer(text))
+    if not same_length:
+        spans = [m.span() for m in words.pattern.finditer(text)]
     heads = words.pair_heads
     consumed = -1  # index of the second word of the last two-word form
     for i in picked:
         if i <= consumed:
             continue
-        m = matches[i]
+        start, end = spans[i]
         word = lowered[i]
         # two-word forms: "twenty-two", "twenty two"
-        if i + 1 < len(matches) and (word in heads or not word.isascii()):
-            nxt = matches[i + 1]
-            gap = text[m.end() : nxt.start()]
+        if i + 1 < len(spans) and (word in heads or not word.isascii()):
+            next_start, next_end = spans[i + 1]
+            gap = text[end:next_start]
             if gap in ("-", " ") and (value := words.value(f"{word}{gap}{lowered[i + 1]}")) is not None:
-                edits.append((m.start(), nxt.end(), str(value)))
+                edits.append((start, next_end, str(value)))
                 consumed = i + 1
                 continue
         value = words.value(word)
         if value is not None:
-            edits.append((m.start(), m.end(), str(value)))
+            edits.append((start, end, str(value)))
         elif word.endswith("jarig") or word.endswith("jarige"):  # "zeventienjarige"
             stem = _AGE_SUFFIX.sub("", word)
             if (value := words.value(stem)) is not None:
-                edits.append((m.start(), m.start() + len(stem), str(value)))
+                edits.append((start, start + len(stem), str(value)))
     return Rewritten(text, edits)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from nlp.extract import Found, SpanSet, overlaps
 from nlp.extract._phrases import first_chars
+from nlp.extract._regex import LiteralGate, required_literals
 from nlp.rewrite import View
 
 _HANDLE = r"@?(?P<handle>[A-Za-z0-9_](?:[A-Za-z0-9_.\-]{0,28}[A-Za-z0-9_])?)"
@@ -29,6 +30,12 @@ class HandleRules:
     url_platform: dict[str, str]
     not_handles: frozenset[str]
     bare_platform: str
+    #: Profile links are rare: the URL pattern runs only on texts that hold one of its domains.
+    url_gate: LiteralGate | None = None
+
+    def __post_init__(self) -> None:
+        if self.url_gate is None:
+            object.__setattr__(self, "url_gate", LiteralGate([required_literals(self.url_pattern.pattern)]))
 
     @classmethod
     def from_lexicon(cls, lex: dict) -> HandleRules:
@@ -114,7 +121,7 @@ def find_handles(view: View, rules: HandleRules, taken: SpanSet) -> list[Found]:
         if not sep and label.lower() in rules.short and not (looks_like_handle or label.isupper() or line_start):
             continue
         add(platform, m, m.start())
-    for m in rules.url_pattern.finditer(text):
+    for m in rules.url_pattern.finditer(text) if rules.url_gate.possible(text)[0] else ():  # type: ignore[union-attr]
         add(rules.url_platform[m.group("site").lower()], m, m.start())
     for m in _BARE_AT.finditer(text):
         if overlaps(m.start(), m.end(), claimed):

@@ -8,6 +8,7 @@ numbers separated by "/" come apart correctly.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -60,10 +61,19 @@ def _joiners(words: list[str], plus: bool) -> re.Pattern[str] | None:
     if plus:
         alts.append(r"[ \t]*\+[ \t]*(?=\d)(?!(?:\d[ \t.\-]?){9})")
         firsts += r"\+"
-    return re.compile(rf"(?<=\d)(?=[{firsts}])(?:{'|'.join(alts)})", re.IGNORECASE) if alts else None
+    if not alts:
+        return None
+    joiner = rf"(?P<joiner>(?=[{firsts}])(?:{'|'.join(alts)}))"
+    # "A digit, then the joiner" lets ``re`` jump from digit to digit; a leading look-behind "(?<=\d)"
+    # is tried at every position. The same joiners are found as long as no joiner word holds a digit
+    # (then a joiner can neither end on the digit the next one needs, nor start on one).
+    if any(ch.isdigit() for word in words for ch in str(word)):
+        return re.compile(rf"(?<=\d){joiner}", re.IGNORECASE)
+    return re.compile(rf"\d{joiner}", re.IGNORECASE)
 
 
-def _parse(digits: str, international: bool, regions: tuple[str, ...]) -> str | None:
+def _parse_uncached(digits: str, international: bool, regions: tuple[str, ...]) -> str | None:
+    """E.164 of the first reading ``phonenumbers`` accepts as a valid number (a pure function of its arguments)."""
     candidates = [("+" + digits, None)] if international else [(digits, r) for r in regions]
     for number, region in candidates:
         try:
@@ -73,6 +83,23 @@ def _parse(digits: str, international: bool, regions: tuple[str, ...]) -> str | 
         if phonenumbers.is_valid_number(parsed):
             return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return None
+
+
+#: Bounded memo of :func:`_parse_uncached` (~30 us a call). The same numbers recur across ads, so most
+#: calls are repeats; ``bench/bench_nlp.py --no-phone-memo`` measures without it.
+PARSE_MEMO_SIZE = 4096
+_parse = functools.lru_cache(maxsize=PARSE_MEMO_SIZE)(_parse_uncached)
+
+
+def use_parse_memo(enabled: bool) -> None:
+    """Switch the memo of phone parses on (the default) or off (for measuring); starts it empty."""
+    global _parse
+    _parse = functools.lru_cache(maxsize=PARSE_MEMO_SIZE)(_parse_uncached) if enabled else _parse_uncached
+
+
+def parse_memo_info() -> functools._CacheInfo | None:
+    """Hits and misses of the memo since it was (re)created; None when it is off."""
+    return _parse.cache_info() if hasattr(_parse, "cache_info") else None
 
 
 def _obfuscated(text: str, groups: list[re.Match[str]], rules: PhoneRules) -> bool:
@@ -85,7 +112,7 @@ def _obfuscated(text: str, groups: list[re.Match[str]], rules: PhoneRules) -> bo
 def find_phones(view: View, rules: PhoneRules) -> list[Found]:
     """Every valid phone number in ``view`` as E.164, with its source span."""
     if rules.joiners is not None:
-        joined = Rewritten(view.text, [(m.start(), m.end(), " ") for m in rules.joiners.finditer(view.text)])
+        joined = Rewritten(view.text, [(*m.span("joiner"), " ") for m in rules.joiners.finditer(view.text)])
         if not joined.identity:
             view = View([*view.layers, joined])
     text = view.text

@@ -69,9 +69,15 @@ def find_prices(view: View, rules: PriceRules, taken: SpanSet) -> list[Found]:
     text = view.text
     found: list[Found] = []
     spans = SpanSet()
-    hits = []
-    for pattern in (rules.cur_first, rules.cur_after, rules.dash_form, rules.unit_amount):
-        hits.extend(view.finditer_digit_lines(pattern))  # every reading holds an amount, within one line
+    # Every reading holds an amount within one line. The two that open with a currency or run a
+    # connector alternation search only the lines with a digit; the two that open with the digit
+    # search the whole text in one pass, which is cheaper (same matches: test_nlp_speedups.py).
+    hits = [
+        *view.finditer_digit_lines(rules.cur_first),
+        *rules.cur_after.finditer(text),
+        *rules.dash_form.finditer(text),
+        *view.finditer_digit_lines(rules.unit_amount),
+    ]  # in this order: the sort below keeps it among equal readings
     # One amount, several readings: the one that names a currency wins, then the longest.
     for m in sorted(hits, key=lambda h: (h.start("amt"), "cur" not in h.re.groupindex, -(h.end() - h.start()))):
         if overlaps(m.start("amt"), m.end("amt"), spans):
