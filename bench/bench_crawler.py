@@ -2,7 +2,12 @@
 memory of crawler + browser over a long crawl (trend).
 
     .venv/bin/python bench/bench_crawler.py                 # ~2,000-ad corpus (1,000 per site)
-    .venv/bin/python bench/bench_crawler.py --ads 50000     # the long-crawl memory check
+    .venv/bin/python bench/bench_crawler.py --ads 95000 --no-vitrine --sample-s 2   # memory run, ~48k prikbord ads
+
+Memory is the PSS of the crawler and all its children (scoring worker, browser), sampled with the
+crawl's progress (ads done, read from its state store): peak, first vs last quarter of the ads, and the
+least-squares slope in MiB per 10,000 ads. CPU: the crawler tree's user+system seconds (exact, from
+rusage once it exited) and this process's (it serves the fixture sites) during the crawl.
 
 Elasticsearch: SIGNAAL_ES_URL (a throw-away index prefix is created and deleted). Prints a table.
 """
@@ -13,6 +18,8 @@ import argparse
 import contextlib
 import json
 import os
+import resource
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -21,6 +28,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -64,40 +72,150 @@ def raw_rate(base_url: str, paths: list[str], seconds: float = 4.0, workers: int
     }
 
 
-def crawl(site: str, base_url: str, var: Path, extra: list[str], env: dict) -> tuple[dict, list[tuple[float, float]]]:
-    """Run `signaal crawl` and sample the memory of its whole process tree (PSS, MiB) every second."""
+@dataclass
+class CrawlRun:
+    """One `signaal crawl` subprocess: its summary, memory samples and CPU time."""
+
+    summary: dict
+    samples: list[tuple[float, int, float, float]]  # (s, ads done, MiB PSS of the process tree, of the crawler alone)
+    cpu_s: float  # user+system of the crawler and its children (scoring worker, browser)
+    server_cpu_s: float  # this process (the fixture sites run in it) during the crawl
+
+    @property
+    def peak(self) -> float:
+        return max((m for _, _, m, _ in self.samples), default=0.0)
+
+    @property
+    def peak_crawler(self) -> float:
+        return max((m for _, _, _, m in self.samples), default=0.0)
+
+
+def _ads_done(state_db: Path) -> int:
+    """Ads done so far, read from the crawl's state store (read-only; WAL lets us read while it writes)."""
+    if not state_db.exists():
+        return 0
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{state_db}?mode=ro", uri=True, timeout=1)) as db:
+            return db.execute("SELECT COUNT(*) FROM urls WHERE kind = 'detail' AND status != 'pending'").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def _children_cpu() -> float:
+    """User+system seconds of this process's reaped children (and theirs): the crawler, its scoring worker
+    and its browser, once the crawl has ended."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def crawl(site: str, base_url: str, var: Path, extra: list[str], env: dict, every_s: float = 1.0) -> CrawlRun:
+    """Run `signaal crawl`, sampling the memory of its whole process tree (PSS, MiB), its CPU and its progress."""
+    from crawler.extensions import process_memory, tree_rss
+
     env = {**env, "SIGNAAL_VAR_DIR": str(var), "SIGNAAL_KEY_DIR": str(var / "keys")}
     args = [SIGNAAL, "crawl", site, "--base-url", base_url, "--no-search", "--log-level", "WARNING", *extra]
+    server_cpu, crawler_cpu = time.process_time(), _children_cpu()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    samples: list[tuple[float, float]] = []
+    samples: list[tuple[float, int, float, float]] = []
+    state_db = var / "crawl-state" / f"{site}.sqlite"
     started = time.monotonic()
 
     def sample() -> None:
-        from crawler.extensions import tree_rss
-
         while proc.poll() is None:
             with contextlib.suppress(psutil.Error):
-                samples.append((time.monotonic() - started, tree_rss(proc.pid) / 2**20))
-            time.sleep(1.0)
+                own = process_memory(psutil.Process(proc.pid)) / 2**20
+                samples.append((time.monotonic() - started, _ads_done(state_db), tree_rss(proc.pid) / 2**20, own))
+            time.sleep(every_s)
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
     out, _ = proc.communicate()
     thread.join()
+    server_cpu, crawler_cpu = time.process_time() - server_cpu, _children_cpu() - crawler_cpu
     lines = out.strip().splitlines()
     if proc.returncode not in (0,) or not lines:
         raise SystemExit(f"crawl of {site} failed (exit {proc.returncode})")
-    return json.loads(lines[-1]), samples
+    return CrawlRun(json.loads(lines[-1]), samples, crawler_cpu, server_cpu)
 
 
-def trend(samples: list[tuple[float, float]]) -> str:
-    """Memory of the last third vs the middle third: flat means no leak (the first third is warm-up)."""
-    mem = [m for _, m in samples]
-    if len(mem) < 6:
-        return "too short"
-    third = len(mem) // 3
-    middle, last = statistics.mean(mem[third : 2 * third]), statistics.mean(mem[2 * third :])
-    return f"{middle:.0f} -> {last:.0f} MiB ({(last - middle) / middle * 100:+.1f}%)"
+def trend(samples: list[tuple[float, int, float, float]]) -> str:
+    """Memory over crawl progress: mean of the first vs the last quarter of the ads, and the slope
+    (least squares, after the first 10 % of ads as warm-up) in MiB per 10,000 ads. Flat means no leak."""
+    total = max((a for _, a, _, _ in samples), default=0)
+    if total < 40 or len(samples) < 8:
+        return "too short for a trend"
+    first = [m for _, a, m, _ in samples if a <= total / 4]
+    last = [m for _, a, m, _ in samples if a >= total * 3 / 4]
+    warm = [(a, m) for _, a, m, _ in samples if a >= total / 10]
+    slope = 0.0
+    if len(warm) >= 2 and len({a for a, _ in warm}) > 1:
+        slope = statistics.linear_regression([a for a, _ in warm], [m for _, m in warm]).slope * 10_000
+    return f"Q1 {statistics.mean(first):.0f} -> Q4 {statistics.mean(last):.0f} MiB, slope {slope:+.1f} MiB/10k ads"
+
+
+def _old_browser_site(var: Path) -> tuple[str, list[str]]:
+    """The vitrine browser setup before tuning, for a same-run baseline: the full chromium in its new
+    headless mode, Playwright's wait_for_selector, 4 pages at a time (a site file + --set overrides)."""
+    import yaml
+
+    from crawler.config import SITES_DIR
+    from signaal.chromium import CHROMIUM_PATH, LAUNCH_ARGS
+
+    data = yaml.safe_load((SITES_DIR / "vitrine.yaml").read_text())
+    step = {"method": "wait_for_selector", "args": ["body[data-ready='1']"], "kwargs": {"state": "attached"}}
+    data["browser"].update(listing_wait=[step], detail_wait=[step])
+    data["politeness"].update(concurrency=4, autothrottle_target_concurrency=4)
+    var.mkdir(parents=True, exist_ok=True)
+    path = var / "vitrine-baseline.yaml"
+    path.write_text(yaml.safe_dump(data))
+    launch = {"executable_path": CHROMIUM_PATH, "headless": True, "args": LAUNCH_ARGS}
+    return str(path), ["--set", f"PLAYWRIGHT_LAUNCH_OPTIONS={json.dumps(launch)}"]
+
+
+def vitrine_rows(sites, tmp: Path, extra: list[str], env: dict, n_ads: int, baseline: bool) -> list[tuple]:
+    """The JavaScript site in chromium (tuned, and the pre-tuning setup as a same-run baseline) and the
+    same site read through its JSON API (render: json). Rates count rendered pages (details + their
+    share of listing pages; images are fetched over plain HTTP); per CPU-s is the crawler tree's CPU
+    (crawler, Playwright driver, chromium) plus the fixture server's, the honest measure on shared cores."""
+    from signaal.chromium import crawler_executable
+
+    runs = [("vitrine", f"vitrine browser crawl ({Path(crawler_executable()).name})", [])]
+    if baseline:
+        path, sets = _old_browser_site(tmp / "vb")
+        runs.append((path, "vitrine browser, before tuning (chromium new headless)", sets))
+    rows = []
+    for site, label, sets in runs:
+        run = crawl(site, sites.vitrine_url, tmp / f"v{len(rows)}", [*extra, "--max-ads", str(n_ads), *sets], env)
+        summary = run.summary
+        pages = summary["ads"] * (1 + 1 / 20)
+        rate = pages / summary["elapsed_s"] if summary["elapsed_s"] else 0
+        per_cpu = pages / (run.cpu_s + run.server_cpu_s)
+        rows.append(
+            (
+                f"{label} ({summary['ads']} ads)",
+                f"{rate:.1f} rendered pages/s (target >= 5)",
+                f"{summary['ads_per_s']} ads/s; {per_cpu:.2f} pages per CPU-s = "
+                f"{per_cpu * (os.cpu_count() or 1):.1f} pages/s on {os.cpu_count()} idle cores",
+                f"elapsed {summary['elapsed_s']} s; crawler+browser {run.cpu_s:.0f} CPU-s, "
+                f"server {run.server_cpu_s:.0f} CPU-s",
+                f"peak {run.peak:.0f} MiB (incl. chromium)",
+            )
+        )
+    n_api = len(sites.corpus.site_ads("vitrine"))
+    run = crawl("vitrine-api", sites.vitrine_url, tmp / "va", [*extra, "--max-ads", str(n_api)], env)
+    summary = run.summary
+    pages = summary["ads"] * (1 + 1 / 20)
+    per_cpu = pages / (run.cpu_s + run.server_cpu_s)
+    rows.append(
+        (
+            f"vitrine JSON API, render: json ({summary['ads']} ads)",
+            f"{pages / summary['elapsed_s']:.1f} API pages/s",
+            f"{summary['ads_per_s']} ads/s; {per_cpu:.1f} pages per CPU-s",
+            f"elapsed {summary['elapsed_s']} s; crawler {run.cpu_s:.0f} CPU-s, server {run.server_cpu_s:.0f} CPU-s",
+            f"peak {run.peak:.0f} MiB",
+        )
+    )
+    return rows
 
 
 def scoring_available() -> bool:
@@ -115,6 +233,10 @@ def main() -> None:
     parser.add_argument("--ads", type=int, default=2000, help="corpus size (both sites); 50000 for the long run")
     parser.add_argument("--vitrine-ads", type=int, default=150, help="ads to crawl on the JS site")
     parser.add_argument("--no-index", action="store_true", help="skip Elasticsearch")
+    parser.add_argument("--no-vitrine", action="store_true", help="prikbord only (e.g. the 50,000-ad memory run)")
+    parser.add_argument("--vitrine-only", action="store_true", help="only the JavaScript site and its JSON API")
+    parser.add_argument("--no-vitrine-baseline", action="store_true", help="skip the pre-tuning browser baseline")
+    parser.add_argument("--sample-s", type=float, default=1.0, help="memory/progress sampling interval")
     args = parser.parse_args()
 
     from signaal.demo_sites import start_sites
@@ -131,58 +253,53 @@ def main() -> None:
         apply_mappings(es, prefix)
         env["SIGNAAL_INDEX_PREFIX"] = prefix
     rows = []
+    load_before = os.getloadavg()
     try:
         with start_sites(seed=7, n_ads=args.ads) as sites, tempfile.TemporaryDirectory() as tmp:
-            ads = sites.corpus.site_ads("prikbord")
-            paths = [f"/ad/{a['site_ad_id']}" for a in ads[:500]]
-            base = raw_rate(sites.prikbord_url, paths)
-            images = sum(len(a["images"]) for a in ads) / len(ads)
-            per_ad = 1 + images + 1 / 20  # detail page, its images, a share of a listing page
-            rows.append(
-                (
-                    "fixture server raw (16 clients)",
-                    f"{base['rps']:.0f} req/s",
-                    f"= {base['rps'] / per_ad:.0f} ads/s ceiling",
-                    f"p50 {base['p50'] * 1000:.1f} ms, "
-                    f"p95 {base['p95'] * 1000:.1f} ms, p99 {base['p99'] * 1000:.1f} ms",
-                    "-",
-                )
-            )
-
             extra = ([] if score else ["--no-score"]) + (["--no-index"] if args.no_index else [])
-            summary, samples = crawl("prikbord", sites.prikbord_url, Path(tmp) / "p", extra, env)
-            what = "crawl" + ("+analyze+score" if score else "") + ("" if args.no_index else "+index")
-            rows.append(
-                (
-                    f"prikbord {what} ({summary['ads']} ads)",
-                    f"{summary['pages_per_s']} pages/s",
-                    f"{summary['ads_per_s']} ads/s (target >= 150)",
-                    f"elapsed {summary['elapsed_s']} s",
-                    f"peak {max(m for _, m in samples):.0f} MiB; {trend(samples)}",
+            if not args.vitrine_only:
+                ads = sites.corpus.site_ads("prikbord")
+                paths = [f"/ad/{a['site_ad_id']}" for a in ads[:500]]
+                base = raw_rate(sites.prikbord_url, paths)
+                images = sum(len(a["images"]) for a in ads) / len(ads)
+                per_ad = 1 + images + 1 / 20  # detail page, its images, a share of a listing page
+                rows.append(
+                    (
+                        "fixture server raw (16 clients)",
+                        f"{base['rps']:.0f} req/s",
+                        f"= {base['rps'] / per_ad:.0f} ads/s ceiling",
+                        f"p50 {base['p50'] * 1000:.1f} ms, "
+                        f"p95 {base['p95'] * 1000:.1f} ms, p99 {base['p99'] * 1000:.1f} ms",
+                        "-",
+                    )
                 )
-            )
 
-            summary, samples = crawl(
-                "vitrine", sites.vitrine_url, Path(tmp) / "v", [*extra, "--max-ads", str(args.vitrine_ads)], env
-            )
-            browser_pages = summary["ads"] + summary["ads"] / 20
-            rate = browser_pages / summary["elapsed_s"] if summary["elapsed_s"] else 0
-            rows.append(
-                (
-                    f"vitrine browser crawl ({summary['ads']} ads)",
-                    f"{rate:.1f} rendered pages/s",
-                    f"{summary['ads_per_s']} ads/s (target >= 5 pages/s)",
-                    f"elapsed {summary['elapsed_s']} s",
-                    f"peak {max(m for _, m in samples):.0f} MiB (incl. chromium)",
+                run = crawl("prikbord", sites.prikbord_url, Path(tmp) / "p", extra, env, every_s=args.sample_s)
+                summary = run.summary
+                what = "crawl" + ("+analyze+score" if score else "") + ("" if args.no_index else "+index")
+                rows.append(
+                    (
+                        f"prikbord {what} ({summary['ads']} ads)",
+                        f"{summary['pages_per_s']} pages/s",
+                        f"{summary['ads_per_s']} ads/s (target >= 150); "
+                        f"{summary['ads'] / run.cpu_s:.0f} ads per crawler CPU-s",
+                        f"elapsed {summary['elapsed_s']} s; crawler {run.cpu_s:.0f} CPU-s, "
+                        f"server {run.server_cpu_s:.0f} CPU-s",
+                        f"peak {run.peak:.0f} MiB (crawler process {run.peak_crawler:.0f}); {trend(run.samples)}",
+                    )
                 )
-            )
+
+            if not args.no_vitrine:
+                rows += vitrine_rows(sites, Path(tmp), extra, env, args.vitrine_ads, not args.no_vitrine_baseline)
     finally:
         if es is not None:
             from signaal.es.mappings import delete_prefix
 
             delete_prefix(es, prefix)
+    load = "/".join(f"{x:.1f}" for x in load_before)
     print(
-        f"\ncrawler benchmark (scoring {'on' if score else 'OFF: nlp/models not importable'}, {os.cpu_count()} cores)\n"
+        f"\ncrawler benchmark (scoring {'on' if score else 'OFF: nlp/models not importable'}, {os.cpu_count()} cores, "
+        f"load average before {load}, after {'/'.join(f'{x:.1f}' for x in os.getloadavg())})\n"
     )
     header = ("run", "rate", "ads", "latency / time", "memory (crawler + browser, PSS)")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]

@@ -2,8 +2,9 @@
 
 Adding a site of a shape the generic spiders already handle takes one YAML file
 and no Python. Validation happens before any request is made, so a typo in a
-selector or a contradictory combination (``render: browser`` without wait steps)
-is reported as one line naming the file and the field.
+selector or a contradictory combination (``render: browser`` without wait steps,
+a CSS selector on a JSON API site) is reported as one line naming the file and
+the field.
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ class _Strict(BaseModel):
 
 
 class FieldSpec(_Strict):
-    """How to read one value: a CSS or XPath selector (HTML) or a JSONPath (API sites).
+    """How to read one value: a CSS or XPath selector (HTML) or a JSONPath (JSON API sites).
 
     ``block_text`` takes the visible text of an element with ``<br>`` and block
-    boundaries as newlines, which is how ad bodies are published.
+    boundaries as newlines, which is how ad bodies are published. ``template``
+    turns each selected value into a string, e.g. an API's ad id into its URL
+    (``/api/ads/{}``): ``{}`` stands for the value.
     """
 
     css: str | None = None
@@ -43,6 +46,7 @@ class FieldSpec(_Strict):
     many: bool = False
     block_text: bool = False
     required: bool = False
+    template: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -60,7 +64,16 @@ class FieldSpec(_Strict):
             _check_xpath(self.xpath)
         if self.jsonpath:
             _check_jsonpath(self.jsonpath)
+            if self.block_text:
+                raise ValueError("block_text reads HTML elements; a jsonpath value is already plain text")
+        if self.template is not None and self.template.count("{}") != 1:
+            raise ValueError(f"template {self.template!r} must contain {{}} exactly once (the selected value)")
         return self
+
+    @property
+    def kind(self) -> str:
+        """Which selector language this field uses: css, xpath or jsonpath."""
+        return "css" if self.css else "xpath" if self.xpath else "jsonpath"
 
 
 def _check_css(query: str) -> None:
@@ -82,10 +95,10 @@ def _check_xpath(query: str) -> None:
 
 
 def _check_jsonpath(query: str) -> None:
-    from jsonpath_ng import parse
+    from crawler.jsonpaths import compile_jsonpath
 
     try:
-        parse(query)
+        compile_jsonpath(query)
     except Exception as exc:
         raise ValueError(f"invalid JSONPath {query!r}: {exc}") from None
 
@@ -97,6 +110,17 @@ class ListingSpec(_Strict):
     link: FieldSpec = Field(description="Relative to the entry: the detail-page URL.")
     ad_id: FieldSpec | None = Field(default=None, description="Relative to the entry: the site's ad id.")
     next_page: FieldSpec | None = Field(default=None, description="The next listing page URL.")
+    last_page: FieldSpec | None = Field(
+        default=None,
+        description="JSON APIs that count pages: the last page number. next_page then selects the next page "
+        "number (e.g. '$.page + 1' with a URL template) and is followed only while it is <= last_page.",
+    )
+
+    @model_validator(mode="after")
+    def _numbered_pages(self) -> ListingSpec:
+        if self.last_page is not None and (self.next_page is None or self.next_page.template is None):
+            raise ValueError("last_page needs a next_page with a template that builds the page URL from its number")
+        return self
 
 
 class DetailSpec(_Strict):
@@ -119,9 +143,11 @@ class DetailSpec(_Strict):
 
 
 class PageStep(_Strict):
-    """One Playwright page method (scrapy-playwright ``PageMethod``) run before the HTML is taken."""
+    """One wait step run before the HTML is taken: a Playwright page method (scrapy-playwright
+    ``PageMethod``) or ``wait_for_css`` (crawler.browser: a selector awaited by a MutationObserver,
+    cheaper than ``wait_for_selector``; args [selector], kwargs {timeout: ms})."""
 
-    method: Literal["wait_for_selector", "wait_for_load_state", "wait_for_function", "wait_for_timeout"]
+    method: Literal["wait_for_css", "wait_for_selector", "wait_for_load_state", "wait_for_function", "wait_for_timeout"]
     args: list[Any] = Field(default_factory=list)
     kwargs: dict[str, Any] = Field(default_factory=dict)
 
@@ -174,7 +200,7 @@ class SiteConfig(_Strict):
     site: str
     name: str
     base_url: str = Field(description="Origin of the site; override with --base-url or SIGNAAL_SITE_<SITE>_URL.")
-    render: Literal["html", "browser"] = "html"
+    render: Literal["html", "browser", "json"] = "html"
     start_paths: list[str] = Field(min_length=1)
     allowed_origins: list[str] = Field(default_factory=list, description="Extra origins besides base_url.")
     listing: ListingSpec
@@ -206,16 +232,39 @@ class SiteConfig(_Strict):
     def _origins(cls, value: list[str]) -> list[str]:
         return [_normalise_origin(v) for v in value]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _json_has_no_marker(cls, data: Any) -> Any:
+        """JSON has no closing tag: a render: json site defaults to no complete marker."""
+        if isinstance(data, dict) and data.get("render") == "json" and "complete_marker" not in data:
+            return {**data, "complete_marker": None}
+        return data
+
     @model_validator(mode="after")
     def _combinations(self) -> SiteConfig:
         if self.render == "browser" and self.browser is None:
             raise ValueError("render: browser needs a browser: block with listing_wait and detail_wait")
-        if self.render == "html" and self.browser is not None:
+        if self.render != "browser" and self.browser is not None:
             raise ValueError("a browser: block only makes sense with render: browser")
-        specs = [self.listing.entry, self.listing.link, self.detail.root, self.detail.title, self.detail.body]
-        if any(spec.jsonpath for spec in specs):
-            raise ValueError("HTML sites select with css or xpath, not jsonpath")
+        for name, spec in self.field_specs():
+            if self.render == "json" and spec.kind != "jsonpath":
+                raise ValueError(f"{name}: a render: json site reads its API with jsonpath, not {spec.kind}")
+            if self.render != "json" and spec.kind == "jsonpath":
+                raise ValueError(f"{name}: HTML sites select with css or xpath, not jsonpath (or set render: json)")
+        if self.render == "json" and self.complete_marker:
+            raise ValueError("complete_marker is for HTML; a cut-off JSON response fails to parse and is retried")
         return self
+
+    def field_specs(self) -> list[tuple[str, FieldSpec]]:
+        """Every selector of the listing and detail blocks with its dotted config name (for errors)."""
+        out: list[tuple[str, FieldSpec]] = []
+        for block_name, block in (("listing", self.listing), ("detail", self.detail)):
+            for name, value in block:
+                if isinstance(value, FieldSpec):
+                    out.append((f"{block_name}.{name}", value))
+                elif isinstance(value, dict):
+                    out += [(f"{block_name}.{name}.{k}", v) for k, v in value.items()]
+        return out
 
     @property
     def origins(self) -> frozenset[str]:

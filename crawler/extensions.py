@@ -84,7 +84,7 @@ class ProgressExtension:
         log.info("summary (%s): %s", reason, s)
 
 
-def _own_memory(proc: Any) -> int:
+def process_memory(proc: Any) -> int:
     """PSS (shared pages split between sharers): Chromium's many processes share most of their pages,
     so summing RSS would count the same memory several times over."""
     try:
@@ -98,10 +98,10 @@ def tree_rss(pid: int | None = None) -> int:
     import psutil
 
     proc = psutil.Process(pid or os.getpid())
-    total = _own_memory(proc)
+    total = process_memory(proc)
     for child in proc.children(recursive=True):
         try:
-            total += _own_memory(child)
+            total += process_memory(child)
         except psutil.Error:
             continue
     return total

@@ -7,13 +7,14 @@ a subprocess.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawler.browser import browser_settings
 from crawler.config import SiteConfig, TermList
-from signaal.chromium import CHROMIUM_PATH, LAUNCH_ARGS
 from signaal.paths import var_dir
 
 
@@ -48,17 +49,7 @@ def site_settings(site: SiteConfig) -> dict[str, Any]:
         "RETRY_TIMES": lim.retries,
     }
     if site.render == "browser":
-        handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
-        out.update(
-            DOWNLOAD_HANDLERS={"http": handler, "https": handler},
-            PLAYWRIGHT_BROWSER_TYPE="chromium",
-            PLAYWRIGHT_LAUNCH_OPTIONS={"executable_path": CHROMIUM_PATH, "headless": True, "args": LAUNCH_ARGS},
-            PLAYWRIGHT_MAX_CONTEXTS=1,
-            PLAYWRIGHT_MAX_PAGES_PER_CONTEXT=pol.concurrency,
-            PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT=lim.timeout_s * 1000,
-            PLAYWRIGHT_ABORT_REQUEST="crawler.browser.should_abort",
-            PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER=True,
-        )
+        out.update(browser_settings(site))
     return out
 
 
@@ -95,6 +86,9 @@ def run_crawl(site: SiteConfig, opts: CrawlOptions) -> dict[str, Any]:
     crawler = process.create_crawler(AdSpider)
     started = time.monotonic()
     process.crawl(crawler, site=site, term_lists=opts.term_lists, listing=opts.listing, max_ads=opts.max_ads)
+    # Scrapy filters below LOG_LEVEL in its handler, after every DEBUG record (several per page) was
+    # built; filtering at the root logger skips building them. (crawl() has just reset the root level.)
+    logging.getLogger().setLevel(opts.log_level)
     process.start()
     assert crawler.stats is not None
     stats = crawler.stats.get_stats()

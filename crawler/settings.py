@@ -44,6 +44,9 @@ RETRY_EXCEPTIONS = [
 ]
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
+# A callback yields one item (detail) or one request (listing); Scrapy starts CONCURRENT_ITEMS asyncio
+# workers per response, and the default 100 cost more CPU than parsing the page (docs/crawler.md).
+CONCURRENT_ITEMS = 4
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 
 DOWNLOADER_MIDDLEWARES = {
@@ -74,6 +77,9 @@ SIGNAAL_WARC_MAX_BYTES = 100_000_000
 SIGNAAL_TSA_URL = None  # RFC 3161 timestamp authority; also from the SIGNAAL_TSA_URL environment variable
 SIGNAAL_SCORE = True
 SIGNAAL_SCORE_BATCH = 64
+SIGNAAL_SCORE_WORKER_RECYCLE_ADS = 20_000  # replace the scoring worker process after ~N ads (0 = never)
+SIGNAAL_STATE_COMMIT_EVERY = 200  # state store writes per transaction ...
+SIGNAAL_STATE_COMMIT_S = 1.0  # ... or seconds, whichever comes first
 SIGNAAL_OUT = None  # JSON Lines file for scored ads
 SIGNAAL_INDEX = True
 SIGNAAL_INDEX_BATCH = 500

@@ -1,10 +1,19 @@
 """Durable crawl state in SQLite (WAL): what is pending, what is done, and every ad version.
 
-Scrapy's JOBDIR survives only a clean stop. This store is written in small
-committed transactions, so after ``kill -9`` the next run knows exactly which
-pages are still pending (and fetches only those) and which ads it has already
-seen with which content hash (so a re-fetch of an unchanged ad keeps its
-version and nothing is duplicated). One file per site: ``<state_dir>/<site>.sqlite``.
+Scrapy's JOBDIR survives only a clean stop. This store is written in committed
+transactions, so after ``kill -9`` the next run knows exactly which pages are
+still pending (and fetches only those) and which ads it has already seen with
+which content hash (so a re-fetch of an unchanged ad keeps its version and
+nothing is duplicated). One file per site: ``<state_dir>/<site>.sqlite``.
+
+Writes are grouped: one transaction per ``commit_every`` writes or
+``commit_s`` seconds, whichever comes first (a commit per ad cost more than
+the ad's parsing). This does not weaken resume: a transaction is atomic, and
+everything it would have recorded (a URL done, an ad's version, a cached
+image) is only a consequence of a fetch. ``kill -9`` before the commit leaves
+those URLs pending, so they are fetched again and give the same versions
+(same content hash), the JSON Lines writer skips the (id, version) pairs it
+already has and the indexer upserts by id.
 
 A *run* is one complete crawl of a site. A run that did not finish is resumed by
 the next ``signaal crawl`` of that site; a finished run is followed by a new
@@ -14,6 +23,7 @@ one, which re-visits every page and gives changed ads a new version.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +45,7 @@ CREATE TABLE IF NOT EXISTS found_by (
 CREATE TABLE IF NOT EXISTS ads (
     id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, version INTEGER NOT NULL,
     first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, record BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, entry BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS ad_versions (
     id TEXT NOT NULL, version INTEGER NOT NULL, content_hash TEXT NOT NULL, record BLOB NOT NULL,
     PRIMARY KEY (id, version));
@@ -54,11 +65,15 @@ class Versioned:
 
 
 class StateStore:
-    """One SQLite connection, used from the crawler's reactor thread only."""
+    """One SQLite connection, used from the crawler's reactor thread only; writes are grouped (see above)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, commit_every: int = 200, commit_s: float = 1.0) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.commit_every = commit_every
+        self.commit_s = commit_s
+        self._writes = 0
+        self._committed_at = time.monotonic()
         self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
         # NORMAL: a committed transaction survives a killed process (it is in the WAL file);
@@ -68,25 +83,49 @@ class StateStore:
         self._seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM urls").fetchone()[0]
 
     def close(self) -> None:
+        self.commit()
         self.db.close()
+
+    # -- transactions -------------------------------------------------------------------------
+    def _begin(self) -> None:
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")
+
+    def _wrote(self, n: int = 1) -> None:
+        self._writes += n
+        if self._writes >= self.commit_every or time.monotonic() - self._committed_at >= self.commit_s:
+            self.commit()
+
+    def commit(self) -> None:
+        """Make every write so far durable (against a killed process; see the module docstring)."""
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
+        self._writes = 0
+        self._committed_at = time.monotonic()
 
     # -- runs ---------------------------------------------------------------------------------
     def open_run(self, options: dict[str, Any]) -> tuple[int, bool]:
-        """Return (run id, resumed): the unfinished run if there is one, else a fresh run."""
+        """Return (run id, resumed): the unfinished run if there is one, else a fresh run.
+
+        A fresh run is left uncommitted: the caller adds its seed URLs and calls ``commit()``, so a
+        crawl killed in between leaves no unfinished run without URLs (which would "resume" to nothing).
+        """
         row = self.db.execute("SELECT id FROM runs WHERE finished_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()
         if row:
             return row[0], True
-        with self.db:
-            self.db.execute("BEGIN")
-            self.db.execute("DELETE FROM urls")
-            cur = self.db.execute(
-                "INSERT INTO runs (started_at, options) VALUES (?, ?)", (utc_now(), orjson.dumps(options))
-            )
+        self._begin()
+        self.db.execute("DELETE FROM urls")
+        self.db.execute("DELETE FROM images")  # images are cached within one run (see images pipeline)
+        cur = self.db.execute(
+            "INSERT INTO runs (started_at, options) VALUES (?, ?)", (utc_now(), orjson.dumps(options))
+        )
         self._seq = 0
         return int(cur.lastrowid or 0), False
 
     def finish_run(self, run_id: int) -> None:
+        self._begin()
         self.db.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (utc_now(), run_id))
+        self.commit()
 
     def run_options(self, run_id: int) -> dict[str, Any]:
         row = self.db.execute("SELECT options FROM runs WHERE id = ?", (run_id,)).fetchone()
@@ -97,19 +136,21 @@ class StateStore:
         """Record URLs to fetch (ignored when already known this run); returns how many were new."""
         now = utc_now()
         added = 0
-        with self.db:
-            self.db.execute("BEGIN")
-            for url, meta in items:
-                self._seq += 1
-                cur = self.db.execute(
-                    "INSERT OR IGNORE INTO urls (url, kind, seq, meta, updated_at) VALUES (?, ?, ?, ?, ?)",
-                    (url, kind, self._seq, orjson.dumps(meta), now),
-                )
-                added += cur.rowcount
+        self._begin()
+        for url, meta in items:
+            self._seq += 1
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO urls (url, kind, seq, meta, updated_at) VALUES (?, ?, ?, ?, ?)",
+                (url, kind, self._seq, orjson.dumps(meta), now),
+            )
+            added += cur.rowcount
+        self._wrote()
         return added
 
     def add_found_by(self, url: str, list_name: str, term: str) -> None:
+        self._begin()
         self.db.execute("INSERT OR IGNORE INTO found_by VALUES (?, ?, ?)", (url, list_name, term))
+        self._wrote()
 
     def found_by(self, url: str) -> list[dict[str, str]]:
         rows = self.db.execute("SELECT list, term FROM found_by WHERE url = ? ORDER BY list, term", (url,))
@@ -132,10 +173,12 @@ class StateStore:
 
     def mark(self, url: str, status: str, error: str | None = None) -> None:
         """``done`` or ``failed`` (with the error kind); never goes back to pending."""
+        self._begin()
         self.db.execute(
             "UPDATE urls SET status = ?, error = ?, updated_at = ? WHERE url = ?",
             (status, error, utc_now(), url),
         )
+        self._wrote()
 
     def status(self, url: str) -> str | None:
         row = self.db.execute("SELECT status FROM urls WHERE url = ?", (url,)).fetchone()
@@ -158,34 +201,43 @@ class StateStore:
         Idempotent: processing the same fetch twice (a resumed run) yields the same version.
         The stored copy of ``record`` gets the decided ``crawl.version/first_seen/last_seen``.
         """
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            row = self.db.execute(
-                "SELECT content_hash, version, first_seen, record FROM ads WHERE id = ?", (ad_id,)
-            ).fetchone()
-            if row is None:
-                version, first_seen, changed = 1, seen_at, True
-            elif row[0] == content_hash:
-                version, first_seen, changed = row[1], row[2], False
-            else:
-                version, first_seen, changed = row[1] + 1, row[2], True
-                self.db.execute(
-                    "INSERT OR IGNORE INTO ad_versions VALUES (?, ?, ?, ?)", (ad_id, row[1], row[0], row[3])
-                )
-            crawl = {
-                **record.get("crawl", {}),
-                "version": version,
-                "first_seen": first_seen,
-                "last_seen": seen_at,
-            }
-            record = {**record, "crawl": crawl}
-            self.db.execute(
-                "INSERT INTO ads VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-                "content_hash = excluded.content_hash, version = excluded.version, "
-                "last_seen = excluded.last_seen, record = excluded.record",
-                (ad_id, content_hash, version, first_seen, seen_at, orjson.dumps(record)),
-            )
+        self._begin()
+        row = self.db.execute(
+            "SELECT content_hash, version, first_seen, record FROM ads WHERE id = ?", (ad_id,)
+        ).fetchone()
+        if row is None:
+            version, first_seen, changed = 1, seen_at, True
+        elif row[0] == content_hash:
+            version, first_seen, changed = row[1], row[2], False
+        else:
+            version, first_seen, changed = row[1] + 1, row[2], True
+            self.db.execute("INSERT OR IGNORE INTO ad_versions VALUES (?, ?, ?, ?)", (ad_id, row[1], row[0], row[3]))
+        crawl = {
+            **record.get("crawl", {}),
+            "version": version,
+            "first_seen": first_seen,
+            "last_seen": seen_at,
+        }
+        record = {**record, "crawl": crawl}
+        self.db.execute(
+            "INSERT INTO ads VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "content_hash = excluded.content_hash, version = excluded.version, "
+            "last_seen = excluded.last_seen, record = excluded.record",
+            (ad_id, content_hash, version, first_seen, seen_at, orjson.dumps(record)),
+        )
+        self._wrote()
         return Versioned(version=version, first_seen=first_seen, last_seen=seen_at, changed=changed)
+
+    # -- images seen this run -----------------------------------------------------------------
+    def image(self, url: str) -> dict[str, Any] | None:
+        """The image entry (hashes, size, WARC record) stored when this URL was fetched earlier in the run."""
+        row = self.db.execute("SELECT entry FROM images WHERE url = ?", (url,)).fetchone()
+        return orjson.loads(row[0]) if row else None
+
+    def remember_image(self, url: str, entry: dict[str, Any]) -> None:
+        self._begin()
+        self.db.execute("INSERT OR REPLACE INTO images VALUES (?, ?)", (url, orjson.dumps(entry)))
+        self._wrote()
 
     def ad(self, ad_id: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT record FROM ads WHERE id = ?", (ad_id,)).fetchone()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-time (and safe to re-run) set-up of a fresh machine for Signaal:
 #   1. a Python 3.11 virtualenv in .venv with the pinned package installed (re-installed when pyproject.toml changes);
-#   2. Debian's chromium for Playwright (Playwright's own browser download does not work on these machines);
+#   2. Debian's chromium for Playwright (Playwright's own browser download does not work on these machines),
+#      plus its chromium-headless-shell, the crawler's cheaper browser (docs/crawler.md, "Browser cost");
 #   3. the Elasticsearch distribution fetched through Maven and unpacked under var/ (skipped when SIGNAAL_ES_URL
 #      points at an existing cluster).
 set -euo pipefail
@@ -34,10 +35,20 @@ if ! command -v chromium >/dev/null 2>&1; then
     say "installing Debian's chromium (browser for Playwright)"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends chromium fonts-liberation fonts-dejavu-core >/dev/null
+    apt-get install -y -qq --no-install-recommends chromium chromium-headless-shell fonts-liberation \
+      fonts-dejavu-core >/dev/null
   else
-    echo "[setup] error: chromium is missing; run: sudo apt-get install -y chromium" >&2
+    echo "[setup] error: chromium is missing; run: sudo apt-get install -y chromium chromium-headless-shell" >&2
     exit 1
+  fi
+elif [ ! -x /usr/lib/chromium/chromium-headless-shell ]; then
+  if [ "$(id -u)" = "0" ]; then
+    say "installing Debian's chromium-headless-shell (the crawler's browser)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends chromium-headless-shell >/dev/null
+  else
+    say "note: chromium-headless-shell is missing (sudo apt-get install -y chromium-headless-shell); the crawler uses the full chromium"
   fi
 fi
 

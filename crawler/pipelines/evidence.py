@@ -57,9 +57,14 @@ class EvidencePipeline:
             rendered=fetch["rendered"],
         )
         item["evidence"] = ev.as_dict()
+        state = getattr(self.crawler.spider, "state", None)
         for index, url, status, headers, body, fetched_at in item.pop("_images", []):
             img_ev = self.store.write(url, body, status=status, headers=headers, fetched_at=fetched_at)
-            item["images"][index]["warc_record_id"] = img_ev.record_id
+            entry = item["images"][index]
+            entry["warc_record_id"] = img_ev.record_id
+            if state is not None and "error" not in entry:
+                # Only now, with the record on disk, may later ads of this run reuse it (images pipeline).
+                state.remember_image(url, entry)
             self.crawler.stats.inc_value("signaal/evidence/image_records")
         self.crawler.stats.inc_value("signaal/evidence/page_records")
         return item

@@ -1,73 +1,155 @@
 """Analyze and score ads with the one shared implementation, ``signaal.scoring.score_records``.
 
 Scoring one ad at a time wastes spaCy's batching, so items are collected into
-small batches (``SIGNAAL_SCORE_BATCH``, or whatever arrived within 50 ms) and
-scored in a worker thread while the reactor keeps downloading.
+small batches (``SIGNAAL_SCORE_BATCH``, or whatever arrived within 200 ms).
+Batches are scored in a separate worker process, not a thread: analyze is
+CPU-bound Python that holds the GIL, and in a thread it stalled the reactor
+(downloads, parsing, evidence) for the whole batch. In a process it runs on the
+second core while the reactor keeps crawling. Each item awaits its own result,
+so ids and order are untouched, and the worker holds no state: a crawl killed
+with ``kill -9`` resumes exactly as before (the worker notices its parent is
+gone and exits).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 log = logging.getLogger(__name__)
-MAX_WAIT_S = 0.05
+MAX_WAIT_S = 0.2  # a fuller batch is cheaper to analyze; a crawl does not need low latency
+PARENT_CHECK_S = 1.0
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit when the crawler is gone: a ``kill -9``'d crawler cannot shut its pool down."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(0)
+
+
+def _init_worker(parent: int) -> None:
+    # Ctrl-C goes to the whole process group; the crawler stops cleanly and shuts the pool down itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="parent-watch").start()
+    # Load the language pipelines now, while the crawler is still fetching its first pages, not when
+    # the first batch arrives (items would queue behind the load and stall the downloads).
+    import models  # noqa: F401
+    from nlp.pipeline import get_pipeline, languages
+
+    for lang in languages():
+        get_pipeline(lang)
+
+
+def _started() -> None:
+    """A no-op task: submitting it makes the pool start its worker (and run _init_worker) right away."""
+
+
+def score_batch(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs in the worker process."""
+    from signaal.scoring import score_records
+
+    return list(score_records(records))
 
 
 class ScoringPipeline:
-    def __init__(self, crawler: Crawler, batch_size: int) -> None:
+    def __init__(self, crawler: Crawler, batch_size: int, recycle_ads: int = 0) -> None:
         self.crawler = crawler
         self.batch_size = batch_size
+        # spaCy's string store keeps every new token it ever saw (phone numbers, handles, e-mails), so
+        # a worker that lives for a whole 50,000-ad crawl creeps up; a fresh one after N ads stays flat.
+        # (Not ProcessPoolExecutor's max_tasks_per_child: on Python 3.11 it deadlocks when the worker
+        # retires with work queued.)
+        self.recycle_ads = recycle_ads
+        self._pool_ads = 0
         self._batch: list[tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]] = []
         self._timer: asyncio.TimerHandle | None = None
-        self._lock: asyncio.Lock | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ScoringPipeline:
         if not crawler.settings.getbool("SIGNAAL_SCORE"):
             raise NotConfigured("SIGNAAL_SCORE is off (signaal crawl --no-score): ads are not analyzed or scored")
-        return cls(crawler, crawler.settings.getint("SIGNAAL_SCORE_BATCH"))
+        s = crawler.settings
+        return cls(crawler, s.getint("SIGNAAL_SCORE_BATCH"), s.getint("SIGNAAL_SCORE_WORKER_RECYCLE_ADS"))
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # spawn, not fork: forking a process that runs a reactor and threads is unsafe.
+        ctx = multiprocessing.get_context("spawn")
+        self._pool_ads = 0
+        pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),))
+        pool.submit(_started)
+        return pool
 
     def open_spider(self) -> None:
-        from signaal.scoring import score_records
+        self._pool = self._new_pool()
 
-        self._score = score_records
-        self._lock = asyncio.Lock()
+    async def close_spider(self) -> None:
+        self._flush_soon()
+        await asyncio.gather(*self._tasks)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[dict[str, Any]] = loop.create_future()
         self._batch.append((item, future))
         if len(self._batch) >= self.batch_size:
-            self._flush_soon(0)
+            self._flush_soon()
         elif self._timer is None:
-            self._timer = loop.call_later(MAX_WAIT_S, self._flush_soon, 0)
+            self._timer = loop.call_later(MAX_WAIT_S, self._flush_soon)
         return await future
 
-    def _flush_soon(self, _: int) -> None:
+    def _flush_soon(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         batch, self._batch = self._batch, []
         if batch:
-            asyncio.get_running_loop().create_task(self._run(batch))
+            task = asyncio.get_running_loop().create_task(self._run(batch))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _score(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Score in the worker; a worker that died (e.g. killed by the OS) is replaced once."""
+        assert self._pool is not None
+        loop = asyncio.get_running_loop()
+        if self.recycle_ads and self._pool_ads >= self.recycle_ads:
+            self._pool.shutdown(wait=False)  # the old worker finishes what it was given, then exits
+            self._pool = self._new_pool()
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("signaal/score/worker_recycled")
+        self._pool_ads += len(records)
+        try:
+            return await loop.run_in_executor(self._pool, score_batch, records)
+        except BrokenProcessPool:
+            log.warning("scoring worker died; starting a new one and retrying %d ads", len(records))
+            self._pool.shutdown(wait=False)
+            self._pool = self._new_pool()
+            return await loop.run_in_executor(self._pool, score_batch, records)
 
     async def _run(self, batch: list[tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]]) -> None:
-        assert self._lock is not None and self.crawler.stats is not None
-        records = [item for item, _ in batch]
-        async with self._lock:  # one scoring thread at a time: spaCy models are not shared across threads
-            try:
-                scored = await asyncio.to_thread(lambda: list(self._score(records)))
-            except Exception as exc:
-                self.crawler.stats.inc_value("signaal/score/errors", len(batch))
-                log.exception("scoring a batch of %d ads failed", len(batch))
-                for _, fut in batch:
-                    fut.set_exception(exc)
-                return
+        assert self.crawler.stats is not None
+        try:
+            scored = await self._score([item for item, _ in batch])
+        except Exception as exc:
+            self.crawler.stats.inc_value("signaal/score/errors", len(batch))
+            log.exception("scoring a batch of %d ads failed", len(batch))
+            for _, fut in batch:
+                fut.set_exception(exc)
+            return
         self.crawler.stats.inc_value("signaal/score/ads", len(batch))
         for (_, fut), out in zip(batch, scored, strict=True):
             fut.set_result(out)

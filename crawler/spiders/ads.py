@@ -1,7 +1,9 @@
 """The one generic ad spider: listing and search pages first, then detail pages, all from the state store.
 
-Discovery (listing and search-result pages) runs before details so that every
-search term that finds an ad is known when the ad is fetched. Detail URLs are
+With search terms (and on browser sites), discovery (listing and search-result
+pages) runs before details so that every search term that finds an ad is known
+when the ad is fetched; a listing-only crawl of a plain site fetches details
+while it is still paging. Detail URLs are
 handed to Scrapy in small batches straight from the SQLite state store, which
 keeps memory flat on a 50,000-ad crawl and makes a run resumable after
 ``kill -9``: a URL is only marked done once its ad has passed every pipeline
@@ -10,7 +12,8 @@ of error after Scrapy's retries gave up.
 
 ``render: browser`` sites use scrapy-playwright per request: the YAML's wait
 steps become ``PageMethod`` objects, and every callback and errback closes the
-page it was given.
+page it was given. ``render: json`` sites are read from their JSON API with
+plain Scrapy requests and JSONPath selectors; the JSON response is the evidence.
 """
 
 from __future__ import annotations
@@ -28,10 +31,11 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.browser import close_page
+from crawler.browser import PAGE_STEPS, close_page
 from crawler.config import PageStep, SiteConfig, TermList
 from crawler.extract import ExtractionError, detail_fields, field, listing_entries, next_page
 from crawler.ids import ad_id, canonical_url, utc_now
+from crawler.jsonpaths import load_document
 from crawler.middlewares import error_kind, origin_of
 from crawler.state import DETAIL, LISTING, StateStore
 
@@ -66,7 +70,11 @@ class AdSpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> AdSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         state_dir = Path(crawler.settings["SIGNAAL_STATE_DIR"])
-        spider.state = StateStore(state_dir / f"{spider.site.site}.sqlite")
+        spider.state = StateStore(
+            state_dir / f"{spider.site.site}.sqlite",
+            commit_every=crawler.settings.getint("SIGNAAL_STATE_COMMIT_EVERY"),
+            commit_s=crawler.settings.getfloat("SIGNAAL_STATE_COMMIT_S"),
+        )
         spider.detail_batch = crawler.settings.getint("SIGNAAL_DETAIL_BATCH")
         crawler.signals.connect(spider._on_idle, signals.spider_idle)
         crawler.signals.connect(spider._on_item_scraped, signals.item_scraped)
@@ -79,7 +87,7 @@ class AdSpider(Spider):
     def _page_methods(self, steps: list[PageStep]) -> list[Any]:
         from scrapy_playwright.page import PageMethod
 
-        return [PageMethod(step.method, *step.args, **step.kwargs) for step in steps]
+        return [PageMethod(PAGE_STEPS.get(step.method, step.method), *step.args, **step.kwargs) for step in steps]
 
     def _request(self, url: str, meta: dict[str, Any], kind: str) -> Request:
         req_meta: dict[str, Any] = {
@@ -97,8 +105,19 @@ class AdSpider(Spider):
                 playwright_page_methods=self._page_methods(steps),
                 playwright_page_goto_kwargs={"wait_until": "domcontentloaded"},
             )
+        headers = {"Accept": "application/json"} if self.site.render == "json" else None
         callback = self.parse_listing if kind == LISTING else self.parse_detail
-        return Request(url, callback=callback, errback=self.on_error, meta=req_meta, dont_filter=True)
+        # Listing pages go ahead of details: the next one is fetched as soon as its predecessor arrived.
+        priority = 10 if kind == LISTING else 0
+        return Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            meta=req_meta,
+            headers=headers,
+            dont_filter=True,
+            priority=priority,
+        )
 
     def _seed(self) -> list[tuple[str, dict[str, Any]]]:
         seeds: list[tuple[str, dict[str, Any]]] = []
@@ -123,6 +142,7 @@ class AdSpider(Spider):
             log.info("resuming unfinished run %d of %s: %s", self.run_id, self.site.site, self.state.counts())
         else:
             self.state.add_pending(LISTING, self._seed())
+            self.state.commit()  # the new run and its seeds become durable together
         for url, meta in list(self.state.pending(LISTING, limit=1_000_000)):
             self.inflight[url] = LISTING
             yield self._request(url, meta, LISTING)
@@ -141,13 +161,30 @@ class AdSpider(Spider):
         self.crawler.stats.inc_value(f"signaal/crawl/render_retry/{what}")
         return get_retry_request(response.request, spider=self, reason=f"render_{what}")
 
+    def _document(self, response: Response) -> Any:
+        """What the selectors run on: a parsel Selector, or the parsed JSON (None if it is not JSON)."""
+        if self.site.render != "json":
+            return Selector(text=response.text)
+        try:
+            return load_document(response.body)
+        except ValueError:
+            return None
+
     def _cut_off(self, response: Response) -> bool:
         marker = self.site.complete_marker
-        if not marker or response.meta.get("playwright"):
+        if not marker or response.meta.get("playwright") or self.site.render == "json":
             return False  # a browser serialises the whole DOM, closed or not
         return marker.lower().encode() not in response.body[-2048:].lower()
 
-    def _render_failed(self, sel: Selector) -> bool:
+    def _broken(self, response: Response, sel: Any) -> str | None:
+        """Why a listing page cannot be read yet (it is retried), or None."""
+        if self._cut_off(response):
+            return "truncated"
+        if sel is None:
+            return "parse"
+        return "render" if self._render_failed(sel) else None
+
+    def _render_failed(self, sel: Any) -> bool:
         spec = self.site.browser.render_error if self.site.browser else None
         return bool(spec and field(sel, spec, "render_error"))
 
@@ -155,8 +192,8 @@ class AdSpider(Spider):
         await close_page(response.meta)
         key = response.meta["signaal_url"]
         meta = response.meta["signaal"]
-        sel = Selector(text=response.text)
-        broken = "truncated" if self._cut_off(response) else "render" if self._render_failed(sel) else None
+        sel = self._document(response)
+        broken = self._broken(response, sel)
         if broken:
             retry = self._retry_render(response, broken)
             if retry is not None:
@@ -164,8 +201,14 @@ class AdSpider(Spider):
             else:
                 self._fail(key, broken, "listing page still broken after retries")
             return
+        try:
+            entries = listing_entries(sel, self.site.listing)
+            nxt = next_page(sel, self.site.listing)
+        except ExtractionError as exc:
+            self._fail(key, exc.kind, str(exc))
+            return
         found = []
-        for link, site_ad_id in listing_entries(sel, self.site.listing):
+        for link, site_ad_id in entries:
             url = canonical_url(response.urljoin(link))
             if origin_of(url) not in self.origins:
                 self.crawler.stats.inc_value("signaal/crawl/offsite")
@@ -181,7 +224,6 @@ class AdSpider(Spider):
                 self.state.add_found_by(url, meta["list"], meta["term"])
         self.state.add_pending(DETAIL, found)
         self.crawler.stats.inc_value("signaal/crawl/listing_pages")
-        nxt = next_page(sel, self.site.listing)
         if nxt and (room is None or room > len(found)):
             next_url = canonical_url(response.urljoin(nxt))
             if self.state.add_pending(LISTING, [(next_url, meta)]):
@@ -195,8 +237,10 @@ class AdSpider(Spider):
         await close_page(response.meta)
         key = response.meta["signaal_url"]
         fetched_at = utc_now()
-        sel = Selector(text=response.text)
+        sel = self._document(response)
         try:
+            if sel is None:
+                raise ExtractionError("response is not JSON", "parse")
             if self._cut_off(response):
                 raise ExtractionError("page does not end with the complete marker", "truncated")
             if self._render_failed(sel):
@@ -248,6 +292,7 @@ class AdSpider(Spider):
                 log.warning("failed %s: dropped (request ended without response or error)", url)
                 self.state.mark(url, "failed", "dropped")
         self.inflight.clear()
+        self.state.commit()
         if self._schedule_details():
             raise DontCloseSpider
 
@@ -255,7 +300,12 @@ class AdSpider(Spider):
     def _settle(self, url: str, status: str, error: str | None = None) -> None:
         self.state.mark(url, status, error)
         kind = self.inflight.pop(url, None)
-        discovering = LISTING in self.inflight.values()
+        # Search terms must all be known before an ad is fetched, so with term lists details wait for
+        # discovery to end; a listing-only crawl fetches details while it is still paging. Not with a
+        # browser: a browser killed while listing and detail pages were both open left requests that
+        # never ended (seen in test_browser_killed_mid_crawl), and paging is not its bottleneck.
+        serial = bool(self.term_lists) or self.site.render == "browser"
+        discovering = serial and LISTING in self.inflight.values()
         if kind is not None and not discovering and len(self.inflight) < self.detail_batch // 2:
             self._schedule_details()
 

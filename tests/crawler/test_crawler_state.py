@@ -57,3 +57,40 @@ def test_found_by_records_each_term_once(tmp_path):
         {"list": "extra", "term": "24/7"},
         {"list": "signalen", "term": "jonge"},
     ]
+
+
+def test_writes_are_grouped_and_a_killed_process_keeps_only_whole_groups(tmp_path):
+    db = tmp_path / "s.sqlite"
+    store = StateStore(db, commit_every=3, commit_s=3600)
+    store.open_run({})
+    store.add_pending(DETAIL, [("http://h/ad/1", {}), ("http://h/ad/2", {})])  # write 1: committed below
+    store.mark("http://h/ad/1", "done")  # 2
+    other = StateStore(db)  # what a new process would see if this one were killed now
+    assert other.counts() == {}
+    store.mark("http://h/ad/2", "done")  # 3: the group is committed
+    assert other.counts() == {DETAIL: {"done": 2}}
+    store.mark("http://h/ad/2", "failed", "x")  # uncommitted when "killed": ad/2 stays done
+    assert other.counts() == {DETAIL: {"done": 2}}
+    other.close()
+
+
+def test_images_are_remembered_within_one_run_only(tmp_path):
+    store = StateStore(tmp_path / "s.sqlite")
+    run, _ = store.open_run({})
+    entry = {"url": "http://h/img/a.png", "sha256": "ab", "phash": "cd", "warc_record_id": "<urn:uuid:1>"}
+    store.remember_image(entry["url"], entry)
+    assert store.image(entry["url"]) == entry and store.image("http://h/img/b.png") is None
+    store.finish_run(run)
+    store.open_run({})
+    assert store.image(entry["url"]) is None  # a new run fetches (and proves) every image again
+
+
+def test_a_new_run_is_durable_only_together_with_its_seeds(tmp_path):
+    db = tmp_path / "s.sqlite"
+    store = StateStore(db, commit_every=1000, commit_s=3600)
+    store.open_run({})
+    store.add_pending(LISTING, [("http://h/ads?page=1", {})])
+    store.db.close()  # killed before the commit (an uncommitted transaction dies with the process)
+    again = StateStore(db)
+    assert again.open_run({})[1] is False  # no half-made run that would "resume" to nothing
+    again.close()
