@@ -138,15 +138,16 @@ def crawl(site: str, base_url: str, var: Path, extra: list[str], env: dict, ever
     return CrawlRun(json.loads(lines[-1]), samples, crawler_cpu, server_cpu)
 
 
-def trend(samples: list[tuple[float, int, float, float]]) -> str:
+def trend(samples: list[tuple[float, int, float, float]], column: int = 2) -> str:
     """Memory over crawl progress: mean of the first vs the last quarter of the ads, and the slope
-    (least squares, after the first 10 % of ads as warm-up) in MiB per 10,000 ads. Flat means no leak."""
-    total = max((a for _, a, _, _ in samples), default=0)
+    (least squares, after the first 10 % of ads as warm-up) in MiB per 10,000 ads. Flat means no leak.
+    ``column`` 2 is the whole tree, 3 the crawler process alone."""
+    total = max((s[1] for s in samples), default=0)
     if total < 40 or len(samples) < 8:
         return "too short for a trend"
-    first = [m for _, a, m, _ in samples if a <= total / 4]
-    last = [m for _, a, m, _ in samples if a >= total * 3 / 4]
-    warm = [(a, m) for _, a, m, _ in samples if a >= total / 10]
+    first = [s[column] for s in samples if s[1] <= total / 4]
+    last = [s[column] for s in samples if s[1] >= total * 3 / 4]
+    warm = [(s[1], s[column]) for s in samples if s[1] >= total / 10]
     slope = 0.0
     if len(warm) >= 2 and len({a for a, _ in warm}) > 1:
         slope = statistics.linear_regression([a for a, _ in warm], [m for _, m in warm]).slope * 10_000
@@ -237,6 +238,7 @@ def main() -> None:
     parser.add_argument("--vitrine-only", action="store_true", help="only the JavaScript site and its JSON API")
     parser.add_argument("--no-vitrine-baseline", action="store_true", help="skip the pre-tuning browser baseline")
     parser.add_argument("--sample-s", type=float, default=1.0, help="memory/progress sampling interval")
+    parser.add_argument("--samples", type=Path, help="also write the prikbord memory samples here (JSON)")
     args = parser.parse_args()
 
     from signaal.demo_sites import start_sites
@@ -275,6 +277,10 @@ def main() -> None:
                 )
 
                 run = crawl("prikbord", sites.prikbord_url, Path(tmp) / "p", extra, env, every_s=args.sample_s)
+                if args.samples:
+                    args.samples.write_text(
+                        json.dumps({"columns": ["s", "ads", "tree_mib", "crawler_mib"], "samples": run.samples})
+                    )
                 summary = run.summary
                 what = "crawl" + ("+analyze+score" if score else "") + ("" if args.no_index else "+index")
                 rows.append(
@@ -285,7 +291,8 @@ def main() -> None:
                         f"{summary['ads'] / run.cpu_s:.0f} ads per crawler CPU-s",
                         f"elapsed {summary['elapsed_s']} s; crawler {run.cpu_s:.0f} CPU-s, "
                         f"server {run.server_cpu_s:.0f} CPU-s",
-                        f"peak {run.peak:.0f} MiB (crawler process {run.peak_crawler:.0f}); {trend(run.samples)}",
+                        f"peak {run.peak:.0f} MiB, {trend(run.samples)}; crawler process alone: "
+                        f"peak {run.peak_crawler:.0f} MiB, {trend(run.samples, 3)}",
                     )
                 )
 

@@ -77,7 +77,7 @@ SIGNAAL_WARC_MAX_BYTES = 100_000_000
 SIGNAAL_TSA_URL = None  # RFC 3161 timestamp authority; also from the SIGNAAL_TSA_URL environment variable
 SIGNAAL_SCORE = True
 SIGNAAL_SCORE_BATCH = 64
-SIGNAAL_SCORE_WORKER_RECYCLE_ADS = 20_000  # replace the scoring worker process after ~N ads (0 = never)
+SIGNAAL_SCORE_NLP_RELOAD_ADS = 5_000  # rebuild the scoring worker's spaCy pipelines after ~N ads (0 = never)
 SIGNAAL_STATE_COMMIT_EVERY = 200  # state store writes per transaction ...
 SIGNAAL_STATE_COMMIT_S = 1.0  # ... or seconds, whichever comes first
 SIGNAAL_OUT = None  # JSON Lines file for scored ads
