@@ -24,6 +24,11 @@ def _days(buckets: list[dict]) -> list[tuple[str, float]]:
     return [(b["key_as_string"][5:10], b["doc_count"]) for b in buckets]
 
 
+def _per_day(field: str) -> dict:
+    """A daily date histogram over ``field`` that keeps empty days (the charts need every day)."""
+    return {"date_histogram": {"field": field, "calendar_interval": "day", "format": "yyyy-MM-dd", "min_doc_count": 0}}
+
+
 @router.get("/dashboards")
 def dashboards(
     request: Request,
@@ -37,14 +42,7 @@ def dashboards(
         size=0,
         query={"range": {"crawl.first_seen": {"gte": since}}},
         aggs={
-            "per_day": {
-                "date_histogram": {
-                    "field": "crawl.first_seen",
-                    "calendar_interval": "day",
-                    "format": "yyyy-MM-dd",
-                    "min_doc_count": 0,
-                }
-            },
+            "per_day": _per_day("crawl.first_seen"),
             "indicators": {"terms": {"field": "indicators.code", "size": 20}},
             "cities": {"terms": {"field": "entities.locations.name", "size": 15}},
             "minor_cities": {
@@ -58,14 +56,7 @@ def dashboards(
         size=0,
         query={"range": {"decided_at": {"gte": since}}},
         aggs={
-            "per_day": {
-                "date_histogram": {
-                    "field": "decided_at",
-                    "calendar_interval": "day",
-                    "format": "yyyy-MM-dd",
-                    "min_doc_count": 0,
-                }
-            },
+            "per_day": _per_day("decided_at"),
             "by": {"terms": {"field": "decision", "size": 10}},
             "users": {"terms": {"field": "user", "size": 20}},
         },
