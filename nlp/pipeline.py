@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from functools import cache
 from pathlib import Path
 
@@ -32,3 +33,21 @@ def get_pipeline(lang: str) -> Language:
     pipeline = util.load_model_from_config(config, auto_fill=True, validate=True)
     pipeline.max_length = MAX_CHARS + 16
     return pipeline
+
+
+def load_all() -> None:
+    """Build every language's pipeline now (workers do this at start, not when the first ad arrives)."""
+    for lang in languages():
+        get_pipeline(lang)
+
+
+def reload_all() -> None:
+    """Drop every pipeline and build them again: the only way to shed spaCy's string store.
+
+    The store keeps every new token it ever saw (phone numbers, handles, e-mails), so a process that
+    analyzes a long stream grows ~2.4 MiB per 1,000 ads. Measured in one process over 12,000 ads:
+    150 -> 181 MiB without, flat at 159-163 MiB when rebuilt every 2,000 (~1 CPU-s per rebuild).
+    """
+    get_pipeline.cache_clear()
+    gc.collect()
+    load_all()

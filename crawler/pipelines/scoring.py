@@ -14,7 +14,6 @@ resumes exactly as before (the worker notices its parent is gone and exits).
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import multiprocessing
 import os
@@ -44,13 +43,6 @@ _reload_ads = 0  # worker process: rebuild the spaCy pipelines after this many a
 _ads_since_reload = 0  # ... counted here
 
 
-def _load_pipelines() -> None:
-    from nlp.pipeline import get_pipeline, languages
-
-    for lang in languages():
-        get_pipeline(lang)
-
-
 def _init_worker(parent: int, reload_ads: int) -> None:
     global _reload_ads
     _reload_ads = reload_ads
@@ -60,20 +52,9 @@ def _init_worker(parent: int, reload_ads: int) -> None:
     # Load the language pipelines now, while the crawler is still fetching its first pages, not when
     # the first batch arrives (items would queue behind the load and stall the downloads).
     import models  # noqa: F401
+    from nlp.pipeline import load_all
 
-    _load_pipelines()
-
-
-def _reload_pipelines() -> None:
-    """Drop the spaCy pipelines and load them again: the only way to shed their string store, which
-    keeps every new token it ever saw (phone numbers, handles, e-mails) and so grows ~2.4 MiB per
-    1,000 ads. Measured in one process over 12,000 ads: 150 -> 181 MiB without, flat at 159-163 MiB
-    when rebuilt every 2,000 (~1 CPU-s per rebuild)."""
-    from nlp.pipeline import get_pipeline
-
-    get_pipeline.cache_clear()
-    gc.collect()
-    _load_pipelines()
+    load_all()
 
 
 def _started() -> None:
@@ -87,7 +68,9 @@ def score_batch(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bo
     global _ads_since_reload
     reload = bool(_reload_ads) and _ads_since_reload >= _reload_ads
     if reload:
-        _reload_pipelines()
+        from nlp.pipeline import reload_all
+
+        reload_all()
         _ads_since_reload = 0
     _ads_since_reload += len(records)
     return list(score_records(records)), reload
