@@ -1,6 +1,7 @@
 """Benchmark ``nlp.analyze`` against a spaCy-tokenizer-only baseline, in one process, one core.
 
 Usage: python bench/bench_nlp.py [--n-ads 3000] [--chars 500] [--seed 7] [--no-phone-memo]
+       valgrind --tool=callgrind --instr-atstart=no python bench/bench_nlp.py --instructions 150
 
 Ads come from the fixture generator, with bodies joined or cut to about
 ``--chars`` characters so the measurement matches the issue's "500-character
@@ -9,6 +10,10 @@ machine, and wall clock), per-ad latency percentiles, peak RSS and the CPU
 cost of each pipeline stage; the target is >= 1,500 ads/s per core and < 500 MB. Phone parses
 are memoised (the generator repeats numbers more than real ads do): ``--no-phone-memo`` gives
 the rate without that help, and the memo's hit rate is printed.
+
+CPU time on a shared machine moves by 20-30 % between runs of the same code. ``--instructions N``
+(under callgrind, as above) counts only the instructions of ``analyze`` on N ads after a warm-up
+(memo off), which repeats exactly: the ``totals`` line of the callgrind output divided by N.
 """
 
 from __future__ import annotations
@@ -80,6 +85,28 @@ def stage_costs(ads: list[dict]) -> dict[str, float]:
     return best
 
 
+def count_instructions(n: int, chars: int, seed: int) -> None:
+    """Switch callgrind's collection on around ``analyze`` of ``n`` ads (after a warm-up of 300)."""
+    import shutil
+    import subprocess
+
+    import nlp
+    from nlp.extract import phones
+
+    ads = make_ads(max(3000, n + 1000), chars, seed)
+    list(nlp.analyze(ads[:300]))
+    phones.use_parse_memo(False)
+    control = shutil.which("callgrind_control")
+    if control is None:
+        raise SystemExit("--instructions needs valgrind's callgrind_control on PATH")
+    pid = str(os.getpid())
+    subprocess.run([control, "-i", "on", pid], check=True, capture_output=True)
+    for _ in nlp.analyze(ads[1000 : 1000 + n]):
+        pass
+    subprocess.run([control, "-i", "off", pid], check=True, capture_output=True)
+    print(f"{n} ads analysed with collection on: instructions per ad = callgrind totals / {n}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-ads", type=int, default=3000)
@@ -90,7 +117,16 @@ def main() -> None:
         action="store_true",
         help="parse every phone candidate with phonenumbers (no memo of repeated numbers)",
     )
+    parser.add_argument(
+        "--instructions",
+        type=int,
+        metavar="N",
+        help="under callgrind (--instr-atstart=no): count only analyze on N ads, memo off, then stop",
+    )
     args = parser.parse_args()
+    if args.instructions:
+        count_instructions(args.instructions, args.chars, args.seed)
+        return
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # "per core": pin to one CPU
     proc = psutil.Process()
 

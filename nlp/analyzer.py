@@ -44,14 +44,17 @@ def _unique(values: Iterable[Any]) -> list[Any]:
 
 def _entities(state: AdState) -> dict[str, Any]:
     def vals(found: list[Found]) -> list[Any]:
-        return _unique(f.value for f in found)
+        # Most lists hold no value or one, which is distinct by itself: no keys to build.
+        return [f.value for f in found] if len(found) < 2 else _unique(f.value for f in found)
 
     return {
         "phones": vals(state.phones),
         "emails": vals(state.emails),
         "handles": vals(state.handles),
         "ages": vals(state.ages),
-        "locations": _unique({"name": f.value, **f.extra} for f in state.locations),
+        "locations": [{"name": f.value, **f.extra} for f in state.locations]
+        if len(state.locations) < 2
+        else _unique({"name": f.value, **f.extra} for f in state.locations),
         "prices": vals(state.prices),
         "names": vals(state.names),
         "nationalities": vals(state.nationalities),

@@ -281,15 +281,19 @@ class Persons:
         # never take a place name ("Adam" is also Amsterdam slang).
         text = view.text
         cues, after = self.name_patterns
+        last_words = self.cue_last_words
+        # One scan for capitalised words serves both forms: the "Name (19)" matches are exactly the
+        # scan's matches followed by an age (test_nlp_speedups.py), so no second scan is needed.
+        capitals = list(_NAME_SCAN.finditer(text))
         strong = [
             (m, True)
-            for m in _NAME_SCAN.finditer(text)
-            if _cue_before(text, m.start(), cues, self.cue_last_words) or after.match(text, m.end())
+            for m in capitals
+            # ``after`` opens with a blank or a comma: a one-character test spares most calls.
+            if _cue_before(text, m.start(), cues, last_words)
+            or (text[m.end() : m.end() + 1] in _AFTER_OPENERS and after.match(text, m.end()))
         ]
-        weak = [
-            (m, False)
-            for m in [*_NAME_WITH_AGE.finditer(view.text), *_TITLE_NAME.finditer(view.text, 0, max(title_end, 0))]
-        ]
+        weak = [(m, False) for m in capitals if _AGE_AFTER_NAME.match(text, m.end())]
+        weak += [(m, False) for m in _TITLE_NAME.finditer(text, 0, max(title_end, 0))]
         for m, is_strong in (*strong, *weak):
             name = m.group("name")
             start, end = view.to_source(m.start("name"), m.end("name"))
@@ -335,7 +339,13 @@ def _cue_before(text: str, start: int, cues: frozenset[str], last_words: frozens
 _NAME_AT_WORD_START = _NAME.replace("(?P<name>[A-Z]", r"(?P<name>[A-Z](?<![\w][A-Z])", 1)
 _NAME_SCAN = re.compile(_NAME_AT_WORD_START)
 # "Lisa (19)", "Lisa (age 19)", "Lisa, 19," and in titles "Lisa - Utrecht", "Lisa | 19", "Lisa in Utrecht".
-_NAME_WITH_AGE = re.compile(rf"{_NAME_AT_WORD_START}(?=[ \t]*\([^()\n]{{0,20}}\d|,[ \t]*\d\d\b|[ \t]+\d\d(?:[ \t]|$))")
+_AGE_AFTER_NAME_RE = r"[ \t]*\([^()\n]{0,20}\d|,[ \t]*\d\d\b|[ \t]+\d\d(?:[ \t]|$)"
+_AGE_AFTER_NAME = re.compile(_AGE_AFTER_NAME_RE)
+#: The plain form of the "Name (19)" search; the component filters the capitals scan with
+#: ``_AGE_AFTER_NAME`` instead (same matches).
+_NAME_WITH_AGE = re.compile(rf"{_NAME_AT_WORD_START}(?={_AGE_AFTER_NAME_RE})")
+#: First characters of a match of the name-cue ``after`` pattern (``[ \t]*,?[ \t]+...``).
+_AFTER_OPENERS = frozenset(" \t,")
 _TITLE_NAME = re.compile(
     rf"(?:^|[-|:,✨(]|\s-\s)[^\w\n]*{_NAME}(?=[ \t]*(?:$|[-|:,✨(]|\d|(?:in|uit|from)[ \t]+[A-Z']))"
 )
@@ -444,17 +454,21 @@ class Indicators:
             last = doc[e - 1]  # the span's characters without building a Span
             hits.append((strings[match_id], doc[s].idx, last.idx + len(last), s, e))
         if self.words:
-            norms = doc.to_array("NORM")
-            in_doc = set(norms.tolist())
+            norms = doc.to_array("NORM").tolist()
+            in_doc = set(norms)
             for norm in in_doc - self._word_seen:  # set arithmetic: only new words reach Python
                 self._word_codes(norm, strings)
-            # Word hits of different norms lie on different tokens, so their order here does not matter.
-            matching = in_doc & self._word_matching
-            for code, _ in self.words:
-                for norm in matching:
-                    if code in self._word_hits[norm]:
-                        for i in (norms == norm).nonzero()[0].tolist():
-                            hits.append((code, doc[i].idx, doc[i].idx + len(doc[i]), i, i + 1))
+            if matching := in_doc & self._word_matching:
+                # Token by token, each token's codes in rule order: hits at one token keep the rule
+                # order, and hits at different tokens are ordered by the sort below.
+                codes = [code for code, _ in self.words]
+                for i, norm in enumerate(norms):
+                    if norm in matching:
+                        token_codes = self._word_hits[norm]
+                        token = doc[i]
+                        for code in codes:
+                            if code in token_codes:
+                                hits.append((code, token.idx, token.idx + len(token), i, i + 1))
         present = {c for c in self.rare_chars if c in text}  # emoji openings: a fast substring test each
         for (code, pattern, firsts), possible in zip(self.regexes, self.literal_gate.possible(text), strict=True):
             if not possible or (firsts is not None and firsts.isdisjoint(present)):

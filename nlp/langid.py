@@ -30,10 +30,12 @@ def _word_languages() -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
 def identify(text: str, *, max_chars: int = 4000) -> str:
     """ISO 639-1 code of the most likely language of ``text``, or ``"und"``."""
     order, index = _word_languages()
+    # Look-ups and counting of the words' language tuples run in C (``map``, ``Counter``); then each
+    # distinct tuple adds its count to its languages: the same counts as one loop over the words.
     counts: Counter[str] = Counter()
-    for word in _WORD.findall(text[:max_chars].lower()):
-        for lang in index.get(word, ()):
-            counts[lang] += 1
+    for langs, n in Counter(filter(None, map(index.get, _WORD.findall(text[:max_chars].lower())))).items():
+        for lang in langs:
+            counts[lang] += n
     if not counts:
         return UNDETERMINED
     best = max(counts.values())

@@ -8,9 +8,8 @@ map a view span back to the exact source slice it came from.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 
 class Rewritten:
@@ -20,7 +19,7 @@ class Rewritten:
     offset inside ``"17"`` maps to the whole of ``"zeventien"``).
     """
 
-    __slots__ = ("_deleted", "_new_starts", "_segs", "source", "text")
+    __slots__ = ("_deleted", "_new_starts", "_segs", "identity", "source", "text")
 
     def __init__(self, source: str, edits: Iterable[tuple[int, int, str]] = ()) -> None:
         self.source = source
@@ -49,11 +48,8 @@ class Rewritten:
         self._segs = segs
         self._new_starts = [s[0] for s in segs]
         self._deleted = deleted
-
-    @property
-    def identity(self) -> bool:
-        """True when no edit was made (the view *is* the source)."""
-        return len(self._segs) == 1 and not self._segs[0][4] and not self._deleted
+        #: True when no edit was made (the view *is* the source).
+        self.identity = len(segs) == 1 and not segs[0][4] and not deleted
 
     def _seg(self, offset: int) -> tuple[int, int, int, int, bool]:
         return self._segs[max(bisect_right(self._new_starts, offset) - 1, 0)]
@@ -84,46 +80,25 @@ class Rewritten:
         return False
 
 
-_DIGIT_TO_LINE_END = re.compile(r"\d[^\n]*")
-
-
 class View:
     """A chain of rewrites of one source text; spans map back through every layer."""
 
-    __slots__ = ("_digit_lines", "layers", "text")
+    __slots__ = ("_edits", "layers", "text")
 
     def __init__(self, layers: list[Rewritten]) -> None:
         self.layers = layers
         self.text = layers[-1].text
-        self._digit_lines: list[tuple[int, int]] | None = None
-
-    def digit_lines(self) -> list[tuple[int, int]]:
-        """``(start, end)`` of the lines of ``text`` that hold a digit, in order (computed once).
-
-        Numbers (prices, ages) never span a line break, so their patterns need only search these
-        lines: ``pattern.finditer(text, start, end)`` still sees the characters around a line, and
-        at its end finds the line break a look-ahead would see in the whole text.
-        """
-        if self._digit_lines is None:
-            text = self.text
-            self._digit_lines = [
-                (text.rfind("\n", 0, m.start()) + 1, m.end()) for m in _DIGIT_TO_LINE_END.finditer(text)
-            ]
-        return self._digit_lines
-
-    def finditer_digit_lines(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
-        """``pattern.finditer(text)`` for a pattern whose matches hold a digit and no line break."""
-        text = self.text
-        for start, end in self.digit_lines():
-            yield from pattern.finditer(text, start, end)
+        # Only the layers that edited something map offsets (an identity layer maps a span to itself
+        # and never reports an edit), last layer first; most ads have one or none.
+        self._edits = [layer for layer in reversed(layers) if not layer.identity]
 
     def to_source(self, start: int, end: int) -> tuple[int, int]:
-        for layer in reversed(self.layers):
+        for layer in self._edits:
             start, end = layer.to_source(start, end)
         return start, end
 
     def edited_within(self, start: int, end: int) -> bool:
-        for layer in reversed(self.layers):
+        for layer in self._edits:
             if layer.edited_within(start, end):
                 return True
             start, end = layer.to_source(start, end)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from nlp.extract import Found, SpanSet, overlaps
-from nlp.extract._phrases import alternation, ends_with, starts_with
+from nlp.extract._phrases import alternation, ends_with, first_chars, starts_with
 from nlp.extract._regex import LiteralGate, required_literals
 from nlp.rewrite import View
 
@@ -51,7 +51,11 @@ def _ends_with_phrase(text: str, phrases: frozenset[str], last_words: frozenset[
     """True when ``text`` ends with one of ``phrases`` (whole words, up to four); ``last_words`` of them."""
     if not text or not _is_word_char(text[-1]):
         return False  # the usual case, decided without splitting words
-    words = _WORDS.findall(text[-30:].lower())[-4:]
+    low = text[-30:].lower()
+    chunk = low.rsplit(None, 1)[-1]
+    if chunk.isalnum() and chunk not in last_words:
+        return False  # the chunk is the last word itself (the usual case), and no phrase ends with it
+    words = _WORDS.findall(low)[-4:]
     if not words or words[-1] not in last_words or not text.lower().endswith(words[-1]):
         return False  # most numbers: the word before them ends no phrase, decided without joining words
     return any(" ".join(words[i:]) in phrases for i in range(len(words)))
@@ -90,7 +94,8 @@ class AgeRules:
     def from_lexicon(cls, lex: dict) -> AgeRules:
         return cls(
             unit=re.compile(
-                rf"{_NUM}[ \t]*-?[ \t]*(?P<unit>{alternation(lex.get('units', []), bound_left=False)})",
+                rf"{_NUM}[ \t]*-?[ \t]*{first_chars(lex.get('units', []))}"
+                rf"(?P<unit>{alternation(lex.get('units', []), bound_left=False)})",
                 re.IGNORECASE,
             ),
             cues=_phrase_set(lex.get("cues", [])),
@@ -118,14 +123,16 @@ def find_ages(view: View, rules: AgeRules, taken: SpanSet) -> list[Found]:
     # "ik ben 19", "age: 19", "net 18": find the numbers first, then look at the words before them
     # (a word lookup per number is much cheaper than a cue alternation tried at every position).
     # The cue test rejects most numbers cheaply, so it comes before the "not followed by" test.
+    # The first test of ``_ends_with_phrase`` (a word character before the number) is made here, so
+    # most numbers cost no call at all.
+    cues, cue_last, near, near_last = rules.cues, rules.cue_last_words, rules.near_cues, rules.near_cue_last_words
     for m in _NUM_SCAN.finditer(text):
         start, end = m.span()
-        before = text[max(0, start - 30) : start]
-        if _ends_with_phrase(before.rstrip(" \t:=,"), rules.cues, rules.cue_last_words):
+        before = text[start - 30 if start > 30 else 0 : start]
+        bare = before.rstrip(" \t:=,")
+        if bare and (bare[-1].isalnum() or bare[-1] in "_'") and _ends_with_phrase(bare, cues, cue_last):
             limit = rules.max_age
-        elif before.endswith((" ", "\t")) and _ends_with_phrase(
-            before.rstrip(" \t"), rules.near_cues, rules.near_cue_last_words
-        ):
+        elif before[-1:] in (" ", "\t") and _ends_with_phrase(before.rstrip(" \t"), near, near_last):
             limit = rules.near_max_age
         else:
             continue

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from nlp.extract import Found
+from nlp.extract._phrases import first_chars
 from nlp.rewrite import View
 
 _OPEN, _CLOSE = r"[\[\(\{<]", r"[\]\)\}>]"
@@ -35,6 +36,7 @@ class EmailRules:
         at_words = [re.escape(w) for w in e.get("at_words", ["at"])]
         dot_words = [re.escape(w) for w in e.get("dot_words", ["dot"])]
         at_alt, dot_alt = "|".join(at_words), "|".join(dot_words)
+        at_first = first_chars(e.get("at_words", ["at"]))
         at = rf"(?:[ \t]*@[ \t]*|[ \t]*{_OPEN}[ \t]*(?:{at_alt}|@)[ \t]*{_CLOSE}[ \t]*|[ \t]+(?:{at_alt})[ \t]+)"
         dot = rf"(?:\.|[ \t]*{_OPEN}[ \t]*(?:{dot_alt}|\.)[ \t]*{_CLOSE}[ \t]*|[ \t]+(?:{dot_alt})[ \t]+)"
         word = r"[a-z0-9_%+\-]+"
@@ -50,7 +52,8 @@ class EmailRules:
             frozenset(t.lower() for t in e.get("word_form_tlds", [])),
             bool(e.get("spaced_at_is_obfuscation", False)),
             frozenset(str(w).lower() for w in e.get("not_local_parts", [])),
-            re.compile(rf"@|(?:{_OPEN}|[ \t])[ \t]*(?:{at_alt})[ \t]*(?:{_CLOSE}|[ \t])", re.IGNORECASE),
+            # The lookahead for the at-words' first characters spares trying them after every blank.
+            re.compile(rf"@|(?:{_OPEN}|[ \t])[ \t]*{at_first}(?:{at_alt})[ \t]*(?:{_CLOSE}|[ \t])", re.IGNORECASE),
         )
 
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from nlp.extract import Found, SpanSet, overlaps
-from nlp.extract._phrases import first_chars
+from nlp.extract._phrases import first_chars, grouped_alternation
 from nlp.extract._regex import LiteralGate, required_literals
 from nlp.rewrite import View
 
@@ -49,8 +49,8 @@ class HandleRules:
                     label_platform[str(label).lower()] = platform
                     if is_short:
                         short.add(str(label).lower())
-        alts = [re.escape(label).replace(r"\ ", r"[ \t]?") for label in sorted(label_platform, key=len, reverse=True)]
-        label_alt = "|".join(alts)
+        labels = sorted(label_platform, key=len, reverse=True)
+        label_alt = grouped_alternation([(label[0], re.escape(label).replace(r"\ ", r"[ \t]?")) for label in labels])
         label_pattern = re.compile(
             rf"{first_chars(label_platform)}(?<![\w@.])(?P<label>{label_alt})(?![a-z0-9]){_SEP}{_HANDLE}", re.IGNORECASE
         )
@@ -85,8 +85,12 @@ def _usable(handle: str, rules: HandleRules) -> bool:
     return not handle.replace("-", "").replace(".", "").isdigit()
 
 
+_BLANKS = re.compile(r"[ \t]+")
+_HANDLE_LIKE = re.compile(r"[\d_.]")
+
+
 def _platform(label: str, rules: HandleRules) -> str | None:
-    key = re.sub(r"[ \t]+", " ", label.lower())
+    key = _BLANKS.sub(" ", label.lower())
     return rules.label_platform.get(key) or rules.label_platform.get(key.replace(" ", ""))
 
 
@@ -112,14 +116,13 @@ def find_handles(view: View, rules: HandleRules, taken: SpanSet) -> list[Found]:
         label, handle, sep = m.group("label"), m.group("handle"), m.group("sep").strip()
         # Without a separator a short or everyday-word label needs capitals ("IG name") or a
         # handle-like token ("ig name_21"): "of course", "snap it" are prose.
-        looks_like_handle = bool(re.search(r"[\d_.]", handle))
         if not sep and label.lower() in rules.case_sensitive and not label.isupper():
             continue
-        # "sc irinaxog" alone on its line is a label and a handle, "snap je het?" is a sentence.
-        line_start = m.start() == 0 or text[: m.start()].rstrip(" \t").endswith(("\n", "•", "|"))
-        line_start = line_start and text[m.end() :].lstrip(" \t")[:1] in ("", "\n")
-        if not sep and label.lower() in rules.short and not (looks_like_handle or label.isupper() or line_start):
-            continue
+        if not sep and label.lower() in rules.short and not (_HANDLE_LIKE.search(handle) or label.isupper()):
+            # "sc irinaxog" alone on its line is a label and a handle, "snap je het?" is a sentence.
+            line_start = m.start() == 0 or text[: m.start()].rstrip(" \t").endswith(("\n", "•", "|"))
+            if not (line_start and text[m.end() :].lstrip(" \t")[:1] in ("", "\n")):
+                continue
         add(platform, m, m.start())
     for m in rules.url_pattern.finditer(text) if rules.url_gate.possible(text)[0] else ():  # type: ignore[union-attr]
         add(rules.url_platform[m.group("site").lower()], m, m.start())
