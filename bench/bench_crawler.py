@@ -72,22 +72,48 @@ def raw_rate(base_url: str, paths: list[str], seconds: float = 4.0, workers: int
     }
 
 
+#: One memory sample: seconds, ads done, MiB PSS of the process tree and of the crawler alone, then the
+#: same two as anonymous PSS (what the processes allocated themselves; see anon_pss).
+Sample = tuple[float, int, float, float, float, float]
+SAMPLE_COLUMNS = ["s", "ads", "tree_mib", "crawler_mib", "tree_anon_mib", "crawler_anon_mib"]
+
+
+def anon_pss(pid: int) -> float:
+    """MiB of anonymous PSS (``Pss_Anon`` in smaps_rollup): heap, stacks, arenas, excluding shared-library
+    and other file pages. A process's share of shared file pages rises when other processes that mapped
+    the same libraries exit, which looks like growth in plain PSS without any allocation."""
+    try:
+        with Path(f"/proc/{pid}/smaps_rollup").open() as fh:
+            for line in fh:
+                if line.startswith("Pss_Anon:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def tree_anon_pss(proc: psutil.Process) -> float:
+    return anon_pss(proc.pid) + sum(anon_pss(child.pid) for child in proc.children(recursive=True))
+
+
 @dataclass
 class CrawlRun:
     """One `signaal crawl` subprocess: its summary, memory samples and CPU time."""
 
     summary: dict
-    samples: list[tuple[float, int, float, float]]  # (s, ads done, MiB PSS of the process tree, of the crawler alone)
+    samples: list[Sample]
     cpu_s: float  # user+system of the crawler and its children (scoring worker, browser)
     server_cpu_s: float  # this process (the fixture sites run in it) during the crawl
+    threads: dict[str, float]  # CPU seconds of the crawler's main thread, its other threads, its children
+    es_cpu_s: float | None  # the Elasticsearch node's CPU during the crawl (None: not measurable)
 
     @property
     def peak(self) -> float:
-        return max((m for _, _, m, _ in self.samples), default=0.0)
+        return max((m[2] for m in self.samples), default=0.0)
 
     @property
     def peak_crawler(self) -> float:
-        return max((m for _, _, _, m in self.samples), default=0.0)
+        return max((m[3] for m in self.samples), default=0.0)
 
 
 def _ads_done(state_db: Path) -> int:
@@ -99,6 +125,44 @@ def _ads_done(state_db: Path) -> int:
             return db.execute("SELECT COUNT(*) FROM urls WHERE kind = 'detail' AND status != 'pending'").fetchone()[0]
     except sqlite3.Error:
         return 0
+
+
+def thread_cpu(crawler: psutil.Process) -> dict[str, float]:
+    """CPU seconds so far of the crawler's main thread (the event loop), of its other threads together
+    (image hashing, index bulk, pool feeders) and of each child process (scoring worker, browser)."""
+    own = crawler.threads()
+    main = sum(t.user_time + t.system_time for t in own if t.id == crawler.pid)
+    out = {"crawler main thread": main, "crawler other threads": sum(t.user_time + t.system_time for t in own) - main}
+    for child in crawler.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            times = child.cpu_times()
+            cmdline = " ".join(child.cmdline())
+            name = "scoring worker" if "spawn_main" in cmdline else child.name()
+            out[name] = out.get(name, 0.0) + times.user + times.system
+    return out
+
+
+def es_cpu_ms() -> float | None:
+    """CPU milliseconds used so far by the Elasticsearch node (one local node: the bench's own)."""
+    from signaal.es.client import get_client
+
+    try:
+        nodes = get_client().nodes.stats(metric="process")["nodes"]
+    except Exception:
+        return None
+    return float(sum(n["process"]["cpu"]["total_in_millis"] for n in nodes.values()))
+
+
+def cpu_split(run: CrawlRun, ads: int) -> str:
+    """CPU milliseconds per ad by component, their sum, and the rate two fully free cores would allow."""
+    parts = dict(run.threads)
+    parts["fixture server"] = run.server_cpu_s
+    if run.es_cpu_s is not None:
+        parts["Elasticsearch"] = run.es_cpu_s
+    per_ad = {name: 1000 * cpu / ads for name, cpu in parts.items() if cpu > 0}
+    total = sum(per_ad.values())
+    listed = ", ".join(f"{name} {ms:.1f}" for name, ms in sorted(per_ad.items(), key=lambda kv: -kv[1]))
+    return f"{listed}; sum {total:.1f} ms per ad -> at most {2000 / total:.0f} ads/s on 2 idle cores"
 
 
 def _children_cpu() -> float:
@@ -116,15 +180,23 @@ def crawl(site: str, base_url: str, var: Path, extra: list[str], env: dict, ever
     args = [SIGNAAL, "crawl", site, "--base-url", base_url, "--no-search", "--log-level", "WARNING", *extra]
     server_cpu, crawler_cpu = time.process_time(), _children_cpu()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    samples: list[tuple[float, int, float, float]] = []
-    state_db = var / "crawl-state" / f"{site}.sqlite"
+    samples: list[Sample] = []
+    state_db = var / "crawl-state" / f"{Path(site).stem}.sqlite"  # a site is a name or a YAML file's path
     started = time.monotonic()
+
+    threads: dict[str, float] = {}
+    es_cpu = es_cpu_ms()
 
     def sample() -> None:
         while proc.poll() is None:
             with contextlib.suppress(psutil.Error):
-                own = process_memory(psutil.Process(proc.pid)) / 2**20
-                samples.append((time.monotonic() - started, _ads_done(state_db), tree_rss(proc.pid) / 2**20, own))
+                crawler = psutil.Process(proc.pid)
+                own = process_memory(crawler) / 2**20
+                tree = tree_rss(proc.pid) / 2**20
+                anon = (tree_anon_pss(crawler), anon_pss(proc.pid))
+                samples.append((time.monotonic() - started, _ads_done(state_db), tree, own, *anon))
+                for name, cpu in thread_cpu(crawler).items():  # counters only grow; threads end before the process
+                    threads[name] = max(cpu, threads.get(name, 0.0))
             time.sleep(every_s)
 
     thread = threading.Thread(target=sample, daemon=True)
@@ -132,16 +204,28 @@ def crawl(site: str, base_url: str, var: Path, extra: list[str], env: dict, ever
     out, _ = proc.communicate()
     thread.join()
     server_cpu, crawler_cpu = time.process_time() - server_cpu, _children_cpu() - crawler_cpu
+    es_after = es_cpu_ms()
+    es_cpu_s = (es_after - es_cpu) / 1000 if es_cpu is not None and es_after is not None else None
     lines = out.strip().splitlines()
     if proc.returncode not in (0,) or not lines:
         raise SystemExit(f"crawl of {site} failed (exit {proc.returncode})")
-    return CrawlRun(json.loads(lines[-1]), samples, crawler_cpu, server_cpu)
+    return CrawlRun(json.loads(lines[-1]), samples, crawler_cpu, server_cpu, threads, es_cpu_s)
 
 
-def trend(samples: list[tuple[float, int, float, float]], column: int = 2) -> str:
+def steady_rate(samples: list[Sample]) -> float:
+    """Ads per second between 10 % and 90 % of the ads done: the crawl's throughput without the fixed
+    start-up (process, spaCy in the scoring worker, first pages) and the final flush to Elasticsearch."""
+    total = max((s[1] for s in samples), default=0)
+    inside = [(t, a) for t, a, *_ in samples if total / 10 <= a <= total * 9 / 10]
+    if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
+        return 0.0
+    return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+
+
+def trend(samples: list[Sample], column: int = 2) -> str:
     """Memory over crawl progress: mean of the first vs the last quarter of the ads, and the slope
     (least squares, after the first 10 % of ads as warm-up) in MiB per 10,000 ads. Flat means no leak.
-    ``column`` 2 is the whole tree, 3 the crawler process alone."""
+    ``column`` indexes SAMPLE_COLUMNS: 2/3 PSS of the tree / the crawler alone, 4/5 the same as anonymous PSS."""
     total = max((s[1] for s in samples), default=0)
     if total < 40 or len(samples) < 8:
         return "too short for a trend"
@@ -176,7 +260,9 @@ def _old_browser_site(var: Path) -> tuple[str, list[str]]:
 def vitrine_rows(sites, tmp: Path, extra: list[str], env: dict, n_ads: int, baseline: bool) -> list[tuple]:
     """The JavaScript site in chromium (tuned, and the pre-tuning setup as a same-run baseline) and the
     same site read through its JSON API (render: json). Rates count rendered pages (details + their
-    share of listing pages; images are fetched over plain HTTP); per CPU-s is the crawler tree's CPU
+    share of listing pages; images are fetched over plain HTTP); "steady" is detail pages per second
+    between 10 % and 90 % of the ads (without browser start-up and the discovery of listing pages,
+    which browser sites finish first); per CPU-s is the crawler tree's CPU
     (crawler, Playwright driver, chromium) plus the fixture server's, the honest measure on shared cores."""
     from signaal.chromium import crawler_executable
 
@@ -194,7 +280,7 @@ def vitrine_rows(sites, tmp: Path, extra: list[str], env: dict, n_ads: int, base
         rows.append(
             (
                 f"{label} ({summary['ads']} ads)",
-                f"{rate:.1f} rendered pages/s (target >= 5)",
+                f"{rate:.1f} rendered pages/s overall, {steady_rate(run.samples):.1f} steady (target >= 5)",
                 f"{summary['ads_per_s']} ads/s; {per_cpu:.2f} pages per CPU-s = "
                 f"{per_cpu * (os.cpu_count() or 1):.1f} pages/s on {os.cpu_count()} idle cores",
                 f"elapsed {summary['elapsed_s']} s; crawler+browser {run.cpu_s:.0f} CPU-s, "
@@ -261,13 +347,25 @@ def main() -> None:
             extra = ([] if score else ["--no-score"]) + (["--no-index"] if args.no_index else [])
             if not args.vitrine_only:
                 ads = sites.corpus.site_ads("prikbord")
-                paths = [f"/ad/{a['site_ad_id']}" for a in ads[:500]]
+                started = time.monotonic()
+                drawn = sites.prerender_photos("prikbord")
+                drawn_note = (
+                    f"{drawn} photos pre-drawn in {time.monotonic() - started:.0f} s"
+                    if drawn
+                    else "photos drawn on demand"
+                )
+                view = sites.view("prikbord")
+                paths = [
+                    p
+                    for a in ads[:500]
+                    for p in (f"/ad/{a['site_ad_id']}", *(f"/img/{pid}.png" for pid in view.photo_ids[a["site_ad_id"]]))
+                ]
                 base = raw_rate(sites.prikbord_url, paths)
                 images = sum(len(a["images"]) for a in ads) / len(ads)
                 per_ad = 1 + images + 1 / 20  # detail page, its images, a share of a listing page
                 rows.append(
                     (
-                        "fixture server raw (16 clients)",
+                        f"fixture server raw (16 clients; detail pages + photos; {drawn_note})",
                         f"{base['rps']:.0f} req/s",
                         f"= {base['rps'] / per_ad:.0f} ads/s ceiling",
                         f"p50 {base['p50'] * 1000:.1f} ms, "
@@ -278,23 +376,23 @@ def main() -> None:
 
                 run = crawl("prikbord", sites.prikbord_url, Path(tmp) / "p", extra, env, every_s=args.sample_s)
                 if args.samples:
-                    args.samples.write_text(
-                        json.dumps({"columns": ["s", "ads", "tree_mib", "crawler_mib"], "samples": run.samples})
-                    )
+                    args.samples.write_text(json.dumps({"columns": SAMPLE_COLUMNS, "samples": run.samples}))
                 summary = run.summary
                 what = "crawl" + ("+analyze+score" if score else "") + ("" if args.no_index else "+index")
                 rows.append(
                     (
                         f"prikbord {what} ({summary['ads']} ads)",
                         f"{summary['pages_per_s']} pages/s",
-                        f"{summary['ads_per_s']} ads/s (target >= 150); "
+                        f"{steady_rate(run.samples):.1f} ads/s steady (10-90 % of ads; target >= 150), "
+                        f"{summary['ads_per_s']} overall; "
                         f"{summary['ads'] / run.cpu_s:.0f} ads per crawler CPU-s",
                         f"elapsed {summary['elapsed_s']} s; crawler {run.cpu_s:.0f} CPU-s, "
                         f"server {run.server_cpu_s:.0f} CPU-s",
-                        f"peak {run.peak:.0f} MiB, {trend(run.samples)}; crawler process alone: "
-                        f"peak {run.peak_crawler:.0f} MiB, {trend(run.samples, 3)}",
+                        f"PSS peak {run.peak:.0f} MiB (crawler process {run.peak_crawler:.0f}), {trend(run.samples)}; "
+                        f"anonymous PSS: {trend(run.samples, 4)}, crawler process alone {trend(run.samples, 5)}",
                     )
                 )
+                rows.append(("  CPU ms per ad, by component", "", cpu_split(run, summary["ads"]), "", ""))
 
             if not args.no_vitrine:
                 rows += vitrine_rows(sites, Path(tmp), extra, env, args.vitrine_ads, not args.no_vitrine_baseline)

@@ -15,6 +15,7 @@ from typing import Any
 
 from crawler.browser import browser_settings
 from crawler.config import SiteConfig, TermList
+from crawler.malloc import tune_malloc
 from signaal.paths import var_dir
 
 
@@ -76,37 +77,13 @@ def build_settings(site: SiteConfig, opts: CrawlOptions) -> Any:
     return settings
 
 
-#: glibc mallopt() parameter number of M_ARENA_MAX (malloc.h).
-M_ARENA_MAX = -8
-
-
-def cap_malloc_arenas(arenas: int = 2) -> bool:
-    """Limit glibc to ``arenas`` malloc arenas for this process (True if applied).
-
-    Every thread that allocates (reactor, index bulk, image hashing, the scoring pool's feeder) can get
-    its own arena, and freed memory in one is not reused by another: over a 50,000-ad crawl the
-    process then steps up in RSS although Python's own heap is flat (docs/crawler.md, Performance).
-    """
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    if not name:
-        return False
-    try:
-        libc = ctypes.CDLL(name)
-        return bool(libc.mallopt(M_ARENA_MAX, arenas))
-    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to cap
-        return False
-
-
 def run_crawl(site: SiteConfig, opts: CrawlOptions) -> dict[str, Any]:
     """Run the crawl to completion (or to a clean stop) and return its stats and summary."""
     from scrapy.crawler import CrawlerProcess
 
     from crawler.spiders.ads import AdSpider
 
-    cap_malloc_arenas()
+    tune_malloc()  # before the first thread starts (docs/crawler.md, Performance: memory)
     process = CrawlerProcess(build_settings(site, opts))
     crawler = process.create_crawler(AdSpider)
     started = time.monotonic()

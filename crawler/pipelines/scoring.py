@@ -27,6 +27,8 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler.malloc import release_free_heap, tune_malloc
+
 log = logging.getLogger(__name__)
 MAX_WAIT_S = 0.2  # a fuller batch is cheaper to analyze; a crawl does not need low latency
 PARENT_CHECK_S = 1.0
@@ -46,6 +48,7 @@ _ads_since_reload = 0  # ... counted here
 def _init_worker(parent: int, reload_ads: int) -> None:
     global _reload_ads
     _reload_ads = reload_ads
+    tune_malloc()  # same glibc settings as the crawler process (crawler.malloc)
     # Ctrl-C goes to the whole process group; the crawler stops cleanly and shuts the pool down itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="parent-watch").start()
@@ -71,6 +74,7 @@ def score_batch(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bo
         from nlp.pipeline import reload_all
 
         reload_all()
+        release_free_heap()  # the old pipelines' heap, which glibc would otherwise keep
         _ads_since_reload = 0
     _ads_since_reload += len(records)
     return list(score_records(records)), reload

@@ -51,6 +51,7 @@ def test_key_is_created_private_and_digests_are_sha256(tmp_path, keys):
     assert evs[0].sha256 == hashlib.sha256(body).hexdigest()
     assert record_payload_sha256(warc, evs[0].record_id) == evs[0].sha256
     manifest = orjson.loads(manifest_path(warc).read_bytes())
+    assert len(manifest["records"]) == 8 and manifest["records"][0]["type"] == "warcinfo"
     assert all(r["block_digest"].startswith("sha256:") for r in manifest["records"])
     expected = "sha256:" + base64.b32encode(hashlib.sha256(body).digest()).decode()
     with warc.open("rb") as fh:

@@ -1,4 +1,4 @@
-"""The crawler caps glibc malloc arenas so its threads do not each keep freed memory to themselves."""
+"""The crawler tunes glibc malloc so freed memory goes back to the OS instead of staying with the process."""
 
 from __future__ import annotations
 
@@ -6,9 +6,19 @@ import platform
 
 import pytest
 
-from crawler.runner import cap_malloc_arenas
+from crawler.malloc import release_free_heap, tune_malloc
+
+glibc_only = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt / malloc_trim are glibc's")
 
 
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt(M_ARENA_MAX) is glibc's")
-def test_arena_cap_is_accepted_by_glibc():
-    assert cap_malloc_arenas(2) is True
+@glibc_only
+def test_arena_cap_and_fixed_mmap_threshold_are_accepted_by_glibc():
+    assert tune_malloc() is True
+
+
+@glibc_only
+def test_free_heap_pages_are_released():
+    tune_malloc()
+    blocks = [bytearray(4096) for _ in range(20_000)]  # below the mmap threshold: heap, not mmap
+    del blocks[:-1]  # everything but the top block is free, so the heap cannot simply shrink from the top
+    assert release_free_heap() is True

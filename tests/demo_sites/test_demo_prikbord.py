@@ -88,6 +88,17 @@ def test_photos_are_png_and_reused_photos_share_a_url(sites, client):
     assert client.get(f"{sites.prikbord_url}/img/does-not-exist.png").status_code == 404
 
 
+def test_prerendered_photos_are_served_from_memory_unchanged(sites, client):
+    from signaal.demo_sites.images import render_photo
+
+    ad = sites.corpus.site_ads("prikbord")[1]
+    before = client.get(ad["images"][0]).content
+    assert sites.prerender_photos("prikbord") == len(sites.view("prikbord").photos)
+    misses = render_photo.cache_info().misses
+    assert client.get(ad["images"][0]).content == before
+    assert render_photo.cache_info().misses == misses
+
+
 def test_search_filters_case_and_accent_insensitively(sites, client):
     ads = sites.corpus.site_ads("prikbord")
     city = ads[0]["city"]
