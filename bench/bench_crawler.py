@@ -6,8 +6,11 @@ memory of crawler + browser over a long crawl (trend).
 
 Memory is the PSS of the crawler and all its children (scoring worker, browser), sampled with the
 crawl's progress (ads done, read from its state store): peak, first vs last quarter of the ads, and the
-least-squares slope in MiB per 10,000 ads. CPU: the crawler tree's user+system seconds (exact, from
-rusage once it exited) and this process's (it serves the fixture sites) during the crawl.
+least-squares slope in MiB per 10,000 ads, also as anonymous PSS (without shared library pages, whose
+share in PSS moves when other processes exit). Rates: overall, and steady (10-90 % of the ads). CPU: the
+crawler tree's user+system seconds (exact, from rusage once it exited), this process's (it serves the
+fixture sites, photos pre-drawn like static files), Elasticsearch's (node stats), and per ad by component
+(crawler main thread, its other threads, scoring worker, server, Elasticsearch).
 
 Elasticsearch: SIGNAAL_ES_URL (a throw-away index prefix is created and deleted). Prints a table.
 """
