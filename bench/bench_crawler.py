@@ -164,7 +164,8 @@ def cpu_split(run: CrawlRun, ads: int) -> str:
         parts["Elasticsearch"] = run.es_cpu_s
     per_ad = {name: 1000 * cpu / ads for name, cpu in parts.items() if cpu > 0}
     total = sum(per_ad.values())
-    listed = ", ".join(f"{name} {ms:.1f}" for name, ms in sorted(per_ad.items(), key=lambda kv: -kv[1]))
+    shown = sorted(((name, ms) for name, ms in per_ad.items() if ms >= 0.05), key=lambda kv: -kv[1])
+    listed = ", ".join(f"{name} {ms:.1f}" for name, ms in shown)  # helpers like the resource tracker: ~0
     return f"{listed}; sum {total:.1f} ms per ad -> at most {2000 / total:.0f} ads/s on 2 idle cores"
 
 
