@@ -7,7 +7,7 @@ from, so ``field[start:end] == text`` always holds for the text as published.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
@@ -25,13 +25,15 @@ def field_text(value: Any) -> str:
     return value[:MAX_CHARS] if isinstance(value, str) else ""
 
 
-def _unique(values: Iterable[Any]) -> list[Any]:
+def _unique(values: Sequence[Any]) -> list[Any]:
     """Distinct values in first-seen order.
 
     Entity values are strings, numbers or flat dicts of them ({platform, handle}, {amount, currency,
     per}, {name, lat, lon}); a dict is keyed by its sorted items' repr, which tells apart exactly
     the values their JSON tells apart (``1`` vs ``1.0``, ``True`` vs ``1``) at a fraction of the cost.
     """
+    if len(values) < 2:  # most lists hold no value or one, which is distinct by itself: no keys to build
+        return list(values)
     seen: set[str] = set()
     out = []
     for v in values:
@@ -44,17 +46,14 @@ def _unique(values: Iterable[Any]) -> list[Any]:
 
 def _entities(state: AdState) -> dict[str, Any]:
     def vals(found: list[Found]) -> list[Any]:
-        # Most lists hold no value or one, which is distinct by itself: no keys to build.
-        return [f.value for f in found] if len(found) < 2 else _unique(f.value for f in found)
+        return _unique([f.value for f in found])
 
     return {
         "phones": vals(state.phones),
         "emails": vals(state.emails),
         "handles": vals(state.handles),
         "ages": vals(state.ages),
-        "locations": [{"name": f.value, **f.extra} for f in state.locations]
-        if len(state.locations) < 2
-        else _unique({"name": f.value, **f.extra} for f in state.locations),
+        "locations": _unique([{"name": f.value, **f.extra} for f in state.locations]),
         "prices": vals(state.prices),
         "names": vals(state.names),
         "nationalities": vals(state.nationalities),

@@ -339,11 +339,9 @@ def _cue_before(text: str, start: int, cues: frozenset[str], last_words: frozens
 _NAME_AT_WORD_START = _NAME.replace("(?P<name>[A-Z]", r"(?P<name>[A-Z](?<![\w][A-Z])", 1)
 _NAME_SCAN = re.compile(_NAME_AT_WORD_START)
 # "Lisa (19)", "Lisa (age 19)", "Lisa, 19," and in titles "Lisa - Utrecht", "Lisa | 19", "Lisa in Utrecht".
-_AGE_AFTER_NAME_RE = r"[ \t]*\([^()\n]{0,20}\d|,[ \t]*\d\d\b|[ \t]+\d\d(?:[ \t]|$)"
-_AGE_AFTER_NAME = re.compile(_AGE_AFTER_NAME_RE)
-#: The plain form of the "Name (19)" search; the component filters the capitals scan with
-#: ``_AGE_AFTER_NAME`` instead (same matches).
-_NAME_WITH_AGE = re.compile(rf"{_NAME_AT_WORD_START}(?={_AGE_AFTER_NAME_RE})")
+# The component filters the capitals scan with it rather than searching "name followed by age" in one
+# pattern (same matches: test_nlp_speedups.py).
+_AGE_AFTER_NAME = re.compile(r"[ \t]*\([^()\n]{0,20}\d|,[ \t]*\d\d\b|[ \t]+\d\d(?:[ \t]|$)")
 #: First characters of a match of the name-cue ``after`` pattern (``[ \t]*,?[ \t]+...``).
 _AFTER_OPENERS = frozenset(" \t,")
 _TITLE_NAME = re.compile(
@@ -405,22 +403,17 @@ class Indicators:
         self.literal_gate = LiteralGate([required_literals(pattern.pattern) for _, pattern, _ in regexes])
         self.words = words
         self._word_hits: dict[int, frozenset[str]] = {}  # norm id -> codes whose word pattern matches it
-        self._word_seen: set[int] = set()  # the keys of _word_hits
         self._word_matching: set[int] = set()  # those with at least one code
         self.negation_cues, self.window, self.not_negatable = negation_cues, window, not_negatable
         self.after_cues = after_cues
         self.derived, self.emit = derived, emit
 
-    def _word_codes(self, norm: int, strings: Any) -> frozenset[str]:
-        """Codes whose word pattern matches the folded word ``norm`` (cached per vocabulary entry)."""
-        codes = self._word_hits.get(norm)
-        if codes is None:
-            word = strings[norm]
-            codes = self._word_hits[norm] = frozenset(code for code, pattern in self.words if pattern.match(word))
-            self._word_seen.add(norm)
-            if codes:
-                self._word_matching.add(norm)
-        return codes
+    def _word_codes(self, norm: int, strings: Any) -> None:
+        """Cache the codes whose word pattern matches the folded word ``norm``, a word not seen before."""
+        word = strings[norm]
+        codes = self._word_hits[norm] = frozenset(code for code, pattern in self.words if pattern.match(word))
+        if codes:
+            self._word_matching.add(norm)
 
     def _negated(self, doc: Doc, start: int) -> bool:
         for i in range(start - 1, max(0, start - self.window) - 1, -1):  # no Span object: plain indexing
@@ -456,7 +449,7 @@ class Indicators:
         if self.words:
             norms = doc.to_array("NORM").tolist()
             in_doc = set(norms)
-            for norm in in_doc - self._word_seen:  # set arithmetic: only new words reach Python
+            for norm in in_doc - self._word_hits.keys():  # set arithmetic: only new words reach Python
                 self._word_codes(norm, strings)
             if matching := in_doc & self._word_matching:
                 # Token by token, each token's codes in rule order: hits at one token keep the rule

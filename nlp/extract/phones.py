@@ -25,7 +25,6 @@ from nlp.rewrite import Rewritten, View
 #: the three openings told apart by look-behinds after it: ``re`` then scans for that character
 #: class in C instead of trying the pattern at every position (same matches: test_nlp_speedups.py).
 _RUN_SEPARATORS = r"(?:[ \t.\-/()*_|,]{0,3}\d)+"
-_RUN_PLAIN = re.compile(rf"(?:\+[ \t.\-]{{0,2}}|\b00)?\d{_RUN_SEPARATORS}")
 _RUN = re.compile(rf"[+\d](?:(?<=\+)[ \t.\-]{{0,2}}\d|(?<=0)(?<!\w0)0\d|(?<=\d)){_RUN_SEPARATORS}")
 _GROUP = re.compile(r"\d+")
 
