@@ -76,27 +76,25 @@ def raw_rate(base_url: str, paths: list[str], seconds: float = 4.0, workers: int
 
 
 #: One memory sample: seconds, ads done, MiB PSS of the process tree and of the crawler alone, then the
-#: same two as anonymous PSS (what the processes allocated themselves; see anon_pss).
+#: same two as anonymous PSS (what the processes allocated themselves; see pss_and_anon).
 Sample = tuple[float, int, float, float, float, float]
 SAMPLE_COLUMNS = ["s", "ads", "tree_mib", "crawler_mib", "tree_anon_mib", "crawler_anon_mib"]
 
 
-def anon_pss(pid: int) -> float:
-    """MiB of anonymous PSS (``Pss_Anon`` in smaps_rollup): heap, stacks, arenas, excluding shared-library
-    and other file pages. A process's share of shared file pages rises when other processes that mapped
-    the same libraries exit, which looks like growth in plain PSS without any allocation."""
+def pss_and_anon(pid: int) -> tuple[float, float]:
+    """MiB of PSS and of anonymous PSS (``Pss_Anon``: heap, stacks, arenas, no shared-library or other file
+    pages), from one read of smaps_rollup. A process's share of shared file pages rises when other
+    processes that mapped the same libraries exit, which looks like growth in plain PSS."""
+    values = {}
     try:
         with Path(f"/proc/{pid}/smaps_rollup").open() as fh:
             for line in fh:
-                if line.startswith("Pss_Anon:"):
-                    return int(line.split()[1]) / 1024
+                key, _, rest = line.partition(":")
+                if key in ("Pss", "Pss_Anon"):
+                    values[key] = int(rest.split()[0]) / 1024
     except OSError:
         pass
-    return 0.0
-
-
-def tree_anon_pss(proc: psutil.Process) -> float:
-    return anon_pss(proc.pid) + sum(anon_pss(child.pid) for child in proc.children(recursive=True))
+    return values.get("Pss", 0.0), values.get("Pss_Anon", 0.0)
 
 
 @dataclass
@@ -130,13 +128,13 @@ def _ads_done(state_db: Path) -> int:
         return 0
 
 
-def thread_cpu(crawler: psutil.Process) -> dict[str, float]:
+def thread_cpu(crawler: psutil.Process, children: list[psutil.Process]) -> dict[str, float]:
     """CPU seconds so far of the crawler's main thread (the event loop), of its other threads together
     (image hashing, index bulk, pool feeders) and of each child process (scoring worker, browser)."""
     own = crawler.threads()
     main = sum(t.user_time + t.system_time for t in own if t.id == crawler.pid)
     out = {"crawler main thread": main, "crawler other threads": sum(t.user_time + t.system_time for t in own) - main}
-    for child in crawler.children(recursive=True):
+    for child in children:
         with contextlib.suppress(psutil.Error):
             times = child.cpu_times()
             cmdline = " ".join(child.cmdline())
@@ -178,8 +176,6 @@ def _children_cpu() -> float:
 
 def crawl(site: str, base_url: str, var: Path, extra: list[str], env: dict, every_s: float = 1.0) -> CrawlRun:
     """Run `signaal crawl`, sampling the memory of its whole process tree (PSS, MiB), its CPU and its progress."""
-    from crawler.extensions import process_memory, tree_rss
-
     env = {**env, "SIGNAAL_VAR_DIR": str(var), "SIGNAAL_KEY_DIR": str(var / "keys")}
     args = [SIGNAAL, "crawl", site, "--base-url", base_url, "--no-search", "--log-level", "WARNING", *extra]
     server_cpu, crawler_cpu = time.process_time(), _children_cpu()
@@ -195,11 +191,13 @@ def crawl(site: str, base_url: str, var: Path, extra: list[str], env: dict, ever
         while proc.poll() is None:
             with contextlib.suppress(psutil.Error):
                 crawler = psutil.Process(proc.pid)
-                own = process_memory(crawler) / 2**20
-                tree = tree_rss(proc.pid) / 2**20
-                anon = (tree_anon_pss(crawler), anon_pss(proc.pid))
-                samples.append((time.monotonic() - started, _ads_done(state_db), tree, own, *anon))
-                for name, cpu in thread_cpu(crawler).items():  # counters only grow; threads end before the process
+                children = crawler.children(recursive=True)
+                own, own_anon = pss_and_anon(crawler.pid)
+                others = [pss_and_anon(child.pid) for child in children]
+                tree, tree_anon = own + sum(p for p, _ in others), own_anon + sum(a for _, a in others)
+                samples.append((time.monotonic() - started, _ads_done(state_db), tree, own, tree_anon, own_anon))
+                # CPU counters only grow, and threads end before the process: keep each one's maximum.
+                for name, cpu in thread_cpu(crawler, children).items():
                     threads[name] = max(cpu, threads.get(name, 0.0))
             time.sleep(every_s)
 

@@ -23,7 +23,6 @@ from crawler.malloc import release_free_heap
 
 log = logging.getLogger(__name__)
 ERROR_PREFIX = "signaal/crawl/errors/"
-TRIM_EVERY_S = 30.0  # malloc_trim(0) cost ~1 ms per 10 MiB of fragmented heap
 
 
 def summarise(stats: dict[str, Any], elapsed: float) -> dict[str, Any]:
@@ -111,6 +110,33 @@ def tree_rss(pid: int | None = None) -> int:
     return total
 
 
+class HeapTrimExtension:
+    """Hand free heap pages back to the OS every SIGNAAL_HEAP_TRIM_S seconds (``malloc_trim``, in a thread:
+    ~1 ms per 10 MiB of fragmented heap). See crawler.malloc for why a long crawl needs it."""
+
+    def __init__(self, every_s: float) -> None:
+        self.every_s = every_s
+        self.loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HeapTrimExtension:
+        every_s = crawler.settings.getfloat("SIGNAAL_HEAP_TRIM_S")
+        if every_s <= 0:
+            raise NotConfigured("SIGNAAL_HEAP_TRIM_S is 0")
+        ext = cls(every_s)
+        crawler.signals.connect(ext.opened, signals.spider_opened)
+        crawler.signals.connect(ext.closed, signals.spider_closed)
+        return ext
+
+    def opened(self) -> None:
+        self.loop = task.LoopingCall(lambda: asyncio.ensure_future(asyncio.to_thread(release_free_heap)))
+        self.loop.start(self.every_s, now=False)
+
+    def closed(self) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+
+
 class MemoryGuardExtension:
     """Stop the crawl (resumably) when crawler + browser memory exceeds SIGNAAL_MEMORY_LIMIT_MB."""
 
@@ -121,7 +147,6 @@ class MemoryGuardExtension:
         self.peak = 0
         self.loop: task.LoopingCall | None = None
         self._measuring: asyncio.Future[int] | None = None
-        self._trimmed = time.monotonic()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> MemoryGuardExtension:
@@ -141,16 +166,8 @@ class MemoryGuardExtension:
         """Measure in a thread: reading PSS makes the kernel walk every mapping of every process in the
         tree (milliseconds), which would otherwise stall the crawl's event loop every few seconds."""
         if self._measuring is None or self._measuring.done():
-            self._measuring = asyncio.ensure_future(asyncio.to_thread(self._measure))
+            self._measuring = asyncio.ensure_future(asyncio.to_thread(tree_rss))
             self._measuring.add_done_callback(self._measured)
-
-    def _measure(self) -> int:
-        """Worker thread: first hand free heap pages back to the OS (every TRIM_EVERY_S; crawler.malloc)."""
-        now = time.monotonic()
-        if now - self._trimmed >= TRIM_EVERY_S:
-            self._trimmed = now
-            release_free_heap()
-        return tree_rss()
 
     def _measured(self, done: asyncio.Future[int]) -> None:
         if done.cancelled() or done.exception() is not None:

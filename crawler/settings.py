@@ -68,6 +68,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.extensions.ProgressExtension": 500,
     "crawler.extensions.MemoryGuardExtension": 510,
+    "crawler.extensions.HeapTrimExtension": 520,
 }
 
 # Signaal settings (documented in docs/crawler.md).
@@ -90,6 +91,7 @@ SIGNAAL_DETAIL_BATCH = 200  # detail pages handed to the scheduler at a time (bo
 SIGNAAL_PROGRESS_INTERVAL = 5.0
 SIGNAAL_MEMORY_LIMIT_MB = 1024  # crawler + browser processes
 SIGNAAL_MEMORY_CHECK_S = 2.0
+SIGNAAL_HEAP_TRIM_S = 30.0  # malloc_trim every N seconds (crawler.malloc); 0 = never
 SIGNAAL_RETRY_BACKOFF_BASE_S = 0.25
 SIGNAAL_RETRY_BACKOFF_MAX_S = 8.0
 SIGNAAL_MAX_IMAGES_PER_AD = 10

@@ -91,8 +91,8 @@ class StateStore:
         if not self.db.in_transaction:
             self.db.execute("BEGIN IMMEDIATE")
 
-    def _wrote(self, n: int = 1) -> None:
-        self._writes += n
+    def _wrote(self) -> None:
+        self._writes += 1
         if self._writes >= self.commit_every or time.monotonic() - self._committed_at >= self.commit_s:
             self.commit()
 

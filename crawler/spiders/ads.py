@@ -172,7 +172,7 @@ class AdSpider(Spider):
 
     def _cut_off(self, response: Response) -> bool:
         marker = self.site.complete_marker
-        if not marker or response.meta.get("playwright") or self.site.render == "json":
+        if not marker or response.meta.get("playwright"):
             return False  # a browser serialises the whole DOM, closed or not
         return marker.lower().encode() not in response.body[-2048:].lower()
 
