@@ -41,8 +41,8 @@ def pct(values: list[float], q: float) -> float:
 
 
 def start_node() -> tuple[str, object, Path]:
-    from signaal.es.distribution import ensure_distribution
-    from signaal.es.server import LocalElasticsearch, free_port
+    from devtools.es_node.distribution import ensure_distribution
+    from devtools.es_node.node import LocalElasticsearch, free_port
     from signaal.paths import var_dir
 
     base = Path(tempfile.mkdtemp(prefix="bench-chain-", dir=var_dir()))
@@ -65,10 +65,10 @@ def run_chain(es, n_ads: int, seed: int) -> list[tuple[str, int, float, str]]:
     """Return rows (stage, items, seconds, note) for one corpus size."""
     import spacy
 
-    from signaal.demo_sites import generate
-    from signaal.indexing import index_ads
-    from signaal.linking.run import link
-    from signaal.scoring import score_records
+    from devtools.fixture_sites import generate
+    from indexing.indexer import index_ads
+    from linking.run import link
+    from models.chain import score_records
     from signaal.settings import get_settings
 
     prefix = f"bench_chain_{uuid.uuid4().hex[:6]}"

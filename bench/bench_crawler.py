@@ -329,7 +329,7 @@ def main() -> None:
     parser.add_argument("--samples", type=Path, help="also write the prikbord memory samples here (JSON)")
     args = parser.parse_args()
 
-    from signaal.demo_sites import start_sites
+    from devtools.fixture_sites import start_sites
 
     score = scoring_available()
     env = dict(os.environ)

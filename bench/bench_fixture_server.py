@@ -129,7 +129,7 @@ def main() -> None:
     parser.add_argument("--gen-ads", type=int, default=100_000, help="ads for the generate() row (0 = skip)")
     args = parser.parse_args()
 
-    from signaal.demo_sites import generate
+    from devtools.fixture_sites import generate
 
     corpus = generate(seed=7, n_ads=args.n_ads)
     p_ids = [ad["site_ad_id"] for ad in corpus.site_ads("prikbord")]

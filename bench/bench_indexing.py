@@ -27,10 +27,12 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from indexing.derive import derive_fields
+from indexing.indexer import index_ads
+from indexing.synthetic import scored_ad
 from signaal.es.client import get_client
 from signaal.es.mappings import apply_mappings, delete_prefix
-from signaal.indexing import derive_fields, index_ads
-from signaal.indexing.synthetic import scored_ad
+from signaal.settings import alias
 
 
 def peak_rss_mib() -> float:
@@ -43,7 +45,7 @@ def pct(values: list[float], q: float) -> float:
 
 def raw_bulk(es, prefix: str, ads: list[dict], chunk: int) -> tuple[float, list[float]]:
     """Pre-serialise (untimed), then time only the ``_bulk`` calls."""
-    index = f"{prefix}-ads"
+    index = alias("ads", prefix)
     bodies = []
     for start in range(0, len(ads), chunk):
         lines = []
@@ -69,8 +71,8 @@ def fresh(es, prefix: str) -> None:
 
 
 def start_node(heap: str):
-    from signaal.es.distribution import ensure_distribution
-    from signaal.es.server import LocalElasticsearch, free_port
+    from devtools.es_node.distribution import ensure_distribution
+    from devtools.es_node.node import LocalElasticsearch, free_port
     from signaal.paths import var_dir
 
     parent = var_dir() / "bench-es"

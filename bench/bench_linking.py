@@ -1,6 +1,6 @@
 """Benchmark: `signaal link --full` over N ads, then "all ads for this phone" / "similar ads" query latency.
 
-Ads come from signaal.demo_sites.truth_ads (the generator's ground-truth entities stand in for the NLP
+Ads come from devtools.fixture_sites.truth_ads (the generator's ground-truth entities stand in for the NLP
 stage, which is skipped so the bench measures linking, not spaCy; photo hashes derived without rendering).
 Baselines measured in the same run: a plain scan of all ads (the floor any linking pass pays) and a
 get-by-id (the floor for any query). Uses SIGNAAL_ES_URL (default the shared dev node) with its own
@@ -51,11 +51,11 @@ def main() -> int:
 
     from elasticsearch import helpers
 
-    from signaal.demo_sites.truth_ads import truth_ads
+    from devtools.fixture_sites.truth_ads import truth_ads
+    from indexing.indexer import index_ads
+    from linking.run import link
     from signaal.es.client import get_client
     from signaal.es.mappings import apply_mappings, delete_prefix
-    from signaal.indexing import index_ads
-    from signaal.linking.run import link
 
     es = get_client(request_timeout=120)
     rows: list[tuple[str, str, str]] = []

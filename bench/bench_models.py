@@ -1,17 +1,17 @@
 """Benchmark of the risk models: rules baseline vs learned model on one held-out split.
 
-The data is the real chain: ``signaal.demo_sites.generate`` labelled ads ->
+The data is the real chain: ``devtools.fixture_sites.generate`` labelled ads ->
 ``nlp.analyze`` -> train / evaluate. Prints a table: average precision per
 target (target >= 0.90 and above the baseline), training time on the training
 part (target <= 300 s at 100,000 ads), batch scoring throughput of one process
 (target >= 5,000 ads/s per core) with batch latency percentiles, and peak memory.
 
-nlp.analyze on 100,000 ads takes many minutes, so the analysed records are
+nlp.analyze on 100,000 ads takes many minutes, so the analyzed records are
 cached under ``var/bench/`` (keyed by seed, size, epoch and a hash of the nlp
 sources and data; ``--refresh`` rebuilds). ``--jobs`` analyses in parallel.
 
     .venv/bin/python bench/bench_models.py --n 100000 [--jobs 2]
-    .venv/bin/python bench/bench_models.py --n 100000 --analyse-only --jobs 2   # just build the cache
+    .venv/bin/python bench/bench_models.py --n 100000 --analyze-only --jobs 2   # just build the cache
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ CHUNK = 2_000
 
 
 def nlp_fingerprint() -> str:
-    """Hash of the nlp package's code and data: a changed analyser invalidates the cache."""
+    """Hash of the nlp package's code and data: a changed analyzer invalidates the cache."""
     digest = hashlib.sha256()
     for path in sorted((REPO / "nlp").rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
@@ -42,8 +42,8 @@ def nlp_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
-def _analyse_chunk(chunk: list[dict]) -> bytes:
-    """Analyse one slice of the labelled corpus, as JSON Lines (runs in a worker process)."""
+def _analyze_chunk(chunk: list[dict]) -> bytes:
+    """Analyze one slice of the labelled corpus, as JSON Lines (runs in a worker process)."""
     import nlp
 
     return b"".join(orjson.dumps(r) + b"\n" for r in nlp.analyze(chunk))
@@ -54,24 +54,24 @@ def _read(path: Path) -> list[dict]:
         return [orjson.loads(line) for line in fh]
 
 
-def analysed_corpus(n: int, seed: int, epoch: int, jobs: int, refresh: bool) -> tuple[list[dict], Path, float]:
-    """Analysed labelled records, from the cache when there is one; returns (records, cache path, analyse s).
+def analyzed_corpus(n: int, seed: int, epoch: int, jobs: int, refresh: bool) -> tuple[list[dict], Path, float]:
+    """Analyzed labelled records, from the cache when there is one; returns (records, cache path, analyze s).
 
     A cache built by an older nlp (other source hash) is still used, with a warning, so that a
     colleague's edit in nlp/ does not cost a 100k re-analysis mid-measurement; ``--refresh`` rebuilds.
     """
-    from signaal.demo_sites import generate
+    from devtools.fixture_sites import generate
     from signaal.paths import var_dir
 
     folder = var_dir() / "bench"
-    stem = f"models-analysed-s{seed}-n{n}-e{epoch}"
+    stem = f"models-analyzed-s{seed}-n{n}-e{epoch}"
     cache = folder / f"{stem}-nlp{nlp_fingerprint()}.jsonl"
     if not refresh:
         if cache.exists():
             return _read(cache), cache, 0.0
         older = sorted(folder.glob(f"{stem}-nlp*.jsonl"), key=lambda p: p.stat().st_mtime)
         if older:
-            print(f"WARNING: {older[-1].name} was analysed by another nlp version; --refresh to re-analyse")
+            print(f"WARNING: {older[-1].name} was analyzed by another nlp version; --refresh to re-analyze")
             return _read(older[-1]), older[-1], 0.0
     folder.mkdir(parents=True, exist_ok=True)
     labelled = list(generate(seed=seed, n_ads=n, epoch=epoch).labelled())
@@ -83,11 +83,11 @@ def analysed_corpus(n: int, seed: int, epoch: int, jobs: int, refresh: bool) -> 
             from multiprocessing import get_context
 
             with get_context("spawn").Pool(jobs) as pool:
-                for blob in pool.imap(_analyse_chunk, chunks):
+                for blob in pool.imap(_analyze_chunk, chunks):
                     fh.write(blob)
         else:
             for chunk in chunks:
-                fh.write(_analyse_chunk(chunk))
+                fh.write(_analyze_chunk(chunk))
     seconds = time.perf_counter() - started
     tmp.replace(cache)
     return _read(cache), cache, seconds
@@ -108,20 +108,20 @@ def _throughput(scorer, records, batch: int) -> tuple[float, float, list[float]]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=100_000, help="labelled ads to generate and analyse")
+    parser.add_argument("--n", type=int, default=100_000, help="labelled ads to generate and analyze")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--epoch", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=1, help="processes for nlp.analyze when building the cache")
-    parser.add_argument("--refresh", action="store_true", help="re-analyse even when a cache exists")
-    parser.add_argument("--analyse-only", action="store_true", help="build the cache and stop")
+    parser.add_argument("--refresh", action="store_true", help="re-analyze even when a cache exists")
+    parser.add_argument("--analyze-only", action="store_true", help="build the cache and stop")
     parser.add_argument("--classifier", default="logreg", choices=["logreg", "sgd"])
     parser.add_argument("--batch", type=int, default=512)
     args = parser.parse_args()
 
-    records, cache, analyse_s = analysed_corpus(args.n, args.seed, args.epoch, args.jobs, args.refresh)
-    how = f"built in {analyse_s:.0f} s" if analyse_s else "cached"
-    print(f"analysed corpus: {cache} ({how})")
-    if args.analyse_only:
+    records, cache, analyze_s = analyzed_corpus(args.n, args.seed, args.epoch, args.jobs, args.refresh)
+    how = f"built in {analyze_s:.0f} s" if analyze_s else "cached"
+    print(f"analyzed corpus: {cache} ({how})")
+    if args.analyze_only:
         return
 
     from models.config import TARGETS

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 def make_ads(n: int, chars: int, seed: int) -> list[dict]:
-    from signaal.demo_sites import generate
+    from devtools.fixture_sites import generate
 
     corpus = generate(seed=seed, n_ads=max(50, n // 3), epoch=1)
     bodies = [a["body"] for a in corpus.ads]
@@ -56,7 +56,7 @@ def pipeline_tokenizer(lang: str) -> ChunkCachedTokenizer:
     import spacy
     from spacy import util
 
-    import nlp.tokenizer  # noqa: F401  (registers signaal_tokenizer_v1)
+    import nlp.tokenizer  # noqa: F401  (registers signaal.Tokenizer.v1)
     from nlp.pipeline import CONFIG_DIR
 
     section = util.load_config(CONFIG_DIR / f"{lang}.cfg")["nlp"]["tokenizer"]
@@ -120,7 +120,7 @@ def count_instructions(n: int, chars: int, seed: int) -> None:
     for _ in nlp.analyze(ads[1000 : 1000 + n]):
         pass
     subprocess.run([control, "-i", "off", pid], check=True, capture_output=True)
-    print(f"{n} ads analysed with collection on: instructions per ad = callgrind totals / {n}")
+    print(f"{n} ads analyzed with collection on: instructions per ad = callgrind totals / {n}")
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_ui.py                     # 10,000 ads, 20 users, 20 s
     .venv/bin/python bench/bench_ui.py --ads 100000 --duration 60
 
-Loads synthetic scored ads (``signaal.indexing.synthetic.scored_ad`` through ``index_ads``)
+Loads synthetic scored ads (``indexing.synthetic.scored_ad`` through ``index_ads``)
 into a fresh prefix, starts ``signaal ui`` as a separate process on 127.0.0.1 and lets N
 signed-in users (threads with httpx) alternate queue pages (with random filters) and ad
 pages for a fixed time. Server time comes from the app's ``Server-Timing`` header; the
@@ -33,9 +33,10 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from devtools.es_node.node import free_port  # noqa: E402
 from signaal.es.client import get_client  # noqa: E402
 from signaal.es.mappings import apply_mappings, delete_prefix  # noqa: E402
-from signaal.es.server import free_port  # noqa: E402
+from signaal.settings import alias  # noqa: E402
 from triage_ui.launch import signed_in_client, start_ui_process  # noqa: E402
 
 PASSWORD = "bench password 1234"
@@ -49,8 +50,8 @@ def pct(values: list[float], q: int) -> float:
 
 
 def start_node():
-    from signaal.es.distribution import ensure_distribution
-    from signaal.es.server import LocalElasticsearch
+    from devtools.es_node.distribution import ensure_distribution
+    from devtools.es_node.node import LocalElasticsearch
     from signaal.paths import var_dir
 
     base = Path(tempfile.mkdtemp(prefix="bench-ui-", dir=var_dir()))
@@ -61,12 +62,12 @@ def start_node():
 
 
 def load(es, prefix: str, n: int) -> float:
-    from signaal.indexing import index_ads
-    from signaal.indexing.synthetic import scored_ad
+    from indexing.indexer import index_ads
+    from indexing.synthetic import scored_ad
 
     started = time.perf_counter()
     report = index_ads(es, (scored_ad(i, site="benchsite") for i in range(n)), prefix=prefix, refresh=True)
-    es.indices.forcemerge(index=f"{prefix}-ads", max_num_segments=1)
+    es.indices.forcemerge(index=alias("ads", prefix), max_num_segments=1)
     print(f"indexed {n} ads in {time.perf_counter() - started:.1f}s ({report})")
     return time.perf_counter() - started
 
@@ -121,9 +122,9 @@ def main() -> None:
         ids = [f"benchsite:{i}" for i in range(args.ads)]
         ids = [
             h["_id"]
-            for h in es.search(index=f"{prefix}-ads", size=min(args.ads, 5000), source=False, query={"match_all": {}})[
-                "hits"
-            ]["hits"]
+            for h in es.search(
+                index=alias("ads", prefix), size=min(args.ads, 5000), source=False, query={"match_all": {}}
+            )["hits"]["hits"]
         ] or ids
         from triage_ui.config import UISettings
         from triage_ui.context import UIContext
@@ -145,7 +146,7 @@ def main() -> None:
             ms = (time.perf_counter() - t0) * 1000
             record("queue", ms, ms)
             t0 = time.perf_counter()
-            es.get(index=f"{prefix}-ads", id=rng.choice(ids))
+            es.get(index=alias("ads", prefix), id=rng.choice(ids))
             ms = (time.perf_counter() - t0) * 1000
             record("ad", ms, ms)
 

@@ -16,7 +16,11 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
+from lxml import etree
+from parsel.csstranslator import HTMLTranslator
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from crawler.jsonpaths import compile_jsonpath
 
 SITES_DIR = Path(__file__).resolve().parent / "sites"
 TERMS_DIR = Path(__file__).resolve().parent / "terms"
@@ -77,7 +81,6 @@ class FieldSpec(_Strict):
 
 
 def _check_css(query: str) -> None:
-    from parsel.csstranslator import HTMLTranslator
 
     try:
         HTMLTranslator().css_to_xpath(query)
@@ -86,7 +89,6 @@ def _check_css(query: str) -> None:
 
 
 def _check_xpath(query: str) -> None:
-    from lxml import etree
 
     try:
         etree.XPath(query)
@@ -95,8 +97,6 @@ def _check_xpath(query: str) -> None:
 
 
 def _check_jsonpath(query: str) -> None:
-    from crawler.jsonpaths import compile_jsonpath
-
     try:
         compile_jsonpath(query)
     except Exception as exc:
@@ -225,12 +225,12 @@ class SiteConfig(_Strict):
     @field_validator("base_url")
     @classmethod
     def _origin(cls, value: str) -> str:
-        return _normalise_origin(value)
+        return _normalize_origin(value)
 
     @field_validator("allowed_origins")
     @classmethod
     def _origins(cls, value: list[str]) -> list[str]:
-        return [_normalise_origin(v) for v in value]
+        return [_normalize_origin(v) for v in value]
 
     @model_validator(mode="before")
     @classmethod
@@ -276,7 +276,7 @@ class SiteConfig(_Strict):
         return self.model_validate({**self.model_dump(), "base_url": base_url})
 
 
-def _normalise_origin(value: str) -> str:
+def _normalize_origin(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{value!r} is not an http(s) origin like http://127.0.0.1:8701")

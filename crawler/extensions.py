@@ -12,11 +12,15 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
+import psutil
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import _schedule_coro
 from twisted.internet import task
 
 from crawler.malloc import release_free_heap
@@ -43,8 +47,8 @@ def summarise(stats: dict[str, Any], elapsed: float) -> dict[str, Any]:
 class ProgressExtension:
     """Log pages/s, ads and errors by kind every SIGNAAL_PROGRESS_INTERVAL seconds; a summary at the end."""
 
-    def __init__(self, crawler: Crawler, interval: float) -> None:
-        self.crawler = crawler
+    def __init__(self, stats: StatsCollector, interval: float) -> None:
+        self.stats = stats
         self.interval = interval
         self.started = time.monotonic()
         self.last_pages = 0
@@ -56,7 +60,8 @@ class ProgressExtension:
         interval = crawler.settings.getfloat("SIGNAAL_PROGRESS_INTERVAL")
         if interval <= 0:
             raise NotConfigured("SIGNAAL_PROGRESS_INTERVAL is 0")
-        ext = cls(crawler, interval)
+        assert crawler.stats is not None
+        ext = cls(crawler.stats, interval)
         crawler.signals.connect(ext.opened, signals.spider_opened)
         crawler.signals.connect(ext.closed, signals.spider_closed)
         return ext
@@ -67,8 +72,7 @@ class ProgressExtension:
         self.loop.start(self.interval, now=False)
 
     def report(self) -> None:
-        assert self.crawler.stats is not None
-        stats = self.crawler.stats.get_stats()
+        stats = self.stats.get_stats()
         now = time.monotonic()
         pages = int(stats.get("response_received_count", 0))
         rate = (pages - self.last_pages) / max(now - self.last_time, 1e-9)
@@ -79,11 +83,10 @@ class ProgressExtension:
     def closed(self, reason: str) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
-        assert self.crawler.stats is not None
-        s = summarise(self.crawler.stats.get_stats(), time.monotonic() - self.started)
+        s = summarise(self.stats.get_stats(), time.monotonic() - self.started)
         for key, value in s.items():
             if key != "errors":
-                self.crawler.stats.set_value(f"signaal/summary/{key}", value)
+                self.stats.set_value(f"signaal/summary/{key}", value)
         log.info("summary (%s): %s", reason, s)
 
 
@@ -98,8 +101,6 @@ def process_memory(proc: Any) -> int:
 
 def tree_rss(pid: int | None = None) -> int:
     """Memory of a process and all its descendants (the browser runs in child processes)."""
-    import psutil
-
     proc = psutil.Process(pid or os.getpid())
     total = process_memory(proc)
     for child in proc.children(recursive=True):
@@ -140,8 +141,9 @@ class HeapTrimExtension:
 class MemoryGuardExtension:
     """Stop the crawl (resumably) when crawler + browser memory exceeds SIGNAAL_MEMORY_LIMIT_MB."""
 
-    def __init__(self, crawler: Crawler, limit_mb: int, every_s: float) -> None:
-        self.crawler = crawler
+    def __init__(self, stats: StatsCollector, limit_mb: int, every_s: float, stop: Callable[[str], None]) -> None:
+        self.stats = stats
+        self.stop = stop
         self.limit = limit_mb * 1024 * 1024
         self.every_s = every_s
         self.peak = 0
@@ -153,7 +155,13 @@ class MemoryGuardExtension:
         limit = crawler.settings.getint("SIGNAAL_MEMORY_LIMIT_MB")
         if limit <= 0:
             raise NotConfigured("SIGNAAL_MEMORY_LIMIT_MB is 0")
-        ext = cls(crawler, limit, crawler.settings.getfloat("SIGNAAL_MEMORY_CHECK_S"))
+
+        def stop(reason: str) -> None:
+            if crawler.engine is not None:
+                _schedule_coro(crawler.engine.close_spider_async(reason=reason))
+
+        assert crawler.stats is not None
+        ext = cls(crawler.stats, limit, crawler.settings.getfloat("SIGNAAL_MEMORY_CHECK_S"), stop)
         crawler.signals.connect(ext.opened, signals.spider_opened)
         crawler.signals.connect(ext.closed, signals.spider_closed)
         return ext
@@ -175,10 +183,9 @@ class MemoryGuardExtension:
             return
         rss = done.result()
         self.peak = max(self.peak, rss)
-        assert self.crawler.stats is not None
-        self.crawler.stats.max_value("signaal/memory/peak_mb", round(rss / 2**20, 1))
-        if rss > self.limit and self.crawler.engine is not None:
-            self.crawler.stats.set_value("signaal/memory/limit_hit", True)
+        self.stats.max_value("signaal/memory/peak_mb", round(rss / 2**20, 1))
+        if rss > self.limit:
+            self.stats.set_value("signaal/memory/limit_hit", True)
             log.error(
                 "memory %.0f MiB (crawler + browser) exceeds %.0f MiB: stopping, re-run to resume",
                 rss / 2**20,
@@ -186,9 +193,7 @@ class MemoryGuardExtension:
             )
             if self.loop is not None and self.loop.running:
                 self.loop.stop()
-            from scrapy.utils.defer import _schedule_coro
-
-            _schedule_coro(self.crawler.engine.close_spider_async(reason="signaal_memory_limit"))
+            self.stop("signaal_memory_limit")
 
     def closed(self) -> None:
         if self.loop is not None and self.loop.running:

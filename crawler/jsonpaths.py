@@ -13,11 +13,12 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from jsonpath_ng.ext import parse
+
 
 @lru_cache(maxsize=512)
 def compile_jsonpath(expression: str) -> Any:
     """The parsed expression; raises on a syntax error (the config check reports it)."""
-    from jsonpath_ng.ext import parse
 
     return parse(expression)
 

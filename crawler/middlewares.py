@@ -16,6 +16,8 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.statscollectors import StatsCollector
 
 from crawler.browser import close_page
 
@@ -39,20 +41,21 @@ class OversizedResponse(IgnoreRequest):
 class OriginGuardMiddleware:
     """Drop any request whose scheme://host:port is not one of the spider's allowed origins."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+    def __init__(self, stats: StatsCollector, origins: frozenset[str] | set[str] | None) -> None:
+        self.stats = stats
+        self.origins = origins
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OriginGuardMiddleware:
-        return cls(crawler)
+        assert crawler.stats is not None
+        return cls(crawler.stats, getattr(crawler.spider, "origins", None))
 
     def process_request(self, request: Request) -> None:
-        origins = getattr(self.crawler.spider, "origins", None)
+        origins = self.origins
         if not origins or request.url.startswith(("data:", "about:")):
             return
         if origin_of(request.url) not in origins:
-            assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("signaal/crawl/offsite")
+            self.stats.inc_value("signaal/crawl/offsite")
             raise OffsiteRequest(f"offsite: {request.url}")
 
 
@@ -84,13 +87,14 @@ class RetryBackoffMiddleware:
 class BrowserSizeCapMiddleware:
     """Refuse rendered pages above the cap (``download_maxsize`` meta, else DOWNLOAD_MAXSIZE)."""
 
-    def __init__(self, crawler: Crawler, default_max: int) -> None:
-        self.crawler = crawler
+    def __init__(self, stats: StatsCollector, default_max: int) -> None:
+        self.stats = stats
         self.default_max = default_max
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BrowserSizeCapMiddleware:
-        return cls(crawler, crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        assert crawler.stats is not None
+        return cls(crawler.stats, crawler.settings.getint("DOWNLOAD_MAXSIZE"))
 
     async def process_response(self, request: Request, response: Response) -> Response:
         if not request.meta.get("playwright"):
@@ -98,15 +102,13 @@ class BrowserSizeCapMiddleware:
         cap = int(request.meta.get("download_maxsize", self.default_max))
         if cap and len(response.body) > cap:
             await close_page(response.meta)
-            assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("signaal/crawl/oversized")
+            self.stats.inc_value("signaal/crawl/oversized")
             raise OversizedResponse(f"rendered page of {len(response.body)} bytes exceeds {cap}: {request.url}")
         return response
 
 
 def error_kind(exc: Any) -> str:
     """A short, stable name for why a request failed (stats key and state-store error)."""
-    from scrapy.spidermiddlewares.httperror import HttpError
 
     if isinstance(exc, HttpError):
         return f"http_{exc.response.status}"

@@ -13,9 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
 from crawler.browser import browser_settings
 from crawler.config import SiteConfig, TermList
 from crawler.malloc import tune_malloc
+from crawler.spiders.ads import AdSpider
 from signaal.paths import var_dir
 
 
@@ -55,7 +59,6 @@ def site_settings(site: SiteConfig) -> dict[str, Any]:
 
 
 def build_settings(site: SiteConfig, opts: CrawlOptions) -> Any:
-    from scrapy.settings import Settings
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
@@ -79,9 +82,6 @@ def build_settings(site: SiteConfig, opts: CrawlOptions) -> Any:
 
 def run_crawl(site: SiteConfig, opts: CrawlOptions) -> dict[str, Any]:
     """Run the crawl to completion (or to a clean stop) and return its stats and summary."""
-    from scrapy.crawler import CrawlerProcess
-
-    from crawler.spiders.ads import AdSpider
 
     tune_malloc()  # before the first thread starts (docs/crawler.md, Performance: memory)
     process = CrawlerProcess(build_settings(site, opts))

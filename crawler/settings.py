@@ -58,7 +58,7 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "crawler.pipelines.images.ImageFetchPipeline": 100,
     "crawler.pipelines.evidence.EvidencePipeline": 200,
-    "crawler.pipelines.normalise.NormalisePipeline": 300,
+    "crawler.pipelines.normalize.NormalizePipeline": 300,
     "crawler.pipelines.versioning.VersioningPipeline": 400,
     "crawler.pipelines.scoring.ScoringPipeline": 500,
     "crawler.pipelines.jsonl.JsonLinesPipeline": 600,

@@ -31,7 +31,7 @@ from typing import Any
 
 import orjson
 
-from crawler.ids import utc_now
+from signaal.ids import utc_now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

@@ -13,6 +13,8 @@ import math
 from typing import Any
 
 from models.config import TARGETS
+from models.scoring import default_scorer
+from signaal.settings import alias
 
 DECIDED = ["lead", "not_relevant", "escalate_minor"]
 BAND_STEP = 0.05
@@ -46,14 +48,12 @@ def label_queue(es: Any, prefix: str, n: int = 50, model_version: str | None = N
     it are left out (their scores would describe another model's doubt).
     """
     if model_version is None:
-        from models.scoring import default_scorer
-
         model_version = default_scorer().model_version
     hits: list[dict[str, Any]] = []
     width = BAND_STEP
     while width <= 0.5 + 1e-9:
         resp = es.search(
-            index=f"{prefix}-ads",
+            index=alias("ads", prefix),
             query=_band_query(model_version, width),
             size=min(10_000, 5 * n),
             source=["title", "site", "risk", "url"],

@@ -1,12 +1,14 @@
-"""Commands of the models part: train, evaluate, registry, rescore, label queue, indicator report.
+"""Commands of the models part: score (offline analyze + score), train, evaluate, registry, label queue,
+indicator report.
 
-Heavy imports (scikit-learn, skops, elasticsearch) happen inside the command
-bodies so ``signaal --help`` and ``signaal score`` stay fast.
+Heavy imports (spaCy, scikit-learn, skops, elasticsearch) happen inside the command
+bodies so ``signaal --help`` stays fast (docs/ARCHITECTURE.md, "CLI").
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +25,46 @@ FromEsOpt = Annotated[
 def _fail(message: str, code: int = 2) -> typer.Exit:
     typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
     return typer.Exit(code)
+
+
+def score_cmd(
+    in_: Annotated[str, typer.Option("--in", help="Ads as JSON Lines; '-' for stdin.")],
+    out: Annotated[str, typer.Option("--out", help="Scored ads as JSON Lines; '-' for stdout.")],
+) -> None:
+    """Analyze and score ads offline (no Elasticsearch, no network): one output line per input line.
+
+    A malformed line is reported on stderr with its line number and answered
+    with {"id": <id or null>, "error": "..."}; the other lines are still
+    scored, and the exit code is 1 when any line failed.
+    """
+    from models.scorefile import run
+
+    try:
+        src = sys.stdin if in_ == "-" else Path(in_).open(encoding="utf-8", errors="surrogateescape")  # noqa: SIM115
+    except OSError as exc:
+        typer.secho(f"signaal: cannot read {in_}: {exc.strerror}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(2) from None
+    try:
+        dst = sys.stdout.buffer if out == "-" else Path(out).open("wb")  # noqa: SIM115
+    except OSError as exc:
+        typer.secho(f"signaal: cannot write {out}: {exc.strerror}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(2) from None
+
+    def report(message: str) -> None:
+        typer.echo(f"signaal score: {message}", err=True)
+
+    try:
+        stats = run(src, dst, on_error=report)
+    finally:
+        if src is not sys.stdin:
+            src.close()
+        if out != "-":
+            dst.close()
+        else:
+            dst.flush()
+    if stats.failed:
+        typer.echo(f"signaal score: {stats.failed} of {stats.lines} lines failed", err=True)
+        raise typer.Exit(1)
 
 
 @contextmanager
@@ -174,22 +216,6 @@ def models_rollback() -> None:
         typer.echo(f"rolled back to {target or 'rules-v1 (rules baseline)'}")
 
 
-def rescore_cmd(
-    page_size: Annotated[int, typer.Option(min=10, max=5000)] = 500,
-) -> None:
-    """Rescore every ad in <prefix>-ads with the promoted model (resumable: rerun after an interruption)."""
-    with _user_errors():
-        from models.rescore import rescore
-
-        report = rescore(_es(), _prefix(), page_size=page_size)
-        typer.echo(
-            f"rescored with {report.model_version}: {report.updated} updated, {report.failed} failed, "
-            f"{report.reanalysed} re-analysed"
-        )
-        if report.failed:
-            raise typer.Exit(1)
-
-
 def label_queue_cmd(
     n: Annotated[int, typer.Option("--n", min=1, max=1000)] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table.")] = False,
@@ -243,9 +269,9 @@ def indicator_report_cmd(
 
 
 COMMANDS: dict[str, Callable[..., None]] = {
+    "score": score_cmd,
     "train": train_cmd,
     "evaluate": evaluate_cmd,
-    "rescore": rescore_cmd,
     "label-queue": label_queue_cmd,
     "indicator-report": indicator_report_cmd,
 }

@@ -1,6 +1,6 @@
 """Labelled training data: JSON Lines files or analyst decisions in Elasticsearch.
 
-Both sources end as the same thing: a list of analysed ad records, each with
+Both sources end as the same thing: a list of analyzed ad records, each with
 ``labels: {minor, trafficking}`` where a label is 1, 0 or None ("unknown" is
 excluded from that target's training rows, not guessed).
 """
@@ -14,8 +14,11 @@ from typing import Any
 
 import numpy as np
 import orjson
+from elasticsearch import helpers
 
 from models.config import TARGETS
+from nlp import analyze
+from signaal.settings import alias
 
 DECISION_LABELS = {"yes": 1, "no": 0}
 
@@ -49,20 +52,18 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 ANALYSIS_FIELDS = ("language", "entities", "indicators")
 
 
-def ensure_analysed(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def ensure_analyzed(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Run ``nlp.analyze`` on the records that lack its fields (raw ads such as the fixture
     generator's ``labelled.jsonl``), so a model is always trained on what it will see when scoring."""
     raw = [i for i, r in enumerate(records) if any(f not in r for f in ANALYSIS_FIELDS)]
     if raw:
-        import nlp
-
-        for i, analysed in zip(raw, nlp.analyze(records[i] for i in raw), strict=True):
-            records[i] = analysed
+        for i, analyzed in zip(raw, analyze(records[i] for i in raw), strict=True):
+            records[i] = analyzed
     return records
 
 
 def load_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Labelled, analysed records from a file; records without any known label are skipped."""
+    """Labelled, analyzed records from a file; records without any known label are skipped."""
     records = []
     for record in read_jsonl(path):
         labels = record.get("labels") or {}
@@ -71,16 +72,15 @@ def load_jsonl(path: Path) -> list[dict[str, Any]]:
             records.append(record)
     if not records:
         raise DataError(f"{path}: no records with labels {{minor, trafficking}}")
-    return ensure_analysed(records)
+    return ensure_analyzed(records)
 
 
 def latest_decisions(es: Any, prefix: str) -> dict[str, dict[str, Any]]:
     """The latest decision per ad id from ``<prefix>-decisions`` (decided_at wins, then insertion)."""
-    from elasticsearch import helpers
 
     latest: dict[str, dict[str, Any]] = {}
     query = {"query": {"match_all": {}}, "_source": ["ad_id", "labels", "decision", "decided_at"]}
-    for hit in helpers.scan(es, index=f"{prefix}-decisions", query=query, preserve_order=False):
+    for hit in helpers.scan(es, index=alias("decisions", prefix), query=query, preserve_order=False):
         doc = hit["_source"]
         ad_id = doc.get("ad_id")
         if not ad_id:
@@ -97,7 +97,7 @@ def load_es(es: Any, prefix: str, batch: int = 500) -> list[dict[str, Any]]:
     ids = sorted(decisions)
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
-        found = es.mget(index=f"{prefix}-ads", ids=chunk)
+        found = es.mget(index=alias("ads", prefix), ids=chunk)
         for doc in found["docs"]:
             if not doc.get("found"):
                 continue
@@ -107,8 +107,8 @@ def load_es(es: Any, prefix: str, batch: int = 500) -> list[dict[str, Any]]:
             if any(v is not None for v in record["labels"].values()):
                 records.append(record)
     if not records:
-        raise DataError(f"no decided ads with labels in {prefix}-decisions / {prefix}-ads")
-    return ensure_analysed(records)
+        raise DataError(f"no decided ads with labels in {alias('decisions', prefix)} / {alias('ads', prefix)}")
+    return ensure_analyzed(records)
 
 
 def label_matrix(records: Sequence[dict[str, Any]]) -> np.ndarray:

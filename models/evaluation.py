@@ -10,10 +10,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_fscore_support
 
 from models.config import TARGETS
+
+matplotlib.use("Agg")  # files only, never a display
+import matplotlib.pyplot as plt
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import precision_recall_curve
 
 
 def precision_at(y: np.ndarray, scores: np.ndarray, k: int) -> float:
@@ -60,12 +66,6 @@ def evaluate_rows(labels: np.ndarray, rows: dict[str, np.ndarray]) -> dict[str, 
 
 def plot_curves(labels: np.ndarray, rows: dict[str, np.ndarray], out_dir: Path) -> list[str]:
     """PR curve and calibration plot per target (PNG, matplotlib Agg); returns file names."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from sklearn.calibration import calibration_curve
-    from sklearn.metrics import precision_recall_curve
 
     files = []
     for j, target in enumerate(TARGETS):

@@ -1,9 +1,9 @@
-"""From analysed records to the feature matrix of the learned model.
+"""From analyzed records to the feature matrix of the learned model.
 
-``records_to_columns`` flattens each record into a small object table (text,
+``RecordColumns`` flattens each record into a small object table (text,
 indicator codes, identity tokens, youngest age, entity counts); the
 ``ColumnTransformer`` built by ``build_features`` turns it into named features
-(``word__alleen hotel``, ``codes__TRAF_HOTEL``, ``age__age_16_18``) whose names
+(``word__alleen hotel``, ``codes__TRAF_HOTEL``, ``age__youngest_age_16to17``) whose names
 ``risk.reasons`` translates into analyst words.
 """
 
@@ -31,6 +31,7 @@ from models.record import claimed_ages, contact_count, contact_keys, entities, i
 TEXT, CODES, IDENTITY, AGE = 0, 1, 2, 3
 COUNT_COLUMNS = ("n_ages", "n_contacts", "n_names", "n_locations", "n_prices")
 FIRST_COUNT = 4
+COLUMN_NAMES = ("text", "codes", "identity", "youngest_age", *COUNT_COLUMNS)
 WHOLE_TOKEN = r"\S+"  # noqa: S105 (a regular expression, not a secret)
 
 
@@ -54,35 +55,75 @@ def record_text(record: dict[str, Any]) -> str:
     return f"{record.get('title') or ''}\n{record.get('body') or ''}"
 
 
-def records_to_columns(records: Sequence[dict[str, Any]], settings: dict[str, Any]) -> np.ndarray:
-    """Object table, one row per record: text, codes, identity, youngest age, counts."""
-    guard = bool(settings["leakage_guard"])
-    masks = _compiled(tuple((m["pattern"], m["token"]) for m in settings["mask_patterns"])) if guard else []
-    table = np.empty((len(records), FIRST_COUNT + len(COUNT_COLUMNS)), dtype=object)
-    for i, record in enumerate(records):
-        text = record_text(record)
-        for pattern, token in masks:
-            text = pattern.sub(token, text)
-        ents = entities(record)
-        ages = claimed_ages(record)
-        table[i, TEXT] = text
-        table[i, CODES] = " ".join(sorted(indicator_codes(record)))
-        if guard:
-            table[i, IDENTITY] = ""
-        else:
-            posted = str(record.get("posted_at") or "")[:7]
-            table[i, IDENTITY] = " ".join(
-                [f"site:{record.get('site', '')}", f"month:{posted}", *sorted(contact_keys(record))]
+class RecordColumns(TransformerMixin, BaseEstimator):
+    """Analyzed records (dicts) -> object table: text, codes, identity, youngest age, entity counts.
+
+    The first step of the learned model, so the same masking and leakage guard
+    run in training and scoring and are saved (as parameters) with the model.
+    It learns nothing: ``fit`` only checks the parameters.
+
+    Parameters
+    ----------
+    leakage_guard : bool
+        When true, ``mask_patterns`` are applied to the text and the identity
+        column (site, month, exact contacts) is left empty.
+    mask_patterns : sequence of (regex, token) pairs
+        Replaced in the text, in order, when ``leakage_guard`` is true.
+    """
+
+    def __init__(self, leakage_guard: bool = True, mask_patterns: Sequence[tuple[str, str]] = ()) -> None:
+        self.leakage_guard = leakage_guard
+        self.mask_patterns = mask_patterns
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.two_d_array = False  # a sequence of record dicts, like DictVectorizer's input
+        tags.input_tags.dict = True
+        return tags
+
+    def fit(self, X: Sequence[dict[str, Any]], y: Any = None) -> RecordColumns:
+        """Check the parameters (a bad mask regex fails here, not mid-batch); nothing is learned."""
+        self._masks()
+        return self
+
+    def _masks(self) -> list[tuple[re.Pattern[str], str]]:
+        if not self.leakage_guard:
+            return []
+        return _compiled(tuple((str(pattern), str(token)) for pattern, token in self.mask_patterns))
+
+    def transform(self, X: Sequence[dict[str, Any]]) -> np.ndarray:
+        """One row per record, columns named by :meth:`get_feature_names_out`."""
+        guard = bool(self.leakage_guard)
+        masks = self._masks()
+        table = np.empty((len(X), FIRST_COUNT + len(COUNT_COLUMNS)), dtype=object)
+        for i, record in enumerate(X):
+            text = record_text(record)
+            for pattern, token in masks:
+                text = pattern.sub(token, text)
+            ents = entities(record)
+            ages = claimed_ages(record)
+            table[i, TEXT] = text
+            table[i, CODES] = " ".join(sorted(indicator_codes(record)))
+            if guard:
+                table[i, IDENTITY] = ""
+            else:
+                posted = str(record.get("posted_at") or "")[:7]
+                table[i, IDENTITY] = " ".join(
+                    [f"site:{record.get('site', '')}", f"month:{posted}", *sorted(contact_keys(record))]
+                )
+            table[i, AGE] = float(min(ages)) if ages else np.nan
+            table[i, FIRST_COUNT:] = (
+                len(ages),
+                contact_count(record),
+                len(ents.get("names") or ()),
+                len(ents.get("locations") or ()),
+                len(ents.get("prices") or ()),
             )
-        table[i, AGE] = float(min(ages)) if ages else np.nan
-        table[i, FIRST_COUNT:] = (
-            len(ages),
-            contact_count(record),
-            len(ents.get("names") or ()),
-            len(ents.get("locations") or ()),
-            len(ents.get("prices") or ()),
-        )
-    return table
+        return table
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        return np.asarray(COLUMN_NAMES, dtype=object)
 
 
 class AgeBands(TransformerMixin, BaseEstimator):
@@ -181,6 +222,12 @@ def _tfidf(params: dict[str, Any]) -> TfidfVectorizer:
 def _token_counter() -> CountVectorizer:
     """Presence of whitespace-separated tokens kept verbatim (indicator codes, identity keys)."""
     return CountVectorizer(token_pattern=WHOLE_TOKEN, lowercase=False, binary=True)
+
+
+def build_columns(settings: dict[str, Any]) -> RecordColumns:
+    """The record-to-columns step with the settings' leakage guard and mask patterns."""
+    masks = tuple((m["pattern"], m["token"]) for m in settings["mask_patterns"])
+    return RecordColumns(leakage_guard=bool(settings["leakage_guard"]), mask_patterns=masks)
 
 
 def build_features(settings: dict[str, Any]) -> ColumnTransformer:

@@ -1,4 +1,4 @@
-"""``models.score``: add a ``risk`` block to analysed records, lazily and in order.
+"""``models.score``: add a ``risk`` block to analyzed records, lazily and in order.
 
 The default scorer is the promoted model from the registry, or the rules
 baseline when none is promoted. It is loaded once per process and reloaded only
@@ -13,9 +13,12 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any, Protocol
 
+from models.registry import Registry
+from models.rules import RulesScorer
+
 
 class Scorer(Protocol):
-    """Anything that turns a batch of analysed records into ``risk`` blocks."""
+    """Anything that turns a batch of analyzed records into ``risk`` blocks."""
 
     model_version: str
 
@@ -29,9 +32,6 @@ _cached: tuple[object, Scorer] | None = None
 def default_scorer() -> Scorer:
     """The promoted model (cached per registry state), else the rules baseline."""
     global _cached
-    from models.registry import Registry
-    from models.rules import RulesScorer
-
     registry = Registry.default()
     state = registry.state_token()
     with _lock:
@@ -40,13 +40,6 @@ def default_scorer() -> Scorer:
         scorer = registry.load_promoted() or RulesScorer()
         _cached = (state, scorer)
         return scorer
-
-
-def clear_cache() -> None:
-    """Forget the cached scorer (after promote/rollback in this process)."""
-    global _cached
-    with _lock:
-        _cached = None
 
 
 def score(

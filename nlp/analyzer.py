@@ -1,6 +1,6 @@
 """``analyze(records)``: the public entry point, plain dicts in and out.
 
-Title and body are analysed as one document (title, a separator, body) so one
+Title and body are analyzed as one document (title, a separator, body) so one
 spaCy pass serves both; every span is then mapped back into the field it came
 from, so ``field[start:end] == text`` always holds for the text as published.
 """
@@ -16,12 +16,13 @@ from nlp.extract import Found
 from nlp.langid import UNDETERMINED, identify
 from nlp.pipeline import MAX_CHARS, get_pipeline, languages
 from nlp.state import AdState
+from nlp.version import analysis_version
 
 SEPARATOR = "\n\n\n\n"  # wider than any separator the extractors allow inside one phone number or e-mail
 
 
 def field_text(value: Any) -> str:
-    """A text field as analysed: strings as given, anything else (None, numbers, lists) as empty."""
+    """A text field as analyzed: strings as given, anything else (None, numbers, lists) as empty."""
     return value[:MAX_CHARS] if isinstance(value, str) else ""
 
 
@@ -98,10 +99,11 @@ def _batches(records: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict
 
 
 def analyze(records: Iterable[dict[str, Any]], *, batch_size: int = 256) -> Iterator[dict[str, Any]]:
-    """Yield each record with ``language``, ``entities`` and ``indicators`` added (lazy, in order)."""
+    """Yield each record with ``language``, ``entities``, ``indicators`` and ``nlp_version`` added (lazy, in order)."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     known = set(languages())
+    rules = analysis_version()
     for batch in _batches(records, batch_size):
         prepared = []
         for record in batch:
@@ -125,4 +127,5 @@ def analyze(records: Iterable[dict[str, Any]], *, batch_size: int = 256) -> Iter
             out["language"] = lang if lang != UNDETERMINED else UNDETERMINED
             out["entities"] = _entities(state)
             out["indicators"] = _indicators(state, title, body)
+            out["nlp_version"] = rules
             yield out

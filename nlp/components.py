@@ -3,13 +3,12 @@
 Each factory ``make_x(nlp, name, lexicons)`` builds a component from the lexicon
 files of the listed languages; the component classes only take arguments (the
 spaCy ``factories.py`` habit). Components share one state object,
-``doc._.signaal`` (an :class:`~nlp.state.AdState`), created by the normaliser.
+``doc._.signaal`` (an :class:`~nlp.state.AdState`), created by the normalizer.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from itertools import product
 from typing import Any
@@ -29,8 +28,9 @@ from nlp.extract.handles import HandleRules, find_handles
 from nlp.extract.phones import PhoneRules, find_phones
 from nlp.extract.prices import PriceRules, find_prices
 from nlp.gazetteer import load_gazetteer
-from nlp.normalise import NumberWords, Views
+from nlp.normalize import NumberWords, Views
 from nlp.state import AdState
+from signaal.text import fold
 
 if not Doc.has_extension("signaal"):
     Doc.set_extension("signaal", default=None)
@@ -41,7 +41,7 @@ SOURCE_KEY = "signaal_source"
 
 
 def make_doc(nlp: Language, text: str) -> Doc:
-    """Tokenise ``text`` and remember it, so the normaliser need not rebuild ``doc.text``."""
+    """Tokenise ``text`` and remember it, so the normalizer need not rebuild ``doc.text``."""
     doc = nlp.make_doc(text)
     doc.user_data[SOURCE_KEY] = text
     return doc
@@ -59,10 +59,9 @@ def squeeze(text: str) -> str:
     return _REPEAT.sub(r"\1", text)
 
 
-def fold(text: str) -> str:
+def fold_token(text: str) -> str:
     """Case-, accent- and repeated-letter-insensitive form of a token (used as its NORM)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return squeeze("".join(c for c in decomposed if not unicodedata.combining(c)).casefold())
+    return squeeze(fold(text))
 
 
 def set_norms(doc: Doc) -> Doc:
@@ -76,7 +75,7 @@ def set_norms(doc: Doc) -> Doc:
     for orth in set(doc.to_array("ORTH").tolist()) - done:
         lex = vocab[orth]
         text = lex.orth_
-        norm = squeeze(lex.norm_) if text.isascii() else fold(text)
+        norm = squeeze(lex.norm_) if text.isascii() else fold_token(text)
         if norm != lex.norm_:
             lex.norm_ = norm
         done.add(orth)
@@ -96,11 +95,11 @@ def fold_pattern(pattern: Any) -> Any:
     for key, value in pattern.items():
         if key == "NORM":
             if isinstance(value, str):
-                value = fold(value)
+                value = fold_token(value)
             elif isinstance(value, dict):
                 value = {
                     op: (
-                        [fold(str(v)) for v in vals]
+                        [fold_token(str(v)) for v in vals]
                         if isinstance(vals, list)
                         else squeeze(vals)
                         if op == "REGEX"
@@ -120,11 +119,11 @@ _STATE_KEY = ("._.", "signaal", None, None)
 def _state(doc: Doc) -> AdState:
     state = doc.user_data.get(_STATE_KEY)
     if state is None:
-        raise ValueError("signaal_normalise_v1 must run before the other signaal components")
+        raise ValueError("signaal_normalize_v1 must run before the other signaal components")
     return state
 
 
-class Normaliser:
+class Normalizer:
     """Folds token norms and creates the offset-mapped views every extractor reads."""
 
     def __init__(self, numbers: NumberWords) -> None:
@@ -138,9 +137,9 @@ class Normaliser:
         return doc
 
 
-@Language.factory("signaal_normalise_v1", default_config=_LANGS_CFG, assigns=["token.norm", "doc._.signaal"])
-def make_normaliser(nlp: Language, name: str, lexicons: list[str]) -> Normaliser:
-    return Normaliser(NumberWords.from_lexicon(tuple(lexicons)))
+@Language.factory("signaal_normalize_v1", default_config=_LANGS_CFG, assigns=["token.norm", "doc._.signaal"])
+def make_normalizer(nlp: Language, name: str, lexicons: list[str]) -> Normalizer:
+    return Normalizer(NumberWords.from_lexicon(tuple(lexicons)))
 
 
 class Contacts:
@@ -512,7 +511,7 @@ def _word_pattern(spec: dict) -> re.Pattern[str] | None:
     """One regex over a folded word for a code's word_prefix / word_contains / word_not_prefix lists."""
 
     def alt(key: str) -> str:
-        return "|".join(re.escape(fold(str(w))) for w in spec.get(key, []))
+        return "|".join(re.escape(fold_token(str(w))) for w in spec.get(key, []))
 
     parts = []
     if spec.get("word_prefix"):
@@ -578,9 +577,9 @@ def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators
         excludes,
         words,
         regexes,
-        frozenset(fold(str(c)) for c in negation.get("cues", [])),
+        frozenset(fold_token(str(c)) for c in negation.get("cues", [])),
         int(negation.get("window", 3)),
-        frozenset(fold(str(c)) for c in negation.get("after", [])),
+        frozenset(fold_token(str(c)) for c in negation.get("after", [])),
         frozenset(not_negatable),
         derived,
         emit,

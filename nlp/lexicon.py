@@ -3,10 +3,12 @@
 An analyst adds a term by editing ``nlp/lexicons/<lang>/<kind>.yaml``; no code
 changes. A pipeline may merge several languages (Dutch ads borrow English ad
 language and vice versa), so lists are concatenated and mappings merged.
+``SIGNAAL_LEXICON_DIR`` points at another lexicon tree (a deployment's own copy).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 from pathlib import Path
@@ -14,8 +16,19 @@ from typing import Any
 
 import yaml
 
-LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
+DEFAULT_LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 DATA_DIR = Path(__file__).resolve().parent / "data"
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"  # one spaCy .cfg per language
+
+
+def lexicon_dir() -> Path:
+    """The lexicon tree in use: ``SIGNAAL_LEXICON_DIR`` or the one shipped with the package."""
+    return Path(os.environ.get("SIGNAAL_LEXICON_DIR") or DEFAULT_LEXICON_DIR)
+
+
+def sources() -> list[Path]:
+    """Every lexicon file that can take part in an analysis (for the analysis version)."""
+    return sorted(lexicon_dir().rglob("*.yaml"))
 
 
 class _LexiconLoader(yaml.SafeLoader):
@@ -52,7 +65,7 @@ def load(kind: str, langs: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """Merge ``common/<kind>.yaml`` and ``<lang>/<kind>.yaml`` for each language, in order."""
     merged: dict[str, Any] = {}
     for lang in ("common", *langs):
-        path = LEXICON_DIR / lang / f"{kind}.yaml"
+        path = lexicon_dir() / lang / f"{kind}.yaml"
         if path.exists():
             merged = _merge(merged, _read(path))
     return merged
@@ -60,4 +73,9 @@ def load(kind: str, langs: tuple[str, ...] | list[str]) -> dict[str, Any]:
 
 def codes() -> dict[str, dict[str, Any]]:
     """Indicator codes with category and starting weight (``common/codes.yaml``)."""
-    return _read(LEXICON_DIR / "common" / "codes.yaml")["codes"]
+    return _read(lexicon_dir() / "common" / "codes.yaml")["codes"]
+
+
+def forget() -> None:
+    """Drop the cached files, so the next load reads the lexicons on disk again."""
+    _read.cache_clear()

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import gc
 from functools import cache
-from pathlib import Path
 
+from spacy import util
 from spacy.language import Language
 
-CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+import nlp.components
+import nlp.tokenizer  # noqa: F401  (registers the tokenizer)
+from nlp import lexicon, version
+from nlp.lexicon import CONFIG_DIR
+
 #: Text longer than this (title + body) is cut before analysis; far beyond any real ad.
 MAX_CHARS = 2_000_000
 
@@ -21,11 +25,6 @@ def languages() -> tuple[str, ...]:
 @cache
 def get_pipeline(lang: str) -> Language:
     """The pipeline for ``lang`` (falls back to Dutch, the default of the sites we read)."""
-    from spacy import util
-
-    import nlp.components  # registers the signaal_* factories
-    import nlp.tokenizer  # noqa: F401  (registers signaal_tokenizer_v1)
-
     path = CONFIG_DIR / f"{lang}.cfg"
     if not path.exists():
         path = CONFIG_DIR / "nl.cfg"
@@ -51,3 +50,10 @@ def reload_all() -> None:
     get_pipeline.cache_clear()
     gc.collect()
     load_all()
+
+
+def reload_rules() -> None:
+    """Read the lexicons on disk again and rebuild the pipelines (a lexicon file changed)."""
+    lexicon.forget()
+    version.analysis_version.cache_clear()
+    reload_all()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlp.extract import Found, SpanSet
-from nlp.normalise import Views
+from nlp.normalize import Views
 
 
 @dataclass

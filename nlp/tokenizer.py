@@ -1,4 +1,4 @@
-"""spaCy's own tokenizer with its chunk cache actually in use (``signaal_tokenizer_v1``).
+"""spaCy's own tokenizer with its chunk cache actually in use (``signaal.Tokenizer.v1``).
 
 spaCy tokenises text chunk by chunk (the runs between spaces) and caches the
 tokens of each chunk, but it stops caching for the rest of a document once a
@@ -57,7 +57,7 @@ class ChunkCachedTokenizer:
         return getattr(self.tokenizer, name)
 
 
-@registry.tokenizers("signaal_tokenizer_v1")
+@registry.tokenizers("signaal.Tokenizer.v1")
 def create_tokenizer(cache_size: int = 100_000) -> Callable[[Language], ChunkCachedTokenizer]:
     """The language's default spaCy tokenizer (``spacy.Tokenizer.v1``), wrapped so its chunk cache works."""
     default = registry.tokenizers.get("spacy.Tokenizer.v1")()

@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports --no-cache  # one-way package layers (pyproject.toml, docs/ARCHITECTURE.md)
 mkdir -p var/test-artifacts
 exec .venv/bin/pytest -q "$@"

@@ -14,22 +14,22 @@ import typer
 
 # Order is the order of the help text: provisioning, data in, analysis, data out.
 COMMAND_MODULES = (
-    "signaal.es.cli",
-    "signaal.demo_sites.cli",
+    "devtools.es_node.cli",
+    "devtools.fixture_sites.cli",
     "crawler.cli",
     "nlp.cli",
     "models.cli",
-    "signaal.indexing.cli",
-    "signaal.linking.cli",
-    "signaal.kibana.cli",
+    "indexing.cli",
+    "linking.cli",
+    "devtools.kibana.cli",
     "triage_ui.cli",
-    "signaal.retention.cli",
-    "signaal.demo.cli",
+    "retention.cli",
+    "devtools.demo.cli",
 )
 
 app = typer.Typer(
     name="signaal",
-    help="Signaal: crawl, analyse, score, index, link and triage online ads for signs of minors and human trafficking.",
+    help="Signaal: crawl, analyze, score, index, link and triage online ads for signs of minors and human trafficking.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

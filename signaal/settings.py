@@ -41,8 +41,16 @@ class Settings(BaseSettings):
         return self.es_url is not None
 
     def alias(self, kind: str) -> str:
-        """Alias for one kind of document, e.g. ``alias("ads") == "signaal-ads"``."""
-        return f"{self.index_prefix}-{kind}"
+        """Alias for one kind of document under this prefix (see :func:`alias`)."""
+        return alias(kind, self.index_prefix)
+
+
+def alias(kind: str, prefix: str | None = None) -> str:
+    """The alias of one kind of document, e.g. ``alias("ads") == "signaal-ads"``.
+
+    The one place that spells ``<prefix>-<kind>``; ``prefix`` defaults to ``SIGNAAL_INDEX_PREFIX``.
+    """
+    return f"{prefix or get_settings().index_prefix}-{kind}"
 
 
 @lru_cache(maxsize=1)

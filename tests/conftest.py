@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -21,21 +20,18 @@ from pathlib import Path
 
 import pytest
 
-# pytest puts tests/ on sys.path (this conftest lives there), where tests/models and tests/nlp would be
-# picked up as namespace packages shadowing the real `models` and `nlp` (installed editable, found later).
-# The repository root first makes the real packages win.
-_REPO_ROOT = str(Path(__file__).resolve().parents[1])
-if sys.path[:1] != [_REPO_ROOT]:
-    sys.path.insert(0, _REPO_ROOT)
+from devtools.es_node.distribution import ensure_distribution
+from devtools.es_node.node import LocalElasticsearch, free_port
+from signaal.es.client import get_client
+from signaal.es.mappings import apply_mappings, delete_prefix
+from signaal.paths import var_dir
+from signaal.settings import get_settings
 
-from signaal.settings import get_settings  # noqa: E402
+# fixtures every test package may use (trained models, a registry, indexed generator ads)
+pytest_plugins = ["tests.models.fixtures"]
 
 
 def _start_local_node() -> tuple[str, object, Path]:
-    from signaal.es.distribution import ensure_distribution
-    from signaal.es.server import LocalElasticsearch, free_port
-    from signaal.paths import var_dir
-
     parent = var_dir() / "test-es"
     parent.mkdir(parents=True, exist_ok=True)
     base = Path(tempfile.mkdtemp(prefix="node-", dir=parent))
@@ -73,8 +69,6 @@ def es_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def es(es_url: str):
     """An ``Elasticsearch`` client for ``es_url`` (built by ``signaal.es.client.get_client``)."""
-    from signaal.es.client import get_client
-
     client = get_client(es_url)
     yield client
     client.close()
@@ -86,8 +80,6 @@ def _new_prefix(name: str) -> str:
 
 
 def _prefix_fixture(es, name: str) -> Iterator[str]:
-    from signaal.es.mappings import apply_mappings, delete_prefix
-
     prefix = _new_prefix(name)
     apply_mappings(es, prefix)
     with pytest.MonkeyPatch.context() as mp:

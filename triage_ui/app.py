@@ -21,6 +21,7 @@ from triage_ui.config import UISettings
 from triage_ui.context import UIContext
 from triage_ui.deps import Forbidden, NotAuthenticated, audit_log, csrf_protect
 from triage_ui.routers import ROUTERS
+from triage_ui.security.headers import SecurityHeadersMiddleware
 from triage_ui.store.indices import ensure_ui_indices
 from triage_ui.templating import render
 
@@ -37,8 +38,6 @@ def create_app(es: Elasticsearch, prefix: str, settings: UISettings, *, ensure_i
     for router in ROUTERS:
         app.include_router(router)
     _install_error_handlers(app)
-
-    from triage_ui.security.headers import SecurityHeadersMiddleware
 
     app.add_middleware(SecurityHeadersMiddleware)
     return app

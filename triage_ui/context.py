@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from elasticsearch import Elasticsearch
 
+from signaal.settings import alias
 from triage_ui.config import UISettings
 
 
@@ -22,16 +23,11 @@ class UIContext:
 
     def alias(self, kind: str) -> str:
         """``<prefix>-<kind>``, the same naming as ``signaal.settings.Settings.alias``."""
-        return f"{self.prefix}-{kind}"
+        return alias(kind, self.prefix)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    """UTC ISO-8601 with ``Z`` (the project's time format)."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def parse_iso(value: str | None) -> datetime | None:

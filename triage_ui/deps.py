@@ -7,7 +7,6 @@ decides whether a state-changing request carries a valid synchroniser token.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -15,9 +14,9 @@ from starlette.concurrency import run_in_threadpool
 
 from triage_ui.context import UIContext
 from triage_ui.security import csrf
-from triage_ui.security.sessions import COOKIE_NAME, Session, load_session
+from triage_ui.security.sessions import COOKIE_NAME, load_session
 from triage_ui.store import audit
-from triage_ui.store.users import User, get_user
+from triage_ui.store.users import Principal, get_user
 
 
 class NotAuthenticated(Exception):  # noqa: N818 - reads better at the raise site
@@ -30,23 +29,6 @@ class Forbidden(Exception):  # noqa: N818
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class Principal:
-    user: User
-    session: Session
-
-    @property
-    def name(self) -> str:
-        return self.user.name
-
-    @property
-    def role(self) -> str:
-        return self.user.role
-
-    def can(self, permission: str) -> bool:
-        return self.user.can(permission)
 
 
 def get_ctx(request: Request) -> UIContext:

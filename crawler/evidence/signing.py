@@ -15,9 +15,11 @@ import logging
 import os
 from pathlib import Path
 
+import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from rfc3161_client import HashAlgorithm, TimestampRequestBuilder, decode_timestamp_response
 
 from signaal.paths import var_dir
 
@@ -100,7 +102,6 @@ def verify_signature(key: Ed25519PublicKey, data: bytes, signature_text: bytes) 
 
 def timestamp_request(data: bytes) -> bytes:
     """DER RFC 3161 TimeStampReq over SHA-256 of ``data`` (with a nonce, asking for the TSA cert)."""
-    from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
 
     req = TimestampRequestBuilder().data(data).hash_algorithm(HashAlgorithm.SHA256).nonce(nonce=True)
     return req.cert_request(cert_request=True).build().as_bytes()
@@ -108,8 +109,6 @@ def timestamp_request(data: bytes) -> bytes:
 
 def request_timestamp(tsa_url: str, data: bytes, out_base: Path, timeout: float = 10.0) -> Path:
     """Ask the TSA for a token; write ``.tsr`` on success, else keep the ``.tsq`` and raise."""
-    import httpx
-    from rfc3161_client import decode_timestamp_response
 
     query = timestamp_request(data)
     tsq = out_base.with_name(out_base.name + ".tsq")

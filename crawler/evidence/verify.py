@@ -17,9 +17,13 @@ from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from warcio.archiveiterator import ArchiveIterator
 
 from crawler.evidence import signing
-from crawler.evidence.warcstore import MANIFEST_FORMAT, SIG_SUFFIX, file_sha256, manifest_path
+from crawler.evidence.warcstore import MANIFEST_FORMAT, SIG_SUFFIX, manifest_path
+from crawler.state import StateStore
+from signaal.ids import file_sha256
+from signaal.paths import var_dir
 
 
 @dataclass
@@ -44,7 +48,6 @@ def _sha256_label(data_hash: bytes) -> str:
 
 def _iter_blocks(path: Path) -> Iterable[tuple[dict[str, str], bytes, int]]:
     """(WARC headers, raw block, offset) per record; raises on a cut or corrupt record."""
-    from warcio.archiveiterator import ArchiveIterator
 
     with path.open("rb") as fh:
         it = ArchiveIterator(fh, no_record_parse=True, check_digests=False)
@@ -123,7 +126,6 @@ def find_record(directory: Path, record_id: str) -> Path | None:
 
 def record_payload_sha256(path: Path, record_id: str) -> str | None:
     """SHA-256 (hex) of one record's payload, for checking an ad's ``evidence.sha256``."""
-    from warcio.archiveiterator import ArchiveIterator
 
     with path.open("rb") as fh:
         for record in ArchiveIterator(fh):
@@ -133,16 +135,11 @@ def record_payload_sha256(path: Path, record_id: str) -> str | None:
 
 
 def _evidence_dir(given: Path | None) -> Path:
-    from signaal.paths import var_dir
-
     return given or var_dir() / "evidence"
 
 
 def _ad_targets(ad_id: str, evidence_dir: Path, state_dir: Path | None) -> list[tuple[Path, str, str]]:
     """(WARC file, record id, expected payload sha256) for every version of an ad."""
-    from crawler.state import StateStore
-    from signaal.paths import var_dir
-
     site = ad_id.split(":", 1)[0]
     db = (state_dir or var_dir() / "crawl-state") / f"{site}.sqlite"
     if not db.exists():

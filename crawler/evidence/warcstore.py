@@ -28,7 +28,7 @@ from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
 from crawler.evidence import signing
-from crawler.ids import utc_now
+from signaal.ids import file_sha256, utc_now
 
 log = logging.getLogger(__name__)
 MANIFEST_FORMAT = "signaal-warc-manifest/1"
@@ -42,14 +42,6 @@ class Sha256WARCWriter(WARCWriter):
     @staticmethod
     def _create_digester() -> Digester:
         return Digester("sha256")
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def manifest_path(warc: Path) -> Path:

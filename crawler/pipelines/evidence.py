@@ -12,15 +12,27 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
 
 from crawler.evidence.warcstore import WarcStore
+from crawler.state import StateStore
 
 
 class EvidencePipeline:
     """One WarcStore per crawl; sealed (manifest + signature + timestamp) when the spider closes."""
 
-    def __init__(self, crawler: Crawler, directory: Path, max_bytes: int, tsa_url: str | None) -> None:
-        self.crawler = crawler
+    def __init__(
+        self,
+        stats: StatsCollector,
+        site: str,
+        directory: Path,
+        max_bytes: int,
+        tsa_url: str | None,
+        state: StateStore | None = None,
+    ) -> None:
+        self.stats = stats
+        self.site = site
+        self.state = state
         self.directory = directory
         self.max_bytes = max_bytes
         self.tsa_url = tsa_url
@@ -30,23 +42,30 @@ class EvidencePipeline:
     def from_crawler(cls, crawler: Crawler) -> EvidencePipeline:
         s = crawler.settings
         tsa = s.get("SIGNAAL_TSA_URL") or os.environ.get("SIGNAAL_TSA_URL") or None
-        return cls(crawler, Path(s["SIGNAAL_EVIDENCE_DIR"]), s.getint("SIGNAAL_WARC_MAX_BYTES"), tsa)
+        assert crawler.stats is not None and crawler.spider is not None
+        spider = crawler.spider
+        return cls(
+            crawler.stats,
+            spider.name,
+            Path(s["SIGNAAL_EVIDENCE_DIR"]),
+            s.getint("SIGNAAL_WARC_MAX_BYTES"),
+            tsa,
+            getattr(spider, "state", None),
+        )
 
     def open_spider(self) -> None:
-        assert self.crawler.spider is not None
-        self.store = WarcStore(self.directory, self.crawler.spider.name, max_bytes=self.max_bytes, tsa_url=self.tsa_url)
+        self.store = WarcStore(self.directory, self.site, max_bytes=self.max_bytes, tsa_url=self.tsa_url)
 
     def close_spider(self) -> None:
         if self.store is not None:
             self.store.close()
-            assert self.crawler.stats is not None
-            self.crawler.stats.set_value("signaal/evidence/warc_files", len(self.store.sealed))
+            self.stats.set_value("signaal/evidence/warc_files", len(self.store.sealed))
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        assert self.store is not None and self.crawler.stats is not None
+        assert self.store is not None
         fetch = item.pop("_fetch", None)
         if fetch is None:
-            self.crawler.stats.inc_value("signaal/evidence/no_fetch")
+            self.stats.inc_value("signaal/evidence/no_fetch")
             raise DropItem(f"{item.get('id')}: no fetched page to keep as evidence")
         ev = self.store.write(
             fetch["url"],
@@ -57,7 +76,7 @@ class EvidencePipeline:
             rendered=fetch["rendered"],
         )
         item["evidence"] = ev.as_dict()
-        state = getattr(self.crawler.spider, "state", None)
+        state = self.state
         for index, url, status, headers, body, fetched_at in item.pop("_images", []):
             img_ev = self.store.write(url, body, status=status, headers=headers, fetched_at=fetched_at)
             entry = item["images"][index]
@@ -65,6 +84,6 @@ class EvidencePipeline:
             if state is not None and "error" not in entry:
                 # Only now, with the record on disk, may later ads of this run reuse it (images pipeline).
                 state.remember_image(url, entry)
-            self.crawler.stats.inc_value("signaal/evidence/image_records")
-        self.crawler.stats.inc_value("signaal/evidence/page_records")
+            self.stats.inc_value("signaal/evidence/image_records")
+        self.stats.inc_value("signaal/evidence/page_records")
         return item

@@ -25,15 +25,22 @@ import asyncio
 import hashlib
 import io
 import logging
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import imagehash
+from PIL import Image
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
 
-from crawler.ids import utc_now
+from crawler.config import Limits
 from crawler.middlewares import error_kind, origin_of
+from crawler.state import StateStore
+from signaal.ids import utc_now
 from signaal.paths import var_dir
 
 log = logging.getLogger(__name__)
@@ -41,9 +48,6 @@ log = logging.getLogger(__name__)
 
 def image_hashes(data: bytes) -> dict[str, Any]:
     """sha256, phash (hex), width and height of one image; raises on bytes that are not an image."""
-    import imagehash
-    from PIL import Image
-
     with Image.open(io.BytesIO(data)) as img:
         img.load()
         return {
@@ -57,8 +61,22 @@ def image_hashes(data: bytes) -> dict[str, Any]:
 class ImageFetchPipeline:
     """Download each image URL of the ad (deduplicated, capped), add hashes, keep the bytes for evidence."""
 
-    def __init__(self, crawler: Crawler, max_images: int, image_dir: Path) -> None:
-        self.crawler = crawler
+    def __init__(
+        self,
+        stats: StatsCollector,
+        download: Callable[[Request], Awaitable[Response]],
+        max_images: int,
+        image_dir: Path,
+        *,
+        origins: frozenset[str] | None = None,
+        limits: Limits | None = None,
+        state: StateStore | None = None,
+    ) -> None:
+        self.stats = stats
+        self.download = download
+        self.origins = origins
+        self.limits = limits
+        self.state = state
         self.max_images = max_images
         self.image_dir = image_dir
         image_dir.mkdir(parents=True, exist_ok=True)
@@ -70,7 +88,23 @@ class ImageFetchPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ImageFetchPipeline:
         image_dir = crawler.settings.get("SIGNAAL_IMAGE_DIR") or var_dir() / "images"
-        return cls(crawler, crawler.settings.getint("SIGNAAL_MAX_IMAGES_PER_AD"), Path(image_dir))
+        assert crawler.stats is not None
+        spider = crawler.spider
+
+        def download(request: Request) -> Awaitable[Response]:
+            # The engine does not exist yet while pipelines are built: look it up when a photo is fetched.
+            assert crawler.engine is not None
+            return crawler.engine.download_async(request)
+
+        return cls(
+            crawler.stats,
+            download,
+            crawler.settings.getint("SIGNAAL_MAX_IMAGES_PER_AD"),
+            Path(image_dir),
+            origins=getattr(spider, "origins", None),
+            limits=getattr(getattr(spider, "site", None), "limits", None),
+            state=getattr(spider, "state", None),
+        )
 
     def _hash_and_store(self, data: bytes) -> dict[str, Any]:
         """Worker thread: hashes, then the UI copy (both are pure functions of the bytes)."""
@@ -88,22 +122,19 @@ class ImageFetchPipeline:
 
     async def _fetch(self, url: str) -> tuple[dict[str, Any], tuple[Any, ...] | None]:
         """One image: (entry with hashes or an error kind, raw response parts for the evidence pipeline)."""
-        stats = self.crawler.stats
-        assert stats is not None and self.crawler.engine is not None
-        spider = self.crawler.spider
+        stats = self.stats
         entry: dict[str, Any] = {"url": url}
-        if origin_of(url) not in getattr(spider, "origins", {origin_of(url)}):
+        if self.origins is not None and origin_of(url) not in self.origins:
             stats.inc_value("signaal/images/offsite")
             return {**entry, "error": "offsite"}, None
-        state = getattr(spider, "state", None)
+        state = self.state
         cached = state.image(url) if state is not None else None
         if cached is not None:
             stats.inc_value("signaal/images/cached")
             return cached, None
-        limits = getattr(getattr(spider, "site", None), "limits", None)
-        meta = {"download_maxsize": limits.max_image_bytes if limits else 0}
+        meta = {"download_maxsize": self.limits.max_image_bytes if self.limits else 0}
         try:
-            response = await self.crawler.engine.download_async(Request(url, meta=meta, dont_filter=True))
+            response = await self.download(Request(url, meta=meta, dont_filter=True))
         except Exception as exc:
             kind = error_kind(exc)
             stats.inc_value(f"signaal/images/errors/{kind}")

@@ -1,4 +1,4 @@
-"""Bulk-index scored ads into Elasticsearch through ``signaal.indexing.index_ads``, never losing one.
+"""Bulk-index scored ads into Elasticsearch through ``indexing.index_ads``, never losing one.
 
 Every ad is first appended to a local spool file (flushed to the OS, so it
 survives ``kill -9``); batches are sent in a worker thread; a spool file is
@@ -15,8 +15,13 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
+from elasticsearch import Elasticsearch
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.statscollectors import StatsCollector
+
+from indexing.indexer import index_ads
+from signaal.es.client import get_client
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +73,16 @@ class Spool:
 
 class ElasticsearchPipeline:
     def __init__(
-        self, crawler: Crawler, spool_dir: Path, batch_size: int, flush_s: float, unreachable_s: float = 10.0
+        self,
+        stats: StatsCollector,
+        site: str,
+        spool_dir: Path,
+        batch_size: int,
+        flush_s: float,
+        unreachable_s: float = 10.0,
     ) -> None:
-        self.crawler = crawler
+        self.stats = stats
+        self.site = site
         self.unreachable_s = unreachable_s
         self.spool_dir = spool_dir
         self.batch_size = batch_size
@@ -84,8 +96,10 @@ class ElasticsearchPipeline:
         s = crawler.settings
         if not s.getbool("SIGNAAL_INDEX"):
             raise NotConfigured("SIGNAAL_INDEX is off (signaal crawl --no-index)")
+        assert crawler.stats is not None and crawler.spider is not None
         return cls(
-            crawler,
+            crawler.stats,
+            crawler.spider.name,
             Path(s["SIGNAAL_SPOOL_DIR"]),
             s.getint("SIGNAAL_INDEX_BATCH"),
             s.getfloat("SIGNAAL_INDEX_FLUSH_S"),
@@ -93,18 +107,13 @@ class ElasticsearchPipeline:
         )
 
     def open_spider(self) -> None:
-        from signaal.es.client import get_client
-        from signaal.indexing import index_ads
-
-        assert self.crawler.spider is not None
-        self.es = get_client()
+        self.es: Elasticsearch = get_client()
         # A quick, non-retrying probe: when the cluster is down, batches stay spooled at once instead of
         # waiting out the transport's retries and dead-node timeouts while the crawl goes on.
         self.probe = get_client(request_timeout=2.0, max_retries=0)
         logging.getLogger("elastic_transport").setLevel(logging.ERROR)
-        self.index_ads = index_ads
-        self.spool = Spool(self.spool_dir, self.crawler.spider.name)
-        self.dead_letters = self.spool_dir / f"{self.crawler.spider.name}-dead-letters.jsonl"
+        self.spool = Spool(self.spool_dir, self.site)
+        self.dead_letters = self.spool_dir / f"{self.site}-dead-letters.jsonl"
         self._lock = asyncio.Lock()
         pending = self.spool.ready()
         if pending:
@@ -118,8 +127,7 @@ class ElasticsearchPipeline:
         await asyncio.gather(*self._tasks)
         await self._flush()
         left = self.spool.ready()
-        assert self.crawler.stats is not None
-        self.crawler.stats.set_value("signaal/index/spool_files_left", len(left))
+        self.stats.set_value("signaal/index/spool_files_left", len(left))
         if left:
             log.warning(
                 "Elasticsearch unreachable: %d batch(es) kept in %s for the next run",
@@ -156,8 +164,8 @@ class ElasticsearchPipeline:
         return True
 
     async def _flush(self) -> None:
-        assert self._lock is not None and self.crawler.stats is not None
-        stats = self.crawler.stats
+        assert self._lock is not None
+        stats = self.stats
         async with self._lock:
             if self.spool.ready() and not await asyncio.to_thread(self._reachable):
                 stats.inc_value("signaal/index/unavailable")
@@ -166,10 +174,16 @@ class ElasticsearchPipeline:
             for path in self.spool.ready():
                 docs = Spool.read(path)
                 try:
-                    report = await asyncio.to_thread(self.index_ads, self.es, docs, dead_letter_path=self.dead_letters)
+                    report = await asyncio.to_thread(
+                        index_ads,
+                        self.es,
+                        docs,
+                        dead_letter_path=self.dead_letters,
+                        unreachable_wait=self.unreachable_s,
+                    )
                 except Exception as exc:
                     stats.inc_value("signaal/index/unavailable")
-                    log.warning("indexing %d ads failed (%s); kept in %s", len(docs), type(exc).__name__, path)
+                    log.warning("indexing %d ads failed (%s: %s); kept in %s", len(docs), type(exc).__name__, exc, path)
                     return
                 stats.inc_value("signaal/index/batches")
                 stats.inc_value("signaal/index/ads", report.indexed)

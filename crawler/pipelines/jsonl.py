@@ -13,6 +13,7 @@ from typing import IO, Any
 import orjson
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.statscollectors import StatsCollector
 
 
 def repair_and_index(path: Path) -> set[tuple[str, int]]:
@@ -38,8 +39,8 @@ def repair_and_index(path: Path) -> set[tuple[str, int]]:
 
 
 class JsonLinesPipeline:
-    def __init__(self, crawler: Crawler, path: Path) -> None:
-        self.crawler = crawler
+    def __init__(self, stats: StatsCollector, path: Path) -> None:
+        self.stats = stats
         self.path = path
         self.fh: IO[bytes] | None = None
         self.seen: set[tuple[str, int]] = set()
@@ -49,7 +50,8 @@ class JsonLinesPipeline:
         out = crawler.settings.get("SIGNAAL_OUT")
         if not out:
             raise NotConfigured("SIGNAAL_OUT is not set (signaal crawl --out FILE.jsonl)")
-        return cls(crawler, Path(out))
+        assert crawler.stats is not None
+        return cls(crawler.stats, Path(out))
 
     def open_spider(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,13 +63,13 @@ class JsonLinesPipeline:
             self.fh.close()
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        assert self.fh is not None and self.crawler.stats is not None
+        assert self.fh is not None
         key = (item["id"], item["crawl"]["version"])
         if key in self.seen:
-            self.crawler.stats.inc_value("signaal/out/skipped_existing")
+            self.stats.inc_value("signaal/out/skipped_existing")
             return item
         self.fh.write(orjson.dumps(item) + b"\n")
         self.fh.flush()
         self.seen.add(key)
-        self.crawler.stats.inc_value("signaal/out/written")
+        self.stats.inc_value("signaal/out/written")
         return item

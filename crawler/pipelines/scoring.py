@@ -1,4 +1,4 @@
-"""Analyze and score ads with the one shared implementation, ``signaal.scoring.score_records``.
+"""Analyze and score ads with the one shared implementation, ``models.chain.score_records``.
 
 Scoring one ad at a time wastes spaCy's batching, so items are collected into
 small batches (``SIGNAAL_SCORE_BATCH``, or whatever arrived within 200 ms).
@@ -26,6 +26,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.statscollectors import StatsCollector
 
 from crawler.malloc import release_free_heap, tune_malloc
 
@@ -66,7 +67,7 @@ def _started() -> None:
 
 def score_batch(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
     """Runs in the worker process; also says whether it rebuilt the pipelines first."""
-    from signaal.scoring import score_records
+    from models.chain import score_records
 
     global _ads_since_reload
     reload = bool(_reload_ads) and _ads_since_reload >= _reload_ads
@@ -81,8 +82,8 @@ def score_batch(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bo
 
 
 class ScoringPipeline:
-    def __init__(self, crawler: Crawler, batch_size: int, reload_ads: int = 0) -> None:
-        self.crawler = crawler
+    def __init__(self, stats: StatsCollector, batch_size: int, reload_ads: int = 0) -> None:
+        self.stats = stats
         self.batch_size = batch_size
         # One worker process for the whole crawl, its spaCy state rebuilt every ``reload_ads`` ads.
         # Replacing the process instead (a new ProcessPoolExecutor with its own manager and queue
@@ -102,7 +103,8 @@ class ScoringPipeline:
         if not crawler.settings.getbool("SIGNAAL_SCORE"):
             raise NotConfigured("SIGNAAL_SCORE is off (signaal crawl --no-score): ads are not analyzed or scored")
         s = crawler.settings
-        return cls(crawler, s.getint("SIGNAAL_SCORE_BATCH"), s.getint("SIGNAAL_SCORE_NLP_RELOAD_ADS"))
+        assert crawler.stats is not None
+        return cls(crawler.stats, s.getint("SIGNAAL_SCORE_BATCH"), s.getint("SIGNAAL_SCORE_NLP_RELOAD_ADS"))
 
     def _new_pool(self) -> ProcessPoolExecutor:
         """A pool of one worker, started now (the no-op task makes it spawn and load spaCy)."""
@@ -152,7 +154,7 @@ class ScoringPipeline:
 
     async def _score(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Score in the worker; a worker that died (e.g. killed by the OS) is replaced once."""
-        assert self._pool is not None and self.crawler.stats is not None
+        assert self._pool is not None
         loop = asyncio.get_running_loop()
         pool = self._pool
         try:
@@ -162,22 +164,21 @@ class ScoringPipeline:
             if self._pool is pool:  # not already replaced for a batch that failed alongside this one
                 self._retire(pool)
                 self._pool = self._new_pool()
-                self.crawler.stats.inc_value("signaal/score/worker_restarted")
+                self.stats.inc_value("signaal/score/worker_restarted")
             scored, reloaded = await loop.run_in_executor(self._pool, score_batch, records)
         if reloaded:
-            self.crawler.stats.inc_value("signaal/score/nlp_reloaded")
+            self.stats.inc_value("signaal/score/nlp_reloaded")
         return scored
 
     async def _run(self, batch: list[tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]]) -> None:
-        assert self.crawler.stats is not None
         try:
             scored = await self._score([item for item, _ in batch])
         except Exception as exc:
-            self.crawler.stats.inc_value("signaal/score/errors", len(batch))
+            self.stats.inc_value("signaal/score/errors", len(batch))
             log.exception("scoring a batch of %d ads failed", len(batch))
             for _, fut in batch:
                 fut.set_exception(exc)
             return
-        self.crawler.stats.inc_value("signaal/score/ads", len(batch))
+        self.stats.inc_value("signaal/score/ads", len(batch))
         for (_, fut), out in zip(batch, scored, strict=True):
             fut.set_result(out)

@@ -10,23 +10,27 @@ from __future__ import annotations
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+
+from crawler.state import StateStore
 
 
 class VersioningPipeline:
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+    def __init__(self, stats: StatsCollector, state: StateStore) -> None:
+        self.stats = stats
+        self.state = state
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> VersioningPipeline:
-        return cls(crawler)
+        assert crawler.stats is not None
+        return cls(crawler.stats, crawler.spider.state)  # type: ignore[union-attr]
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        state = self.crawler.spider.state  # type: ignore[union-attr]
+        state = self.state
         crawl = item["crawl"]
         record = {k: v for k, v in item.items() if not k.startswith("_")}
         v = state.record_ad(item["id"], crawl["content_hash"], crawl["fetched_at"], record)
         crawl.update(version=v.version, first_seen=v.first_seen, last_seen=v.last_seen)
         what = "new" if v.changed and v.version == 1 else "changed" if v.changed else "unchanged"
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"signaal/versions/{what}")
+        self.stats.inc_value(f"signaal/versions/{what}")
         return item

@@ -27,17 +27,19 @@ from urllib.parse import quote_plus
 from parsel import Selector
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
+from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
 from crawler.browser import PAGE_STEPS, close_page
 from crawler.config import PageStep, SiteConfig, TermList
 from crawler.extract import ExtractionError, detail_fields, field, listing_entries, next_page
-from crawler.ids import ad_id, canonical_url, utc_now
 from crawler.jsonpaths import load_document
 from crawler.middlewares import error_kind, origin_of
 from crawler.state import DETAIL, LISTING, StateStore
+from signaal.ids import ad_id, canonical_url, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +87,6 @@ class AdSpider(Spider):
 
     # -- requests -------------------------------------------------------------------------------
     def _page_methods(self, steps: list[PageStep]) -> list[Any]:
-        from scrapy_playwright.page import PageMethod
 
         return [PageMethod(PAGE_STEPS.get(step.method, step.method), *step.args, **step.kwargs) for step in steps]
 
@@ -156,7 +157,6 @@ class AdSpider(Spider):
 
     def _retry_render(self, response: Response, what: str) -> Request | None:
         """A page whose script failed (or whose ad is cut off) is retried like an HTTP error."""
-        from scrapy.downloadermiddlewares.retry import get_retry_request
 
         self.crawler.stats.inc_value(f"signaal/crawl/render_retry/{what}")
         return get_retry_request(response.request, spider=self, reason=f"render_{what}")

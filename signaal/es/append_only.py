@@ -16,7 +16,7 @@ from elasticsearch import Elasticsearch
 
 from signaal.es.errors import EsSetupError
 from signaal.es.mappings import get_spec
-from signaal.settings import get_settings
+from signaal.settings import alias
 
 
 def append(
@@ -31,6 +31,5 @@ def append(
     if not get_spec(kind).append_only:
         raise EsSetupError(f"{kind} is not an append-only kind (see es_mappings/{kind}.json)")
     entry_id = uuid.uuid4().hex
-    alias = f"{prefix or get_settings().index_prefix}-{kind}"
-    es.index(index=alias, id=entry_id, document=entry, op_type="create", refresh=refresh)
+    es.index(index=alias(kind, prefix), id=entry_id, document=entry, op_type="create", refresh=refresh)
     return entry_id

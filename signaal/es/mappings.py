@@ -16,6 +16,7 @@ from elasticsearch import ApiError, Elasticsearch
 
 from signaal.es.errors import EsSetupError
 from signaal.paths import ES_MAPPINGS_DIR
+from signaal.settings import alias
 
 REQUIRED_KEYS = ("description", "version", "settings", "mappings")
 
@@ -32,16 +33,16 @@ class MappingSpec:
     append_only: bool = False
 
     def template_name(self, prefix: str) -> str:
-        return f"{prefix}-{self.kind}"
+        return alias(self.kind, prefix)
 
     def alias(self, prefix: str) -> str:
-        return f"{prefix}-{self.kind}"
+        return alias(self.kind, prefix)
 
     def index_pattern(self, prefix: str) -> str:
-        return f"{prefix}-{self.kind}-v*"
+        return f"{alias(self.kind, prefix)}-v*"
 
     def index_name(self, prefix: str, suffix: str = "") -> str:
-        return f"{prefix}-{self.kind}-v{self.version}{suffix}"
+        return f"{alias(self.kind, prefix)}-v{self.version}{suffix}"
 
     def template_body(self, prefix: str) -> dict[str, Any]:
         return {

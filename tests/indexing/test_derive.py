@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from signaal.indexing.derive import derive_fields
+from indexing.derive import derive_fields
 
 
 def test_codes_handles_geo_images_priority():

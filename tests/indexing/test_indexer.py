@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from signaal.indexing import index_ads
-from signaal.indexing.synthetic import scored_ad
+from indexing.indexer import index_ads
+from indexing.synthetic import scored_ad
 
 pytestmark = pytest.mark.es
 
@@ -151,7 +151,7 @@ def test_duplicate_ids_in_one_input_become_successive_versions(es, index_prefix)
 
 
 def test_missing_alias_is_a_clear_error(es):
-    from signaal.indexing import IndexingError
+    from indexing.indexer import IndexingError
 
     with pytest.raises(IndexingError, match="signaal es init"):
         index_ads(es, [scored_ad(1)], prefix="t_no_such_prefix")

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from devtools.es_node.distribution import ensure_distribution
+from devtools.es_node.node import LocalElasticsearch, free_port
+from indexing.indexer import IndexingError, index_ads
+from indexing.synthetic import scored_ad
 from signaal.es.client import get_client
-from signaal.es.distribution import ensure_distribution
 from signaal.es.mappings import apply_mappings
-from signaal.es.server import LocalElasticsearch, free_port
-from signaal.indexing import IndexingError, index_ads
-from signaal.indexing.synthetic import scored_ad
 from signaal.paths import var_dir
 
 pytestmark = [pytest.mark.es, pytest.mark.slow]

@@ -7,9 +7,9 @@ import random
 import pytest
 from elasticsearch import helpers
 
-from signaal.indexing import index_ads
-from signaal.linking.config import default_config
-from signaal.linking.run import link
+from indexing.indexer import index_ads
+from linking.config import default_config
+from linking.run import link
 
 pytestmark = pytest.mark.es
 

@@ -6,10 +6,10 @@ import random
 
 import pytest
 
-from signaal.linking.config import ConfigError, default_config, load_config
-from signaal.linking.graph import components, count_values, find_links
-from signaal.linking.indicators import link_indicators
-from signaal.linking.keys import ad_keys, hamming, photo_chunk_keys, text_tokens
+from linking.config import ConfigError, default_config, load_config
+from linking.graph import components, count_values, find_links
+from linking.indicators import link_indicators
+from linking.keys import ad_keys, hamming, photo_chunk_keys, text_tokens
 
 BODY = (
     "Hoi, ik ben {name}, {age} jaar en woon in {city}. Vriendelijke dame, afspraak mogelijk van maandag "
@@ -103,7 +103,7 @@ def test_cluster_id_is_stable_and_follows_the_smallest_member():
     first = components(["b", "c"], [])
     merged = components(["a", "b", "c"], find_links([], {}, default_config()))
     assert set(first) != set(merged)
-    from signaal.linking.graph import Link
+    from linking.graph import Link
 
     one = components(["c", "b", "a"], [Link("phone", ["a", "b", "c"], value="x")])
     two = components(["a", "b", "c"], [Link("phone", ["c", "a", "b"], value="x")])

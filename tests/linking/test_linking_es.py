@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from elasticsearch import helpers
-from linking_fixtures import pairwise_precision_recall
 
-from signaal.demo_sites.generator import generate
-from signaal.demo_sites.truth_ads import truth_ads
-from signaal.indexing import index_ads
-from signaal.linking.explain import format_related, related
-from signaal.linking.run import link
+from devtools.fixture_sites.generator import generate
+from devtools.fixture_sites.truth_ads import truth_ads
+from indexing.indexer import index_ads
+from linking.explain import format_related, related
+from linking.run import link
+from tests.linking.helpers import pairwise_precision_recall
 
 pytestmark = pytest.mark.es
 

@@ -1,9 +1,16 @@
+import json
+
+import numpy as np
 import pytest
+import skops.io as sio
+from sklearn.pipeline import Pipeline
 from typer.testing import CliRunner
 
 import models
-from models.registry import RegistryError
+from models.learned import LearnedScorer
+from models.registry import RegistryError, trusted_types
 from signaal.cli import app
+from signaal.ids import file_sha256
 
 AD = {
     "id": "t:1",
@@ -53,20 +60,40 @@ def test_tampered_artifact_is_refused(registry):
     assert registry.promoted() is None
 
 
-def test_untrusted_type_is_refused_even_with_matching_hash(registry):
-    import json
-
-    import skops.io as sio
-
-    from models.registry import sha256_file
-
-    path = registry.root / "v0002" / "model.skops"
-    sio.dump({"format": 1, "payload": Unexpected()}, path)
+def _replace_artifact(registry, version: str, artifact) -> None:
+    """Swap a version's file and record its new hash, as someone with write access could."""
+    path = registry.root / version / "model.skops"
+    sio.dump(artifact, path)
     index = json.loads((registry.root / "index.json").read_text())
-    index["versions"][1]["sha256"] = sha256_file(path)
+    next(v for v in index["versions"] if v["version"] == version)["sha256"] = file_sha256(path)
     (registry.root / "index.json").write_text(json.dumps(index))
+
+
+def test_untrusted_type_is_refused_even_with_matching_hash(registry):
+    _replace_artifact(registry, "v0002", {"format": 2, "payload": Unexpected()})
     with pytest.raises(RegistryError, match="untrusted types"):
         registry.load("v0002")
+
+
+def test_artifact_of_an_older_format_says_retrain(registry):
+    _replace_artifact(registry, "v0002", {"format": 1, "settings": {}, "features": None, "classifiers": {}})
+    with pytest.raises(RegistryError, match=r"v0002: model artifact format 1 .* retrain"):
+        registry.load("v0002")
+    result = CliRunner().invoke(app, ["models", "promote", "v0002"])
+    assert result.exit_code == 2 and "retrain" in result.output and "Traceback" not in result.output
+
+
+def test_skops_file_holds_the_whole_pipeline(registry, trained, labelled):
+    loaded = registry.load("v0001")
+    assert isinstance(loaded.model, Pipeline)
+    assert list(loaded.feature_names) == list(trained.artifact["model"][:-1].get_feature_names_out())
+    in_memory = LearnedScorer(trained.artifact, "v0001")
+    assert loaded.score_batch(labelled[:50]) == in_memory.score_batch(labelled[:50])
+    np.testing.assert_array_equal(loaded.classifier.coef_, in_memory.classifier.coef_)
+
+
+def test_trusted_types_are_exactly_what_skops_reports(trained):
+    assert set(sio.get_untrusted_types(data=sio.dumps(trained.artifact))) == trusted_types()
 
 
 def test_unknown_version_is_one_line_error(registry):

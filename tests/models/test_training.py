@@ -1,6 +1,8 @@
 import numpy as np
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
 
-from models.data_io import fingerprint
+from models.data_io import fingerprint, label_matrix
 from models.learned import LearnedScorer
 from models.record import contact_keys
 from models.split import group_split, time_split
@@ -41,3 +43,27 @@ def test_reasons_name_readable_features(trained, labelled):
 def test_fingerprint_ignores_order(labelled):
     assert fingerprint(labelled[:50]) == fingerprint(list(reversed(labelled[:50])))
     assert fingerprint(labelled[:50]) != fingerprint(labelled[:49])
+
+
+def test_model_is_one_pipeline_from_records_to_both_targets(trained, labelled):
+    model = trained.artifact["model"]
+    assert isinstance(model, Pipeline)
+    assert [name for name, _ in model.steps] == ["columns", "features", "classifier"]
+    names = list(model[:-1].get_feature_names_out())
+    assert {"codes__MINOR_STATED_AGE", "age__youngest_age_lt16", "counts__n_ages"} <= set(names)
+    assert any(n.startswith("word__") for n in names) and len(names) == model[-1].coef_.shape[1]
+    minor, trafficking = model.predict_proba(labelled[:20])
+    predicted = LearnedScorer(trained.artifact, "vtest").predict(labelled[:20])
+    np.testing.assert_array_equal(minor[:, 1], predicted["minor"])
+    np.testing.assert_array_equal(trafficking[:, 1], predicted["trafficking"])
+
+
+def test_set_params_reaches_every_step(trained, labelled):
+    model = clone(trained.artifact["model"]).set_params(
+        features__word__min_df=10, classifier__estimator__estimator__C=0.1
+    )
+    assert model.get_params()["classifier__estimator__estimator__C"] == 0.1
+    model.fit(labelled[:600], label_matrix(labelled[:600]))
+    words = [n for n in model[:-1].get_feature_names_out() if n.startswith("word__")]
+    default = clone(trained.artifact["model"]).fit(labelled[:600], label_matrix(labelled[:600]))
+    assert 0 < len(words) < sum(n.startswith("word__") for n in default[:-1].get_feature_names_out())

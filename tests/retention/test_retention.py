@@ -9,10 +9,10 @@ import pytest
 from elasticsearch import helpers
 from typer.testing import CliRunner
 
+from retention.apply import REDACTED_TEXT, apply_retention
+from retention.policy import RetentionPolicy, load_policy
+from retention.pseudonyms import pseudonym
 from signaal.cli import app
-from signaal.retention.apply import REDACTED_TEXT, apply_retention
-from signaal.retention.policy import RetentionPolicy, load_policy
-from signaal.retention.pseudonyms import pseudonym
 from signaal.settings import get_settings
 
 pytestmark = pytest.mark.es
@@ -143,8 +143,8 @@ def test_cli_run_is_audited(es, loaded: Path):
 
 def test_clusters_that_lose_members_are_rebuilt_without_their_data(es, fresh_index_prefix, tmp_path: Path):
     """Three ads linked by one phone; the old one goes: its cluster keeps two ads and none of its own contacts."""
-    from signaal.indexing import index_ads
-    from signaal.linking.run import link
+    from indexing.indexer import index_ads
+    from linking.run import link
 
     old = _ad("prikbord:gone", OLD)
     old["entities"]["emails"] = ["only-on-gone@example.test"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-import ui_fixture_ads as fixture_ads
 from fastapi.testclient import TestClient
-from ui_helpers import PASSWORD, login
 
+from tests.triage_ui import fixture_ads
+from tests.triage_ui.helpers import PASSWORD, login
 from triage_ui.app import create_app
 from triage_ui.config import UISettings
 from triage_ui.context import UIContext

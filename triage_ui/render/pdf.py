@@ -6,11 +6,12 @@ resources) and set with ``set_content`` — chromium never opens a network conne
 
 from __future__ import annotations
 
+from playwright.sync_api import sync_playwright
+
 from signaal.chromium import LAUNCH_ARGS
 
 
 def html_to_pdf(html: str, chromium_path: str) -> bytes:
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=LAUNCH_ARGS)

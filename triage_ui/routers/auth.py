@@ -12,8 +12,9 @@ from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from triage_ui.context import iso, utcnow
-from triage_ui.deps import Ctx, CurrentUser, audit_log, client_ip, optional_principal, user_agent
+from signaal.ids import utc_iso
+from triage_ui.context import utcnow
+from triage_ui.deps import Ctx, CurrentUser, Principal, audit_log, client_ip, optional_principal, user_agent
 from triage_ui.security import csrf
 from triage_ui.security.passwords import verify_password
 from triage_ui.security.ratelimit import LoginLimiter
@@ -88,9 +89,7 @@ def login(
     if old is not None:  # never carry a session across a login
         revoke(ctx, old.id_hash)
     token, session = create_session(ctx, user.name, user.role, ip, user_agent(request))
-    update_fields(ctx, user.name, last_login_at=iso(utcnow()))
-    from triage_ui.deps import Principal
-
+    update_fields(ctx, user.name, last_login_at=utc_iso(utcnow()))
     audit_log(request, "login", target=user.name, kind="user", principal=Principal(user, session))
     response = RedirectResponse("/queue", status_code=303)
     response.set_cookie(

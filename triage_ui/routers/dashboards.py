@@ -12,7 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from triage_ui.context import iso, utcnow
+from signaal.ids import utc_iso
+from triage_ui.context import utcnow
 from triage_ui.deps import Ctx, Principal, audit_log, requires
 from triage_ui.render.charts import column_chart, row_chart
 from triage_ui.templating import render
@@ -36,7 +37,7 @@ def dashboards(
     principal: Annotated[Principal, requires("dashboard")],
     days: Annotated[int, Query(ge=7, le=365)] = 60,
 ) -> Response:
-    since = iso(utcnow() - timedelta(days=days))
+    since = utc_iso(utcnow() - timedelta(days=days))
     ads = ctx.es.search(
         index=ctx.alias("ads"),
         size=0,

@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from starlette.responses import Response
 
-from triage_ui.context import iso, utcnow
+from signaal.ids import utc_iso
+from triage_ui.context import utcnow
 from triage_ui.deps import Ctx, CurrentUser, Forbidden, Principal, audit_log
 from triage_ui.render.csvsafe import to_csv
 from triage_ui.render.pdf import html_to_pdf
@@ -108,7 +109,7 @@ def _report(
         generated_by=principal.name,
         cluster_id=cluster_id,
         nonce=request.state.csp_nonce,
-        generated_at=iso(utcnow()),
+        generated_at=utc_iso(utcnow()),
     )
     ids = [ad["id"] for ad in ads]
     if fmt == "pdf":

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
+from models.active_learning import label_queue
+from models.registry import Registry, RegistryError
 from triage_ui.deps import Ctx, Principal, audit_log, requires
 from triage_ui.templating import render
 
@@ -15,15 +17,11 @@ MlUser = Annotated[Principal, requires("ml")]
 
 
 def _registry():
-    from models.registry import Registry
-
     return Registry.default()
 
 
 @router.get("")
 def ml_home(request: Request, ctx: Ctx, principal: MlUser, error: str | None = None) -> Response:
-    from models.active_learning import label_queue
-
     problems = []
     try:
         queue = label_queue(ctx.es, ctx.prefix, 50)
@@ -43,8 +41,6 @@ def ml_home(request: Request, ctx: Ctx, principal: MlUser, error: str | None = N
 def promote(
     request: Request, ctx: Ctx, principal: MlUser, version: Annotated[str, Form(max_length=40, pattern=r"^[\w.-]+$")]
 ) -> Response:
-    from models.registry import RegistryError
-
     try:
         _registry().promote(version)
     except RegistryError as exc:

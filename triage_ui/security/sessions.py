@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from elasticsearch import NotFoundError
+from elasticsearch.helpers import bulk
 
-from triage_ui.context import UIContext, iso, parse_iso, utcnow
+from signaal.ids import utc_iso
+from triage_ui.context import UIContext, parse_iso, utcnow
 
 COOKIE_NAME = "signaal_session"
 
@@ -36,7 +38,7 @@ def create_session(ctx: UIContext, user: str, role: str, ip: str, user_agent: st
     """Start a fresh session (always a new id at login); return (cookie value, session)."""
     token = secrets.token_urlsafe(32)
     session = Session(_hash(token), user, role, secrets.token_urlsafe(32))
-    now = iso(utcnow())
+    now = utc_iso(utcnow())
     ctx.es.create(
         index=ctx.alias("sessions"),
         id=session.id_hash,
@@ -75,7 +77,7 @@ def load_session(ctx: UIContext, token: str | None) -> Session | None:
         revoke(ctx, id_hash)
         return None
     if now - last_seen > timedelta(seconds=settings.session_touch_seconds):
-        ctx.es.update(index=ctx.alias("sessions"), id=id_hash, doc={"last_seen": iso(now)})
+        ctx.es.update(index=ctx.alias("sessions"), id=id_hash, doc={"last_seen": utc_iso(now)})
     return Session(id_hash, doc["user"], doc["role"], doc["csrf_token"])
 
 
@@ -89,7 +91,6 @@ def revoke_user_sessions(ctx: UIContext, user: str) -> int:
 
     Search + bulk delete: the provisioned integ-test node has no ``_delete_by_query``.
     """
-    from elasticsearch.helpers import bulk
 
     ctx.es.indices.refresh(index=ctx.alias("sessions"))  # sessions are created without refresh
     resp = ctx.es.search(index=ctx.alias("sessions"), query={"term": {"user": user}}, size=10_000, source=False)

@@ -13,7 +13,8 @@ from typing import Any
 
 from elasticsearch import NotFoundError
 
-from triage_ui.context import UIContext, iso, utcnow
+from signaal.ids import utc_iso
+from triage_ui.context import UIContext, utcnow
 
 STATUSES = ("new", "lead", "not_relevant", "escalate_minor", "needs_review")
 DECISIONS = STATUSES[1:]
@@ -92,7 +93,7 @@ def filter_clauses(filters: QueueFilters, user: str) -> list[dict]:
         clauses.append({"range": {"priority": risk}})
     if filters.seen_within_days:
         since = utcnow() - timedelta(days=filters.seen_within_days)
-        clauses.append({"range": {SEEN_FIELD: {"gte": iso(since)}}})
+        clauses.append({"range": {SEEN_FIELD: {"gte": utc_iso(since)}}})
     if filters.assigned == "me":
         clauses.append({"term": {"triage.assigned_to": user}})
     elif filters.assigned == "unassigned":
@@ -117,7 +118,7 @@ def facet_aggs() -> dict:
         "seen": {
             "range": {
                 "field": SEEN_FIELD,
-                "ranges": [{"key": key, "from": iso(now - timedelta(days=days))} for key, days in DATE_BUCKETS],
+                "ranges": [{"key": key, "from": utc_iso(now - timedelta(days=days))} for key, days in DATE_BUCKETS],
             }
         },
         # "how many are left" in the same round trip, independent of the page's filters

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from signaal.es.append_only import append
-from triage_ui.context import UIContext, iso, parse_iso, utcnow
+from signaal.ids import utc_iso
+from triage_ui.context import UIContext, parse_iso, utcnow
 
 ACTIONS = (
     "login",
@@ -43,7 +44,7 @@ def log(
     refresh: bool = False,
 ) -> None:
     doc = {
-        "at": iso(utcnow()),
+        "at": utc_iso(utcnow()),
         "user": user or "-",
         "role": role or "-",
         "action": action,
@@ -74,7 +75,7 @@ def browse(
     if action:
         filters.append({"term": {"action": action}})
     time_range = {
-        key: iso(moment)
+        key: utc_iso(moment)
         for key, value in (("gte", since), ("lte", until))
         if value and (moment := parse_iso(value if "T" in value else value + "T00:00:00Z"))
     }

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from elasticsearch import ConflictError, NotFoundError
 
 from signaal.es.append_only import append
-from triage_ui.context import UIContext, iso, utcnow
+from signaal.ids import utc_iso
+from triage_ui.context import UIContext, utcnow
 from triage_ui.store.ads import DECISIONS
 
 LABEL_VALUES = ("yes", "no", "unknown")
@@ -87,7 +88,7 @@ def decide(
     previous_triage: dict,
     cluster_id: str | None,
 ) -> dict:
-    now = iso(utcnow())
+    now = utc_iso(utcnow())
     labels = {"minor": decision.label_minor, "trafficking": decision.label_trafficking}
     triage = {
         "status": decision.decision,

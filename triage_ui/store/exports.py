@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 
-from triage_ui.context import UIContext, iso, utcnow
-from triage_ui.deps import Principal
+from signaal.ids import utc_iso
+from triage_ui.context import UIContext, utcnow
+from triage_ui.store.users import Principal
 
 CSV_HEADER = [
     "id",
@@ -101,7 +102,7 @@ def log_export(
             "cluster_id": cluster_id,
             "sha256": digest,
             "count": len(ad_ids),
-            "created_at": iso(utcnow()),
+            "created_at": utc_iso(utcnow()),
         },
     )
     return digest

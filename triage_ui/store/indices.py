@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from elasticsearch import Elasticsearch
 
+from signaal.es.mappings import apply_mappings
+from signaal.settings import alias
+
 UI_KINDS = ("users", "sessions", "saved-searches", "alerts", "exports")
 USED_KINDS = ("ads", "ad-versions", "decisions", "audit", *UI_KINDS)
 
 
 def ensure_ui_indices(es: Elasticsearch, prefix: str) -> None:
-    from signaal.es.mappings import apply_mappings
-
-    missing = [kind for kind in USED_KINDS if not es.indices.exists_alias(name=f"{prefix}-{kind}")]
+    missing = [kind for kind in USED_KINDS if not es.indices.exists_alias(name=alias(kind, prefix))]
     if missing:
         apply_mappings(es, prefix, kinds=missing)

@@ -2,7 +2,7 @@
 
 Full text goes through ``simple_query_string`` with a fixed flag set (it never raises on
 bad syntax and cannot reach scripts, regexes or fuzzy expansion); entity values are
-normalised (phones to E.164 with phonenumbers) and used in ``term`` queries.
+normalized (phones to E.164 with phonenumbers) and used in ``term`` queries.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import phonenumbers
 from elasticsearch import ConflictError, NotFoundError
 
-from triage_ui.context import UIContext, iso, utcnow
+from signaal.ids import utc_iso
+from triage_ui.context import UIContext, utcnow
 
 KINDS = ("text", "phone", "email", "handle", "city")
 TEXT_FIELDS = ["title^2", "title.nl^2", "title.en^2", "body", "body.nl", "body.en"]
@@ -28,7 +29,7 @@ class SearchError(ValueError):
 @dataclass(frozen=True)
 class EntityQuery:
     kind: str
-    value: str  # normalised
+    value: str  # normalized
 
     def clause(self) -> dict:
         if self.kind == "text":
@@ -50,7 +51,7 @@ class EntityQuery:
         return {"term": {field: self.value}}
 
 
-def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     """Any common spelling ("06-1234 0001", "+31 (0)6 12340001", "0031612340001") -> E.164."""
     try:
         number = phonenumbers.parse(raw, region)
@@ -70,7 +71,7 @@ def parse(kind: str, raw: str) -> EntityQuery:
     if len(value) > 500:
         raise SearchError("query is limited to 500 characters")
     if kind == "phone":
-        value = normalise_phone(value)
+        value = normalize_phone(value)
     elif kind in ("email", "handle"):
         value = value.lower().lstrip("@") if kind == "handle" else value.lower()
     return EntityQuery(kind, value)
@@ -80,7 +81,7 @@ def parse(kind: str, raw: str) -> EntityQuery:
 
 
 def save(ctx: UIContext, user: str, name: str, query: EntityQuery) -> str:
-    now = iso(utcnow())
+    now = utc_iso(utcnow())
     resp = ctx.es.index(
         index=ctx.alias("saved-searches"),
         refresh="wait_for",
@@ -140,7 +141,7 @@ def refresh_inbox(ctx: UIContext, user: str) -> int:
     """Turn new matches of the user's saved searches into alert docs; return how many were new."""
     created = 0
     for saved in list_saved(ctx, user):
-        now = iso(utcnow())
+        now = utc_iso(utcnow())
         query = EntityQuery(saved["kind"], saved["query"])
         resp = ctx.es.search(
             index=ctx.alias("ads"),

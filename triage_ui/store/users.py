@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 from elasticsearch import ConflictError, NotFoundError
 
+from signaal.ids import utc_iso
 from triage_ui import data
-from triage_ui.context import UIContext, iso, utcnow
+from triage_ui.context import UIContext, utcnow
 from triage_ui.security.passwords import hash_password
+from triage_ui.security.sessions import Session, revoke_user_sessions
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
 
@@ -32,6 +34,25 @@ class User:
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user of a request and their session."""
+
+    user: User
+    session: Session
+
+    @property
+    def name(self) -> str:
+        return self.user.name
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    def can(self, permission: str) -> bool:
+        return self.user.can(permission)
 
 
 def _from_doc(doc: dict) -> User:
@@ -58,7 +79,7 @@ def add_user(ctx: UIContext, name: str, role: str, password: str) -> User:
         raise UserError("user name must be 2-40 characters: lower-case letters, digits, . _ -")
     if role not in data.roles():
         raise UserError(f"unknown role {role!r}; choose one of {', '.join(data.roles())}")
-    now = iso(utcnow())
+    now = utc_iso(utcnow())
     doc = {
         "name": name,
         "role": role,
@@ -76,14 +97,12 @@ def add_user(ctx: UIContext, name: str, role: str, password: str) -> User:
 
 def set_disabled(ctx: UIContext, name: str, disabled: bool = True) -> None:
     """Disable (or re-enable) an account; disabling also revokes all its sessions."""
-    from triage_ui.security.sessions import revoke_user_sessions
-
     try:
         ctx.es.update(
             index=ctx.alias("users"),
             id=name,
             refresh="wait_for",
-            doc={"disabled": disabled, "updated_at": iso(utcnow())},
+            doc={"disabled": disabled, "updated_at": utc_iso(utcnow())},
         )
     except NotFoundError as exc:
         raise UserError(f"no such user {name!r}") from exc

@@ -1,0 +1,137 @@
+"""`signaal demo`: Elasticsearch, fixture sites, crawl, score, index, link, accounts, UI — in one go.
+
+Re-running is safe and quick: Elasticsearch is reused when it is up, mappings are
+applied idempotently, the crawler resumes from its state store and upserts by ad
+id, linking is incremental, and accounts that exist are left alone.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from devtools.demo.stages import StageLog, last_json_line
+from devtools.fixture_sites import start_sites
+from signaal.es.client import get_client
+from signaal.settings import get_settings
+
+DEMO_ROLES = ("analyst", "investigator", "ml", "admin")
+FIXTURE_SITES = ("prikbord", "vitrine")
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    seed: int = 7
+    n_ads: int = 600
+    prikbord_port: int = 8701
+    vitrine_port: int = 8702
+    ui_host: str = "127.0.0.1"
+    ui_port: int = 8800
+    serve_ui: bool = True
+
+
+def ensure_accounts(log: StageLog) -> dict[str, str]:
+    """Create one demo account per role; return the new ones' passwords (existing ones are not touched)."""
+    existing = {line.split()[0] for line in log.run("accounts", ["users", "list"]).splitlines() if line.strip()}
+    created: dict[str, str] = {}
+    for role in DEMO_ROLES:
+        name = f"demo-{role}"
+        if name in existing:
+            continue
+        password = secrets.token_urlsafe(15)
+        log.run("accounts", ["users", "add", name, "--role", role, "--password-stdin"], stdin=password + "\n")
+        created[name] = password
+    return created
+
+
+def index_summary() -> dict[str, Any]:
+    """Counts an analyst cares about: ads, flagged ads, clusters, and per site."""
+    settings = get_settings()
+    es = get_client()
+    ads = settings.alias("ads")
+    es.indices.refresh(index=ads)
+    resp = es.search(
+        index=ads,
+        size=0,
+        track_total_hits=True,
+        aggs={
+            "sites": {"terms": {"field": "site"}},
+            "flagged": {"filter": {"exists": {"field": "indicator_codes"}}},
+            "high": {"filter": {"range": {"priority": {"gte": 0.5}}}},
+        },
+    )
+    clusters = es.count(index=settings.alias("clusters"))["count"]
+    aggs = resp["aggregations"]
+    return {
+        "ads": resp["hits"]["total"]["value"],
+        "by_site": {b["key"]: b["doc_count"] for b in aggs["sites"]["buckets"]},
+        "with_indicators": aggs["flagged"]["doc_count"],
+        "priority_ge_0_5": aggs["high"]["doc_count"],
+        "clusters": clusters,
+    }
+
+
+def run_demo(options: DemoOptions) -> None:
+    """Run every stage, print a summary, then serve the UI until interrupted."""
+    started = time.perf_counter()
+    log = StageLog()
+    settings = get_settings()
+    if not settings.uses_external_cluster:
+        log.run("elasticsearch", ["es", "up"])
+    log.run("elasticsearch", ["es", "init"])
+    print(f"==> fixture sites: seed {options.seed}, {options.n_ads} ads", flush=True)
+    with start_sites(
+        seed=options.seed,
+        n_ads=options.n_ads,
+        prikbord_port=options.prikbord_port,
+        vitrine_port=options.vitrine_port,
+    ) as sites:
+        crawls = {}
+        for site, url in (("prikbord", sites.prikbord_url), ("vitrine", sites.vitrine_url)):
+            out = log.run(f"crawl {site}", ["crawl", site, "--base-url", url], ok_codes=(0, 3))
+            crawls[site] = last_json_line(out)
+        log.run("link", ["link"])
+        accounts = ensure_accounts(log)
+        summary = index_summary()
+        print_summary(options, summary, crawls, accounts, log, time.perf_counter() - started)
+        if options.serve_ui:
+            url = f"http://{options.ui_host}:{options.ui_port}/"
+            print(f"==> triage UI on {url} (fixture sites stay up; Ctrl-C stops both)", flush=True)
+            log.run(
+                "ui",
+                ["ui", "--host", options.ui_host, "--port", str(options.ui_port)],
+                ok_codes=(0, 1, 130),
+                capture=False,
+            )
+
+
+def print_summary(
+    options: DemoOptions,
+    summary: dict[str, Any],
+    crawls: dict[str, dict[str, Any]],
+    accounts: dict[str, str],
+    log: StageLog,
+    total_s: float,
+) -> None:
+    """The closing table: what is in the index, how long each stage took, how to log in."""
+    print("\nSignaal demo summary")
+    print(f"  Elasticsearch     {get_settings().effective_es_url}")
+    print(f"  ads indexed       {summary['ads']}  {summary['by_site']}")
+    print(f"  with indicators   {summary['with_indicators']}")
+    print(f"  priority >= 0.5   {summary['priority_ge_0_5']}")
+    print(f"  clusters          {summary['clusters']}")
+    for site, crawl in crawls.items():
+        print(f"  crawl {site:<11} {crawl}")
+    print("  seconds per stage")
+    for name, seconds in log.seconds.items():
+        print(f"    {name:<16} {seconds:7.1f}")
+    print(f"    {'total':<16} {total_s:7.1f}")
+    if accounts:
+        print("  demo accounts (passwords are shown this once; they are stored only as argon2 hashes):")
+        for name, password in accounts.items():
+            print(f"    {name:<20} {password}")
+    else:
+        print("  demo accounts exist already: demo-analyst, demo-investigator, demo-ml, demo-admin")
+    print(f"  triage UI         http://{options.ui_host}:{options.ui_port}/", flush=True)

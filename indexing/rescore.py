@@ -1,0 +1,140 @@
+"""Bring every ad behind ``<prefix>-ads`` up to the current rules and model, in place, without downtime.
+
+Ads are read with a point-in-time and ``search_after`` over only those whose
+``risk.model_version`` is not the promoted model's or whose ``nlp_version`` is
+not the current analysis version (a lexicon changed), and updated with partial
+bulk updates tagged with both. The query itself is the checkpoint: after an
+interruption, running again picks up exactly the ads still behind, and a
+finished run finds none.
+
+An ad analyzed under other rules (or not at all) is analyzed again from its
+stored title and body. Whatever changed, the written fields are exactly those
+indexing the same ad would write: the new blocks plus every field
+:func:`indexing.derive.derive_fields` computes from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from elasticsearch import helpers
+
+from indexing.derive import DERIVED_FIELDS, derive_fields
+from models.chain import score_records
+from models.scoring import Scorer, default_scorer, score
+from nlp.version import analysis_version
+from signaal.settings import alias
+
+ANALYSIS_FIELDS = ("language", "entities", "indicators", "nlp_version")
+
+
+@dataclass
+class RescoreReport:
+    model_version: str
+    scanned: int = 0
+    updated: int = 0
+    reanalyzed: int = 0
+    failed: int = 0
+
+
+def pending_query(model_version: str, nlp_version: str | None = None) -> dict[str, Any]:
+    """Ads not scored by ``model_version`` or not analyzed under ``nlp_version`` (typed values, never string-built)."""
+    behind = [{"bool": {"must_not": [{"term": {"risk.model_version": model_version}}]}}]
+    if nlp_version is not None:
+        behind.append({"bool": {"must_not": [{"term": {"nlp_version": nlp_version}}]}})
+    return {"bool": {"should": behind, "minimum_should_match": 1}}
+
+
+def _pages(es: Any, alias: str, query: dict[str, Any], page_size: int) -> Iterator[list[dict[str, Any]]]:
+    pit = es.open_point_in_time(index=alias, keep_alive="2m")["id"]
+    try:
+        search_after = None
+        while True:
+            body: dict[str, Any] = {
+                "size": page_size,
+                "query": query,
+                "pit": {"id": pit, "keep_alive": "2m"},
+                "sort": [{"_shard_doc": "asc"}],
+                "track_total_hits": False,
+            }
+            if search_after is not None:
+                body["search_after"] = search_after
+            resp = es.search(**body)
+            pit = resp.get("pit_id", pit)
+            hits = resp["hits"]["hits"]
+            if not hits:
+                return
+            yield hits
+            search_after = hits[-1]["sort"]
+    finally:
+        es.close_point_in_time(id=pit)
+
+
+def _current(source: dict[str, Any], nlp_version: str) -> bool:
+    """Whether the stored analysis is complete and was made by the current rules."""
+    return source.get("nlp_version") == nlp_version and all(f in source for f in ANALYSIS_FIELDS)
+
+
+def _rescored(hits: list[dict[str, Any]], scorer: Scorer, stale: set[str]) -> list[dict[str, Any]]:
+    """Scored records for a page; ads whose analysis is ``stale`` go through nlp first."""
+    records = [{**h["_source"], "id": h["_id"]} for h in hits]
+    out = list(score([r for r in records if r["id"] not in stale], scorer=scorer))
+    reanalyze = [{k: v for k, v in r.items() if k not in ANALYSIS_FIELDS} for r in records if r["id"] in stale]
+    if reanalyze:
+        out += list(score_records(reanalyze, scorer=scorer))
+    return out
+
+
+def _update(record: dict[str, Any], reanalyzed: bool) -> dict[str, Any]:
+    """The partial document for one rescored ad: its new blocks and every field derived from them."""
+    derived = derive_fields(dict(record))
+    written = ("risk", *(ANALYSIS_FIELDS if reanalyzed else ()))
+    return {**{f: record.get(f) for f in written}, **{f: derived[f] for f in DERIVED_FIELDS if f in derived}}
+
+
+def rescore(
+    es: Any,
+    prefix: str,
+    *,
+    scorer: Scorer | None = None,
+    page_size: int = 500,
+    on_page: Callable[[RescoreReport], None] | None = None,
+) -> RescoreReport:
+    """Rescore all pending ads; ``on_page`` is called after each page is written (progress, tests)."""
+    scorer = scorer or default_scorer()
+    rules = analysis_version()
+    report = RescoreReport(scorer.model_version)
+    ads_alias = alias("ads", prefix)
+    for hits in _pages(es, ads_alias, pending_query(scorer.model_version, rules), page_size):
+        index_of = {h["_id"]: h["_index"] for h in hits}
+        stale = {h["_id"] for h in hits if not _current(h["_source"], rules)}
+        records = _rescored(hits, scorer, stale)
+        report.scanned += len(hits)
+        report.reanalyzed += len(stale)
+        actions = [
+            {
+                "_op_type": "update",
+                "_index": index_of[record["id"]],
+                "_id": record["id"],
+                "doc": _update(record, record["id"] in stale),
+            }
+            for record in records
+        ]
+        for ok, _info in helpers.streaming_bulk(
+            es, actions, chunk_size=500, max_retries=3, raise_on_error=False, raise_on_exception=False
+        ):
+            if ok:
+                report.updated += 1
+            else:
+                report.failed += 1
+        if on_page:
+            on_page(report)
+    es.indices.refresh(index=ads_alias)
+    return report
+
+
+def pending_count(es: Any, prefix: str, model_version: str, nlp_version: str | None = None) -> int:
+    """How many ads a rescore to ``model_version`` (and ``nlp_version``, when given) would still touch."""
+    return int(es.count(index=alias("ads", prefix), query=pending_query(model_version, nlp_version))["count"])

@@ -1,0 +1,65 @@
+"""Model fixtures shared by every test package (a pytest plugin, see tests/conftest.py): the real chain
+(fixture generator -> nlp.analyze) on a small labelled corpus, one training run, a registry with two
+trained versions, and generator ads indexed with rules scores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from elasticsearch import helpers
+
+import nlp
+from devtools.fixture_sites import generate
+from indexing.derive import derive_fields
+from models import score
+from models.registry import Registry
+from models.rules import RulesScorer
+from models.training import model_card, train
+from signaal.settings import alias
+
+N_ADS = 2000  # small enough for CI (nlp.analyze dominates), large enough for ~160 minor positives
+
+
+@pytest.fixture(scope="session")
+def labelled() -> list[dict]:
+    """Generator ads with their truth labels, analyzed by nlp (what `signaal train` sees)."""
+    return list(nlp.analyze(generate(seed=11, n_ads=N_ADS, epoch=1).labelled()))
+
+
+@pytest.fixture(scope="session")
+def trained(labelled):
+    """One training run (logreg, group split) reused by the tests that only read it."""
+    return train(labelled, classifier="logreg")
+
+
+@pytest.fixture
+def registry(tmp_path: Path, trained, monkeypatch: pytest.MonkeyPatch) -> Iterator[Registry]:
+    """A registry under a fresh SIGNAAL_VAR_DIR holding v0001 and v0002 (none promoted)."""
+    monkeypatch.setenv("SIGNAAL_VAR_DIR", str(tmp_path / "var"))
+    reg = Registry.default()
+    for _ in range(2):
+        reg.register(
+            trained.artifact,
+            metrics=trained.metrics,
+            settings=trained.settings,
+            fingerprint=trained.fingerprint,
+            card=model_card(trained, "fixture generator, seed 11"),
+        )
+    yield reg
+
+
+@pytest.fixture
+def indexed_ads(es, fresh_index_prefix) -> list[dict]:
+    """120 generator ads indexed with rules-v1 scores; 5 were never analyzed (rescoring must run nlp on them)."""
+    records = list(score(nlp.analyze(generate(seed=5, n_ads=120, epoch=1).ads), scorer=RulesScorer()))
+    docs = []
+    for n, record in enumerate(records):
+        doc = derive_fields({k: v for k, v in record.items() if k not in ("id", "labels")})  # as the indexer stores
+        if n < 5:
+            for field in ("language", "entities", "indicators", "nlp_version"):  # as indexed unscored
+                doc.pop(field)
+        docs.append({"_index": alias("ads", fresh_index_prefix), "_id": record["id"], "_source": doc})
+    helpers.bulk(es, docs, refresh=True)
+    return records

@@ -1,0 +1,94 @@
+"""Search (text, phone in any format), saved searches/watches, inbox alerts, network, dashboards, ML."""
+
+import pytest
+
+from triage_ui.store.search import SearchError, normalize_phone, parse
+
+pytestmark = pytest.mark.es
+
+
+@pytest.mark.parametrize(
+    "raw", ["06-1234 0001", "0612340001", "+31 6 1234 0001", "0031 6 12340001", "+31 (0)6-1234 0001"]
+)
+def test_phone_any_format_to_e164(raw):
+    assert normalize_phone(raw) == "+31612340001"
+
+
+def test_bad_inputs_are_one_line_errors():
+    with pytest.raises(SearchError):
+        parse("phone", "not a number")
+    with pytest.raises(SearchError):
+        parse("text", "   ")
+
+
+def test_phone_search_is_posted_and_finds_ads(client_for):
+    client, csrf = client_for("investigator1")
+    resp = client.post("/search", data={"csrf_token": csrf, "kind": "phone", "q": "06 1234 0001"})
+    assert resp.status_code == 200
+    for ad_id in ("prikbord:1003", "prikbord:1004", "prikbord:1005"):
+        assert ad_id in resp.text
+    assert "prikbord:1006" not in resp.text
+
+
+def test_text_search_syntax_is_safe(client_for):
+    client, csrf = client_for("investigator1")
+    resp = client.post("/search", data={"csrf_token": csrf, "kind": "text", "q": '"alleen hotel" -Utrecht'})
+    assert resp.status_code == 200 and "ads</h2>" in resp.text
+    # malformed syntax never becomes an error page or raw DSL
+    for q in ['"unclosed', "((((", '{"match_all":{}}', "body:*"]:
+        assert client.post("/search", data={"csrf_token": csrf, "kind": "text", "q": q}).status_code == 200
+
+
+def test_watch_feeds_inbox_with_new_ads_only(client_for, ui_ctx):
+    client, csrf = client_for("investigator1")
+    client.post("/search/save", data={"csrf_token": csrf, "kind": "phone", "q": "06-1234 0099", "name": "watch 99"})
+    assert "No alerts" in client.get("/inbox").text  # nothing new since the watch was made
+    ad = {
+        "id": "prikbord:9999",
+        "site": "prikbord",
+        "title": "Nieuw, 21, Utrecht",
+        "body": "Bel 06-1234 0099.",
+        "entities": {"phones": ["+31612340099"]},
+        "indexed_at": "2099-01-01T00:00:00Z",
+        "crawl": {"first_seen": "2099-01-01T00:00:00Z"},
+        "priority": 0.1,
+    }
+    ui_ctx.es.index(index=ui_ctx.alias("ads"), id=ad["id"], document=ad, refresh="wait_for")
+    page = client.get("/inbox").text
+    assert "prikbord:9999" in page and "watch 99" in page
+    other, _ = client_for("admin1")
+    assert "prikbord:9999" not in other.get("/inbox").text  # inboxes are per user
+
+
+def test_saved_search_is_owner_only(client_for, ui_ctx):
+    owner, csrf = client_for("investigator1")
+    owner.post("/search/save", data={"csrf_token": csrf, "kind": "text", "q": "hotel", "name": "mine"})
+    saved_id = ui_ctx.es.search(index=ui_ctx.alias("saved-searches"), query={"term": {"user": "investigator1"}})[
+        "hits"
+    ]["hits"][0]["_id"]
+    thief, csrf2 = client_for("admin1")
+    assert thief.post(f"/saved/{saved_id}/delete", data={"csrf_token": csrf2}).status_code == 404
+    assert owner.post(f"/saved/{saved_id}/run", data={"csrf_token": csrf}).status_code == 200
+
+
+def test_network_page(client_for):
+    client, _ = client_for("analyst1")
+    resp = client.get("/networks/c1")
+    assert resp.status_code == 200
+    assert resp.text.count('href="/ads/prikbord:100') >= 3 and "<svg" in resp.text and "+31612340001" in resp.text
+
+
+def test_dashboards_render_svg(client_for):
+    client, _ = client_for("analyst1")
+    resp = client.get("/dashboards", params={"days": 365})
+    assert (
+        resp.status_code == 200 and resp.text.count("<svg") >= 4 and "TRAF" in resp.text
+    )  # decision charts: no data here
+
+
+def test_ml_pages_are_ml_only(client_for):
+    client, _ = client_for("mlstaff")
+    resp = client.get("/ml")
+    assert resp.status_code == 200 and "Label queue" in resp.text
+    analyst, _ = client_for("analyst1")
+    assert analyst.get("/ml").status_code == 403
