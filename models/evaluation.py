@@ -6,6 +6,8 @@ held-out split, so the numbers compare like with like.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -103,10 +105,12 @@ def markdown_table(results: dict[str, dict[str, dict[str, float]]]) -> str:
 def write_report(
     out_dir: Path, title: str, labels: np.ndarray, rows: dict[str, np.ndarray], notes: Sequence[str] = ()
 ) -> Path:
-    """Write ``report.md`` with the metrics table and the PNG plots; return its path."""
+    """Write ``report.md`` (metrics table and PNG plots) and ``report.json`` (the same, for the UI); return the .md."""
     out_dir.mkdir(parents=True, exist_ok=True)
     results = evaluate_rows(labels, rows)
     images = plot_curves(labels, rows, out_dir)
+    document = {"title": title, "notes": [n for n in notes if n], "results": results, "images": images}
+    (out_dir / "report.json").write_text(json.dumps(_finite(document), indent=2), encoding="utf-8")
     parts = [
         f"# {title}",
         "",
@@ -122,3 +126,14 @@ def write_report(
     path = out_dir / "report.md"
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+
+def _finite(value: Any) -> Any:
+    """NaN (e.g. the AP of a target without positives) as null, so the file is strict JSON."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value

@@ -22,6 +22,8 @@ from models.learned import LearnedScorer, fit_artifact
 from models.rules import RulesScorer
 from models.split import group_split, split
 
+BASELINE = "rules"  # the rules baseline's row in every held-out comparison
+
 
 @dataclass
 class TrainResult:
@@ -29,6 +31,8 @@ class TrainResult:
     metrics: dict[str, Any]
     settings: dict[str, Any]
     fingerprint: str
+    held_out_labels: np.ndarray  # (n_test, 2), NaN = unknown
+    held_out_scores: dict[str, np.ndarray]  # row name -> (n_test, 2), for the report's plots
 
 
 def _pick(records: Sequence[dict[str, Any]], idx: np.ndarray) -> list[dict[str, Any]]:
@@ -78,7 +82,7 @@ def train(
         classifier = comparison["chosen"]
     artifact = fit_artifact(train_recs, labels[train_idx], settings, classifier, seed)
     rows = {
-        "rules-v1": score_matrix(RulesScorer(), test_recs),
+        BASELINE: score_matrix(RulesScorer(), test_recs),
         "model": score_matrix(LearnedScorer(artifact, "candidate"), test_recs),
     }
     held_out = evaluate_rows(labels[test_idx], rows)
@@ -94,15 +98,31 @@ def train(
         "n_test": len(test_idx),
         "fit_seconds": artifact["fit_seconds"],
         "summary": {f"{t}_ap": held_out["model"][t]["average_precision"] for t in TARGETS}
-        | {f"baseline_{t}_ap": held_out["rules-v1"][t]["average_precision"] for t in TARGETS},
+        | {f"baseline_{t}_ap": held_out[BASELINE][t]["average_precision"] for t in TARGETS},
     }
-    return TrainResult(artifact, metrics, settings_out, fingerprint(records))
+    return TrainResult(artifact, metrics, settings_out, fingerprint(records), labels[test_idx], rows)
 
 
-def model_card(result: TrainResult, source: str) -> str:
+def write_training_report(result: TrainResult, out_dir: Path, version: str) -> Path:
+    """The held-out report (metrics table, PR and calibration plots) of a training run, next to its model."""
+    notes = [
+        f"Held-out: {result.metrics['n_test']} ads ({result.settings['split']['method']} split, seed "
+        f"{result.settings['split']['seed']}); trained on {result.metrics['n_train']}.",
+        "",
+        f"`{BASELINE}` is the calibrated rules baseline scored on the same ads.",
+    ]
+    return write_report(out_dir, f"Evaluation of {version}", result.held_out_labels, result.held_out_scores, notes)
+
+
+def model_card(result: TrainResult, source: str, synthetic: bool = False) -> str:
     """Markdown model card; ``{version}`` is filled in by the registry."""
     m = result.metrics
     comparison = m.get("classifier_comparison")
+    origin = (
+        "**synthetic labels** (fixture generator ground truth, not analysts' decisions: a demonstration model)"
+        if synthetic
+        else "analysts' labels"
+    )
     lines = [
         "# Signaal risk model {version}",
         "",
@@ -110,7 +130,7 @@ def model_card(result: TrainResult, source: str) -> str:
         "as calibrated probabilities, to order the analysts' queue. It is a triage aid: every lead is "
         "checked by an analyst; a low score is not evidence that an ad is harmless.",
         "",
-        f"- training data: {source} (fingerprint `{result.fingerprint[:16]}...`), "
+        f"- training data: {source}, {origin} (fingerprint `{result.fingerprint[:16]}...`), "
         f"{m['n_train']} train / {m['n_test']} held-out ads",
         f"- split: {result.settings['split']['method']} (ads sharing a contact or cluster stay on one side)",
         f"- classifier: {result.settings['classifier']}, calibrated ({result.settings['calibration']['method']})",
@@ -151,7 +171,7 @@ def evaluate(records: Sequence[dict[str, Any]], scorer: LearnedScorer, out_dir: 
     train_idx, test_idx = split(records, split_cfg["method"], split_cfg["test_fraction"], split_cfg["seed"])
     test_recs = _pick(records, test_idx)
     rows = {
-        "rules-v1": score_matrix(RulesScorer(), test_recs),
+        BASELINE: score_matrix(RulesScorer(), test_recs),
         f"model {scorer.model_version} (no site/date/contact features)": score_matrix(scorer, test_recs),
     }
     if ablation:

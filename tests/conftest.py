@@ -31,6 +31,23 @@ from signaal.settings import get_settings
 pytest_plugins = ["tests.models.fixtures"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_accepted_proposals(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Tests never see a developer's accepted proposals (var/lexicons/accepted.yaml): their own file, absent."""
+    path = tmp_path_factory.mktemp("accepted") / "accepted.yaml"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SIGNAAL_ACCEPTED_LEXICON", str(path))
+        yield path
+
+
+@pytest.fixture
+def accepted_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh accepted-proposals file for one test (appending to it changes no other test)."""
+    path = tmp_path / "lexicons" / "accepted.yaml"
+    monkeypatch.setenv("SIGNAAL_ACCEPTED_LEXICON", str(path))
+    return path
+
+
 def _start_local_node() -> tuple[str, object, Path]:
     parent = var_dir() / "test-es"
     parent.mkdir(parents=True, exist_ok=True)
