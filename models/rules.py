@@ -11,6 +11,7 @@ one weak signal does not look like a coin toss.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from models.config import RulesConfig, rules_config
 from models.record import claimed_ages, contact_count, indicator_codes
 from nlp import accepted
+from nlp.version import analysis_version
 
 
 class RulesScorer:
@@ -93,6 +95,22 @@ class RulesScorer:
 
     def codes(self, records: Iterable[dict[str, Any]]) -> list[set[str]]:
         return [indicator_codes(r) for r in records]
+
+    def calibration_status(self) -> dict[str, Any]:
+        """The calibration's provenance, and why it may no longer fit (other rules or lexicons than at fit time)."""
+        provenance = dict(self.config.calibration_provenance)
+        stale = []
+        if not self.config.calibration:
+            stale.append("no calibration: scores are the plain noisy-or of the rules' weights")
+        else:
+            if provenance.get("nlp_version") not in (None, analysis_version()):
+                stale.append(
+                    f"fitted on analyses by {provenance['nlp_version']}, the lexicons are now {analysis_version()}"
+                )
+            weights = dataclasses.replace(self.config, calibration={}).fingerprint()
+            if provenance.get("rules_fingerprint") not in (None, weights):
+                stale.append("fitted for other rule weights than those in force")
+        return {"model_version": self.model_version, "provenance": provenance, "stale": stale}
 
 
 def _log_evidence(items: list[tuple[float, str]]) -> float:

@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from models.config import DATA_DIR, TARGETS, rules_config
+from models.config import DATA_DIR, TARGETS, IndicatorRule, rules_config
 from models.data_io import decided_ads, outcomes
 from models.features import default_settings as feature_settings
 from models.indicator_report import indicator_report, wilson
@@ -119,23 +119,29 @@ def prepare(pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> list[Deci
 
 
 def _ngrams(ad: DecidedAd, min_n: int, max_n: int, stopwords: frozenset[str]) -> dict[str, tuple[str, int, int]]:
-    """Uncovered n-grams of one ad -> (field, start, end) of their first uncovered occurrence."""
+    """Uncovered n-grams of one ad -> (field, start, end) of their first occurrence.
+
+    A word is usable when no indicator hit or contact overlaps it and it is not the ad's own
+    name or place; an n-gram is a run of usable words that is not only stopwords and numbers.
+    """
     found: dict[str, tuple[str, int, int]] = {}
     for name in FIELDS:
-        text = ad.text(name)
-        words = [(fold(m.group()), m.start(), m.end()) for m in WORD.finditer(text)]
+        blocked = ad.hits[name] + ad.masked[name]
+        words = []
+        for m in WORD.finditer(ad.text(name)):
+            word = fold(m.group())
+            usable = word not in ad.own_words and not _overlaps(blocked, m.start(), m.end())
+            words.append((word, m.start(), m.end(), usable, word in stopwords or word.isdigit()))
         for i in range(len(words)):
             for n in range(min_n, max_n + 1):
-                if i + n > len(words):
-                    break
                 window = words[i : i + n]
-                folded = [w for w, _, _ in window]
-                if any(w in ad.own_words for w in folded) or all(w in stopwords or w.isdigit() for w in folded):
+                if len(window) < n or not window[-1][3]:
+                    break  # past the end, or a blocked word ends every longer n-gram too
+                if not window[0][3]:
+                    break
+                if all(w[4] for w in window):
                     continue
-                start, end = window[0][1], window[-1][2]
-                if _overlaps(ad.hits[name], start, end) or _overlaps(ad.masked[name], start, end):
-                    continue
-                found.setdefault(" ".join(folded), (name, start, end))
+                found.setdefault(" ".join(w[0] for w in window), (name, window[0][1], window[-1][2]))
     return found
 
 
@@ -171,7 +177,7 @@ def _evidence_groups(ads: Sequence[DecidedAd]) -> dict[str, tuple[list[int], lis
     for target in GROUPS:
         known = [i for i, ad in enumerate(ads) if ad.outcome[target] is not None]
         groups[target] = (known, [i for i in known if ads[i].outcome[target] == 1])
-    rules = rules_config().indicators
+    rules = _rules()
     for code in sorted({c for ad in ads for c in ad.codes}):
         target = rules[code].target if code in rules else None
         if target is None:
@@ -185,7 +191,7 @@ def _suggested_code(lead_ads: list[int], ads: Sequence[DecidedAd], group: str) -
     """The code whose confirmed ads hold most of this phrasing's positive ads (and how many)."""
     if group.startswith("code:"):
         return group[5:], len(lead_ads)
-    rules = rules_config().indicators
+    rules = _rules()
     counts: dict[str, int] = defaultdict(int)
     for i in lead_ads:
         for code in ads[i].codes:
@@ -245,26 +251,26 @@ def new_phrasings(ads: Sequence[DecidedAd], settings: dict[str, Any] | None = No
 
 
 def _closed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Drop a phrasing when a shorter one inside it has the same counts: it adds nothing but words."""
-    keyed = {(r["phrasing"], r["ads"], r["positives"], r["evidence"]) for r in rows}
-
-    def redundant(row: dict[str, Any]) -> bool:
+    """Drop a phrasing when a longer one around it has the same counts: the longer says more, as precisely."""
+    covered = set()
+    for row in rows:
         words = row["phrasing"].split()
-        inner = {" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1)}
-        inner.discard(row["phrasing"])
-        return any((w, row["ads"], row["positives"], row["evidence"]) in keyed for w in inner)
+        for i in range(len(words)):
+            for j in range(i + 1, len(words) + 1):
+                if j - i < len(words):
+                    covered.add((" ".join(words[i:j]), row["ads"], row["positives"], row["evidence"]))
+    return [r for r in rows if (r["phrasing"], r["ads"], r["positives"], r["evidence"]) not in covered]
 
-    return [r for r in rows if not redundant(r)]
+
+def _rules() -> dict[str, IndicatorRule]:
+    """The rules baseline's codes with the weights in force (accepted weight proposals applied)."""
+    return rules_config().with_weights(accepted.weights()).indicators
 
 
-def weak_rules(ads: Sequence[DecidedAd], settings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Indicator phrasings whose ads analysts keep deciding "no" for the code's target, weakest first."""
+def rule_phrasings(ads: Sequence[DecidedAd], settings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Each indicator phrasing (code + folded matched text) in decided ads and its precision for the code's target."""
     cfg = settings or default_settings()
-    weak = cfg["weak_rules"]
-    rules = rules_config().indicators
-    excluded = {
-        (e["code"], fold(e["term"])) for e in accepted.effective() if e.get("action") == "exclude" and e.get("term")
-    }
+    rules = _rules()
     seen: dict[tuple[str, str], dict[int, dict[str, Any]]] = defaultdict(dict)
     for i, ad in enumerate(ads):
         for ind in ad.indicators:
@@ -277,12 +283,9 @@ def weak_rules(ads: Sequence[DecidedAd], settings: dict[str, Any] | None = None)
     for (code, phrasing), where in seen.items():
         target = rules[code].target
         known = [i for i in where if ads[i].outcome[target] is not None]
-        if len(known) < weak["min_ads"] or (code, phrasing) in excluded or not base_of[target]:
+        if not known or not base_of[target]:
             continue
-        positives = sum(ads[i].outcome[target] for i in known)  # type: ignore[misc]
-        stats = _stats(positives, len(known), base_of[target])
-        if stats["lift"] > weak["max_lift"]:
-            continue
+        positives = sum(1 for i in known if ads[i].outcome[target] == 1)
         examples = [i for i in sorted(known) if ads[i].outcome[target] == 0][: cfg["examples"]]
         rows.append(
             {
@@ -292,12 +295,29 @@ def weak_rules(ads: Sequence[DecidedAd], settings: dict[str, Any] | None = None)
                 "ads": len(known),
                 "positives": positives,
                 "negatives": len(known) - positives,
-                **stats,
+                **_stats(positives, len(known), base_of[target]),
                 "weight": rules[code].weight,
                 "excludable": code in excludable,
                 "examples": [_example(ads[i], _where(where[i]), cfg["context_chars"]) for i in examples],
             }
         )
+    return rows
+
+
+def weak_rules(ads: Sequence[DecidedAd], settings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Indicator phrasings whose ads analysts keep deciding "no" for the code's target, weakest first."""
+    cfg = settings or default_settings()
+    weak = cfg["weak_rules"]
+    excluded = {
+        (e["code"], " ".join(fold(e["term"]).split()))
+        for e in accepted.effective()
+        if e.get("action") == "exclude" and e.get("term")
+    }
+    rows = [
+        r
+        for r in rule_phrasings(ads, cfg)
+        if r["ads"] >= weak["min_ads"] and r["lift"] <= weak["max_lift"] and (r["code"], r["phrasing"]) not in excluded
+    ]
     rows.sort(key=lambda r: (r["ci_high"], -r["ads"], r["code"], r["phrasing"]))
     return rows[: weak["max_rows"]]
 
@@ -312,15 +332,19 @@ def _base(ads: Sequence[DecidedAd], target: str) -> float:
 
 
 def code_weights(ads: Sequence[DecidedAd]) -> list[dict[str, Any]]:
-    """Per code, its rules weight next to the weight the decisions support (for its own target)."""
-    rules = rules_config().indicators
+    """Per code, its rules weight in force next to the weight the decisions support (for its own target)."""
+    rules = _rules()
     rows = []
     for target in TARGETS:
         records = [
             {"indicators": [{"code": c} for c in ad.codes], "labels": {target: ad.outcome[target]}} for ad in ads
         ]
-        rows += [r | {"target": target} for r in indicator_report(records, target) if r["code"] in rules]
-    return [r for r in rows if rules[r["code"]].target == r["target"]]
+        rows += [
+            r | {"target": target, "rules_weight": rules[r["code"]].weight}
+            for r in indicator_report(records, target)
+            if r["code"] in rules and rules[r["code"]].target == target
+        ]
+    return rows
 
 
 def _contains(words: list[str], phrase: list[str]) -> bool:
@@ -337,6 +361,19 @@ def phrase_evidence(ads: Sequence[DecidedAd], phrasing: str) -> dict[str, Any]:
     ]
     leads = sum(1 for ad in with_it if ad.outcome["any"] == 1)
     return {"ads": len(with_it), "leads": leads, **_stats(leads, len(with_it), _base(ads, "any"))}
+
+
+def evidence_for(ads: Sequence[DecidedAd], action: str, code: str, term: str = "") -> dict[str, Any]:
+    """What a proposal records as its evidence: the phrasing's counts, the weak rule's or the code's row."""
+    if action == "add_term":
+        return phrase_evidence(ads, term)
+    if action == "exclude":
+        phrasing = " ".join(fold(term).split())
+        rows = [r for r in rule_phrasings(ads) if r["code"] == code and r["phrasing"] == phrasing]
+    else:
+        rows = [r for r in code_weights(ads) if r["code"] == code]
+    keys = ("ads", "positives", "leads", "negatives", "precision", "lift", "base_rate", "suggested_weight")
+    return {k: rows[0][k] for k in keys if rows and k in rows[0]}
 
 
 def load_decided(es: Any, prefix: str, settings: dict[str, Any] | None = None) -> list[DecidedAd]:

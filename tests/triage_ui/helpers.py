@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from fastapi.testclient import TestClient
@@ -25,3 +26,13 @@ def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
     )
     assert resp.status_code == 303, resp.text[:500]
     return csrf_from(client.get("/queue").text)
+
+
+def decide(client: TestClient, csrf: str, ad_id: str, decision: str, **labels: str) -> None:
+    """Decide an ad through its page and the decision form, as an analyst does (labels: minor=, trafficking=)."""
+    page = client.get(f"/ads/{ad_id}").text
+    token = html.unescape(page.split('name="token" value="')[1].split('"')[0])
+    form = {"csrf_token": csrf, "token": token, "decision": decision}
+    form |= {f"label_{target}": value for target, value in labels.items()}
+    resp = client.post(f"/ads/{ad_id}/decision", data=form, follow_redirects=False)
+    assert resp.status_code == 303, resp.text[:500]
