@@ -22,6 +22,7 @@ from signaal.settings import alias
 
 DECISION_LABELS = {"yes": 1, "no": 0}
 LEAD_DECISIONS = ("lead", "escalate_minor")
+CODE_PREFIX = {"minor": "MINOR_", "trafficking": "TRAF_"}
 
 
 class DataError(Exception):
@@ -68,11 +69,26 @@ def load_jsonl(path: Path) -> list[dict[str, Any]]:
     return ensure_analyzed(read_labelled(path))
 
 
+def labels_from_codes(codes: list[str]) -> dict[str, int]:
+    """Labels of a corpus labelled with indicator codes (the blind corpora's ``truth.indicator_codes``).
+
+    A writer who says an ad expresses a minor signal (any ``MINOR_`` code) or a trafficking
+    signal (any ``TRAF_`` code) labels it as an analyst flagging it for that target would.
+    """
+    return {t: int(any(str(c).startswith(CODE_PREFIX[t]) for c in codes)) for t in TARGETS}
+
+
 def read_labelled(path: Path) -> list[dict[str, Any]]:
-    """The labelled records of a file as written (not analyzed yet); records without any known label are skipped."""
+    """The labelled records of a file as written (not analyzed yet); records without any known label are skipped.
+
+    Labels come from ``labels: {minor, trafficking}``, or else from ``truth.indicator_codes``
+    (:func:`labels_from_codes`).
+    """
     records = []
     for record in read_jsonl(path):
-        labels = record.get("labels") or {}
+        truth = record.get("truth") if isinstance(record.get("truth"), dict) else {}
+        codes = truth.get("indicator_codes")
+        labels = record.get("labels") or (labels_from_codes(codes) if isinstance(codes, list) else {})
         record["labels"] = {t: _label(labels.get(t)) for t in TARGETS}
         if any(v is not None for v in record["labels"].values()):
             records.append(record)
