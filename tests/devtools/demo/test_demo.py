@@ -8,6 +8,7 @@ crawl state, incremental linking, existing accounts left alone).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -45,6 +46,14 @@ def _count(summary: str, label: str) -> int:
     return int(match.group(1))
 
 
+def _signaal(env: dict[str, str], *args: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "signaal", *args], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout
+
+
 def test_demo_runs_the_whole_chain_and_reruns_safely(es, fresh_index_prefix, tmp_path: Path):
     env = {**os.environ, "SIGNAAL_VAR_DIR": str(tmp_path / "var"), "SIGNAAL_INDEX_PREFIX": fresh_index_prefix}
     first, first_s = _run_demo(env)
@@ -54,10 +63,30 @@ def test_demo_runs_the_whole_chain_and_reruns_safely(es, fresh_index_prefix, tmp
     passwords = re.findall(r"^\s+demo-(analyst|investigator|ml|admin)\s+(\S+)$", first, re.MULTILINE)
     assert {role for role, _ in passwords} == {"analyst", "investigator", "ml", "admin"}
 
+    # the learning loop a new user sees on the ML page: a synthetic first model with its report,
+    # a label queue of calibrated doubt, and suggestions from ads decided from ground truth
+    assert re.search(r"^\s+model\s+v0001 \(synthetic labels, promoted\)", first, re.MULTILINE)
+    registry = json.loads((tmp_path / "var" / "models" / "index.json").read_text(encoding="utf-8"))
+    assert registry["promoted"] == "v0001" and registry["versions"][0]["synthetic"] is True
+    report = tmp_path / "var" / "models" / "v0001" / "report"
+    assert {"report.md", "report.json", "minor_curves.png", "trafficking_curves.png"} <= {
+        p.name for p in report.iterdir()
+    }
+    decided = _count(first, "decided now")
+    assert N_ADS // 4 - 3 <= decided <= N_ADS // 4
+    queue = [json.loads(line) for line in _signaal(env, "label-queue", "--json").splitlines()]
+    assert queue and all(row["risk"]["model_version"] == "v0001" for row in queue)
+    assert len({row["uncertainty"] for row in queue}) > 1
+    suggestions = json.loads(_signaal(env, "suggestions", "--json"))
+    assert suggestions["decided"] == decided and suggestions["weights"]
+
     second, second_s = _run_demo(env)
     assert _count(second, "ads indexed") == N_ADS
     assert _count(second, "clusters") == _count(first, "clusters")
     assert "demo accounts exist already" in second
+    assert _count(second, "decided now") == 0
+    registry = json.loads((tmp_path / "var" / "models" / "index.json").read_text(encoding="utf-8"))
+    assert [v["version"] for v in registry["versions"]] == ["v0001"]  # the same labels: reused, not retrained
     for _, password in passwords:
         assert password not in second
     assert second_s < first_s * 1.5
