@@ -119,7 +119,7 @@ def write_training_report(result: TrainResult, out_dir: Path, version: str) -> P
         f"Held-out: {result.metrics['n_test']} ads ({result.settings['split']['method']} split, seed "
         f"{result.settings['split']['seed']}); trained on {result.metrics['n_train']}.",
         "",
-        f"`{BASELINE}` is the calibrated rules baseline scored on the same ads.",
+        f"The {BASELINE} row is the calibrated rules baseline scored on the same ads.",
     ]
     return write_report(
         out_dir,
@@ -194,26 +194,15 @@ def evaluate(records: Sequence[dict[str, Any]], scorer: LearnedScorer, out_dir: 
         model_row(scorer.model_version): score_matrix(scorer, test_recs),
     }
     if ablation:
-        unguarded = {**scorer.settings, "leakage_guard": False}
-        art = fit_artifact(
-            _pick(records, train_idx),
-            labels[train_idx],
-            unguarded,
-            scorer.settings.get("classifier", "logreg"),
-            split_cfg["seed"],
-        )
-        rows["ablation: same model + site/date/contact features"] = score_matrix(
-            LearnedScorer(art, "ablation"), test_recs
-        )
-        no_words = {**scorer.settings, "word_tfidf": None}
-        art = fit_artifact(
-            _pick(records, train_idx),
-            labels[train_idx],
-            no_words,
-            scorer.settings.get("classifier", "logreg"),
-            split_cfg["seed"],
-        )
-        rows[WITHOUT_WORDS] = score_matrix(LearnedScorer(art, "ablation"), test_recs)
+        train_recs, classifier = _pick(records, train_idx), scorer.settings.get("classifier", "logreg")
+        for name, change in (
+            ("ablation: same model + site/date/contact features", {"leakage_guard": False}),
+            (WITHOUT_WORDS, {"word_tfidf": None}),
+        ):
+            art = fit_artifact(
+                train_recs, labels[train_idx], {**scorer.settings, **change}, classifier, split_cfg["seed"]
+            )
+            rows[name] = score_matrix(LearnedScorer(art, "ablation"), test_recs)
     notes = [
         f"Held-out: {len(test_idx)} ads ({split_cfg['method']} split, seed {split_cfg['seed']}); "
         f"trained on {len(train_idx)}.",
