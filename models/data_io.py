@@ -64,11 +64,6 @@ def ensure_analyzed(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return records
 
 
-def load_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Labelled, analyzed records from a file; records without any known label are skipped."""
-    return ensure_analyzed(read_labelled(path))
-
-
 def labels_from_codes(codes: list[str]) -> dict[str, int]:
     """Labels of a corpus labelled with indicator codes (the blind corpora's ``truth.indicator_codes``).
 
@@ -101,7 +96,7 @@ def latest_decisions(es: Any, prefix: str) -> dict[str, dict[str, Any]]:
     """The latest decision per ad id from ``<prefix>-decisions`` (decided_at wins, then insertion)."""
 
     latest: dict[str, dict[str, Any]] = {}
-    query = {"query": {"match_all": {}}, "_source": ["ad_id", "labels", "decision", "decided_at", "user"]}
+    query = {"query": {"match_all": {}}, "_source": ["ad_id", "labels", "decision", "decided_at"]}
     for hit in helpers.scan(es, index=alias("decisions", prefix), query=query, preserve_order=False):
         doc = hit["_source"]
         ad_id = doc.get("ad_id")

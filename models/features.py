@@ -235,7 +235,7 @@ def build_features(settings: dict[str, Any]) -> ColumnTransformer:
 
     Word n-grams are what lets the model learn a phrasing no rule knows once analysts labelled
     ads like it (docs/models.md, "Word features"); ``word_tfidf: null`` switches them off only
-    to measure that (the ablation of ``bench/bench_word_features.py``).
+    to measure that (the word ablation of ``signaal evaluate``).
     """
     word = settings["word_tfidf"]
     char = settings["char_tfidf"]

@@ -122,26 +122,32 @@ def _ngrams(ad: DecidedAd, min_n: int, max_n: int, stopwords: frozenset[str]) ->
     """Uncovered n-grams of one ad -> (field, start, end) of their first occurrence.
 
     A word is usable when no indicator hit or contact overlaps it and it is not the ad's own
-    name or place; an n-gram is a run of usable words that is not only stopwords and numbers.
+    name or place; an n-gram is a run of usable words with only spaces between them (a
+    lexicon term matches tokens in a row, so "jaar. Afspraken" is no phrasing), not only
+    stopwords and numbers.
     """
     found: dict[str, tuple[str, int, int]] = {}
     for name in FIELDS:
+        text = ad.text(name)
         blocked = ad.hits[name] + ad.masked[name]
-        words = []
-        for m in WORD.finditer(ad.text(name)):
+        words: list[tuple[str, int, int, bool, bool]] = []  # folded, start, end, usable, joined to the previous
+        for m in WORD.finditer(text):
             word = fold(m.group())
             usable = word not in ad.own_words and not _overlaps(blocked, m.start(), m.end())
-            words.append((word, m.start(), m.end(), usable, word in stopwords or word.isdigit()))
-        for i in range(len(words)):
-            for n in range(min_n, max_n + 1):
-                window = words[i : i + n]
-                if len(window) < n or not window[-1][3]:
-                    break  # past the end, or a blocked word ends every longer n-gram too
-                if not window[0][3]:
+            joined = bool(words) and not text[words[-1][2] : m.start()].strip()
+            words.append((word, m.start(), m.end(), usable, joined))
+        for i, first in enumerate(words):
+            if not first[3]:
+                continue
+            for n in range(1, max_n + 1):
+                if i + n > len(words):
                     break
-                if all(w[4] for w in window):
-                    continue
-                found.setdefault(" ".join(w[0] for w in window), (name, window[0][1], window[-1][2]))
+                last = words[i + n - 1]
+                if n > 1 and not (last[3] and last[4]):
+                    break  # a blocked word or a break ends every longer n-gram too
+                window = [w[0] for w in words[i : i + n]]
+                if n >= min_n and not all(w in stopwords or w.isdigit() for w in window):
+                    found.setdefault(" ".join(window), (name, first[1], last[2]))
     return found
 
 

@@ -87,6 +87,7 @@ def test_new_phrasings_are_uncovered_over_represented_and_from_several_advertise
         "match": "met de chauffeur",
         "after": " geregeld. Bel 06-1234 6000.",
     }
+    assert not any("vandaag vervoer" in p for p in rows)  # "vandaag. Vervoer": a term never spans a break
     assert not any("iris" in p for p in rows)  # the advertised person's own name is never a phrasing
     assert not any("sterre" in p or "nummer" in p for p in rows)  # one advertiser's template: one group
     assert not any("nieuw" in p for p in rows)  # covered by a rule
