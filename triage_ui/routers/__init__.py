@@ -3,6 +3,7 @@
 from triage_ui.routers import (
     admin,
     ads,
+    archive,
     auth,
     dashboards,
     exports,
@@ -16,6 +17,7 @@ ROUTERS = [
     auth.router,
     queue.router,
     ads.router,
+    archive.router,
     search.router,
     networks.router,
     exports.router,

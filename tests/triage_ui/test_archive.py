@@ -1,0 +1,184 @@
+"""The archived page viewer on real WARC files from a fixture crawl, against real Elasticsearch.
+
+A crawl of the prikbord fixture site (one page with active and remote content, see crawled.py), of
+vitrine through its JSON API, and a re-crawl in epoch 2 (an edited ad gets version 2) fill this module's
+prefix and WARC files; the viewer must read every page back from its sealed record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zlib
+from contextlib import contextmanager
+from html import escape
+
+import pytest
+
+from devtools.fixture_sites import start_sites
+from signaal.evidence.seal import manifest_path
+from tests.triage_ui.crawled import ACTIVE_AD, EDITED_AD, FAULTS, Crawled
+from triage_ui.config import UISettings
+from triage_ui.store import audit
+
+pytestmark = [pytest.mark.es, pytest.mark.slow]
+PLAIN_AD = "prikbord:p00001"
+
+
+@pytest.fixture(scope="module")
+def sites():
+    with start_sites(seed=7, n_ads=40, faults=FAULTS) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory, sites, es, index_prefix) -> Crawled:
+    done = Crawled(tmp_path_factory.mktemp("var"))
+    done.crawl("prikbord", sites.prikbord_url)
+    done.crawl("vitrine-api", sites.vitrine_url)
+    sites.set_epoch(2)
+    done.crawl("prikbord", sites.prikbord_url)
+    es.indices.refresh(index=f"{index_prefix}-*")
+    return done
+
+
+@pytest.fixture(scope="module")
+def ui_settings(crawled) -> UISettings:
+    """This module's app reads the crawl's WARC files and checks them with the crawl's public key."""
+    return UISettings(
+        environment="test",
+        secret_key="test-secret-" + "x" * 20,
+        cookie_secure=False,
+        evidence_dir=crawled.evidence_dir,
+        public_key=crawled.public_key,
+    )
+
+
+def _ad(ui_ctx, ad_id: str) -> dict:
+    return ui_ctx.es.get(index=ui_ctx.alias("ads"), id=ad_id)["_source"]
+
+
+@contextmanager
+def altered_record(crawled: Crawled, ad: dict):
+    """Change a few payload bytes of the ad's page record in its WARC file (same length), then put it back."""
+    ev = ad["evidence"]
+    warc = crawled.evidence_dir / ev["warc_file"]
+    original = warc.read_bytes()
+    manifest = manifest_path(warc).read_text()
+    entry = next(r for r in json.loads(manifest)["records"] if r["record_id"] == ev["record_id"])
+    start, end = entry["offset"], entry["offset"] + entry["length"]
+    raw = zlib.decompress(original[start:end], 16 + zlib.MAX_WBITS)
+    changed = re.sub(rb"<h1 class=\"ad-title\">(.)", lambda m: m.group(0)[:-1] + b"X", raw, count=1)
+    assert changed != raw
+    member = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    warc.write_bytes(original[:start] + member.compress(changed) + member.flush() + original[end:])
+    try:
+        yield
+    finally:
+        warc.write_bytes(original)
+
+
+def test_archived_page_is_read_from_its_sealed_record_and_verified(client_for, crawled, ui_ctx):
+    ad = _ad(ui_ctx, PLAIN_AD)
+    client, _ = client_for("investigator1")
+    page = client.get(f"/ads/{PLAIN_AD}/archive")
+    assert page.status_code == 200, page.text[:1500]
+    assert 'data-check="verified"' in page.text
+    assert ad["evidence"]["sha256"] in page.text and escape(ad["evidence"]["record_id"]) in page.text
+    assert "WARC-Block-Digest" in page.text and "Content-Type" in page.text  # record and HTTP headers
+    assert 'sandbox=""' in page.text and f"/ads/{PLAIN_AD}/archive/frame" in page.text
+    frame = client.get(f"/ads/{PLAIN_AD}/archive/frame")
+    assert frame.status_code == 200
+    csp = frame.headers["content-security-policy"]
+    assert csp.startswith("sandbox;") and "default-src 'none'" in csp and "img-src data:" in csp
+    assert "script-src" not in csp and frame.headers["x-frame-options"] == "SAMEORIGIN"
+    html = frame.text
+    assert ad["title"].split(" ")[0] in html
+    photos = len(ad["images"])
+    assert html.count('src="data:image/png;base64,') == photos  # each photo from its own record
+    assert not re.search(r'(?<![-\w])(src|href|action)="https?:', html)  # nothing left to fetch or follow
+    assert "filter:blur" in html and "filter:blur" not in client.get(f"/ads/{PLAIN_AD}/archive/frame?photos=shown").text
+    raw = client.get(f"/ads/{PLAIN_AD}/archive/record")
+    assert raw.headers["content-type"].startswith("text/plain") and raw.content.startswith(b"WARC/1.")
+    assert raw.headers["x-content-sha256"] == ad["evidence"]["sha256"]
+    for index in range(photos):
+        image = client.get(f"/ads/{PLAIN_AD}/archive/photos/{index}")
+        assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+        assert hashlib.sha256(image.content).hexdigest() == ad["images"][index]["sha256"]
+
+
+def test_active_and_remote_content_is_listed_as_not_archived(client_for, crawled, sites):
+    client, _ = client_for("investigator1")
+    page = client.get(f"/ads/{ACTIVE_AD}/archive")
+    assert page.status_code == 200, page.text[-3000:]
+    assert 'data-check="verified"' in page.text
+    for beacon in ("external.js", "remote.png", "frame.html", "form", "refresh", "style.css", "background.png"):
+        assert f"{sites.vitrine_url}/beacon/{beacon}" in page.text, beacon
+    assert page.text.count("not archived") >= 7
+    html = client.get(f"/ads/{ACTIVE_AD}/archive/frame").text
+    assert not re.search(r'(?<![-\w])(src|href|action|data)="https?://[^"]*beacon', html)
+    assert "http-equiv" not in html and "onerror" not in html and "onload" not in html
+
+
+def test_each_version_has_its_own_archived_page(client_for, crawled, ui_ctx):
+    ad = _ad(ui_ctx, EDITED_AD)
+    assert ad["crawl"]["version"] == 2
+    old = ui_ctx.es.get(index=ui_ctx.alias("ad-versions"), id=f"{EDITED_AD}:v1")["_source"]["ad"]
+    client, _ = client_for("analyst1")
+    detail = client.get(f"/ads/{EDITED_AD}").text
+    assert f"/ads/{EDITED_AD}/archive?version=1" in detail and f"/ads/{EDITED_AD}/archive" in detail
+    v1 = client.get(f"/ads/{EDITED_AD}/archive", params={"version": 1})
+    v2 = client.get(f"/ads/{EDITED_AD}/archive", params={"version": 2})
+    assert 'data-check="verified"' in v1.text and 'data-check="verified"' in v2.text
+    assert old["evidence"]["sha256"] in v1.text and ad["evidence"]["sha256"] in v2.text
+    assert old["evidence"]["sha256"] != ad["evidence"]["sha256"]
+    assert client.get(f"/ads/{EDITED_AD}/archive", params={"version": 7}).status_code == 404
+
+
+def test_json_api_pages_are_pretty_printed(client_for, crawled, ui_ctx):
+    hits = ui_ctx.es.search(index=ui_ctx.alias("ads"), query={"term": {"site": "vitrine-api"}}, size=1)["hits"]["hits"]
+    ad_id = hits[0]["_id"]
+    client, _ = client_for("investigator1")
+    page = client.get(f"/ads/{ad_id}/archive")
+    assert page.status_code == 200 and 'data-check="verified"' in page.text
+    pre = page.text.split('<pre class="archive-json">')[1].split("</pre>")[0]
+    assert pre.startswith("{\n  &#34;") or pre.startswith('{\n  "')
+    assert client.get(f"/ads/{ad_id}/archive/frame").status_code == 404  # JSON is never rendered as a page
+
+
+def test_altered_warc_record_shows_as_altered(client_for, crawled, ui_ctx):
+    ad = _ad(ui_ctx, "prikbord:p00004")
+    client, _ = client_for("investigator1")
+    assert 'data-check="verified"' in client.get("/ads/prikbord:p00004/archive").text
+    with altered_record(crawled, ad):
+        page = client.get("/ads/prikbord:p00004/archive")
+        assert 'data-check="altered"' in page.text
+        assert "does not match its WARC-Block-Digest" in page.text or "differs from the digest" in page.text
+    assert 'data-check="verified"' in client.get("/ads/prikbord:p00004/archive").text
+
+
+def test_a_tampered_manifest_fails_the_signature(client_for, crawled, ui_ctx):
+    ad = _ad(ui_ctx, "prikbord:p00005")
+    mpath = manifest_path(crawled.evidence_dir / ad["evidence"]["warc_file"])
+    original = mpath.read_bytes()
+    client, _ = client_for("investigator1")
+    try:
+        mpath.write_bytes(original.replace(b'"recovered": false', b'"recovered": true '))
+        page = client.get("/ads/prikbord:p00005/archive")
+        assert 'data-check="altered"' in page.text and "signature does not verify" in page.text
+    finally:
+        mpath.write_bytes(original)
+
+
+def test_viewing_is_audited_and_needs_the_permission(client_for, crawled, ui_ctx):
+    client, _ = client_for("investigator1")
+    client.get(f"/ads/{PLAIN_AD}/archive")
+    client.get(f"/ads/{PLAIN_AD}/archive/frame")
+    ui_ctx.es.indices.refresh(index=ui_ctx.alias("audit"))
+    entries = audit.browse(ui_ctx, user="investigator1", action="view")["hits"]["hits"]
+    parts = {e["_source"]["details"].get("part") for e in entries if e["_source"]["target_id"] == PLAIN_AD}
+    assert {"viewer", "frame"} <= parts
+    ml, _ = client_for("mlstaff")
+    assert ml.get(f"/ads/{PLAIN_AD}/archive").status_code == 403
+    assert ml.get(f"/ads/{PLAIN_AD}/archive/frame").status_code == 403
