@@ -38,7 +38,7 @@ class Crawled:
 
     def crawl(self, site: str, base_url: str, *extra: str) -> None:
         env = {**os.environ, "SIGNAAL_VAR_DIR": str(self.root), "SIGNAAL_KEY_DIR": str(self.root / "keys")}
-        proc = subprocess.run(  # noqa: S603 - our own CLI
+        proc = subprocess.run(
             [SIGNAAL, "crawl", site, "--base-url", base_url, "--no-search", *extra],
             env=env,
             capture_output=True,

@@ -21,7 +21,7 @@ PAYLOADS = [
     '<form action="javascript:alert(12)"><button>go</button></form>',
     '<object data="data:text/html,<script>alert(13)</script>"></object>',
     '<embed src="data:text/html,<script>alert(14)</script>">',
-    '<math><mtext><table><mglyph><style><img src=x onerror=alert(15)>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(15)>",
     '<details open ontoggle="alert(16)">',
     '<body onload="alert(17)">',
     "<style>@import 'javascript:alert(18)';</style>",
