@@ -16,9 +16,12 @@ from html import escape
 
 import pytest
 
+from crawler.evidence.warcstore import WarcStore
 from devtools.fixture_sites import start_sites
 from signaal.evidence.seal import manifest_path
+from tests.triage_ui import xss_corpus
 from tests.triage_ui.crawled import ACTIVE_AD, EDITED_AD, FAULTS, Crawled
+from tests.triage_ui.helpers import BrowserSession
 from triage_ui.config import UISettings
 from triage_ui.store import audit
 
@@ -182,3 +185,101 @@ def test_viewing_is_audited_and_needs_the_permission(client_for, crawled, ui_ctx
     ml, _ = client_for("mlstaff")
     assert ml.get(f"/ads/{PLAIN_AD}/archive").status_code == 403
     assert ml.get(f"/ads/{PLAIN_AD}/archive/frame").status_code == 403
+
+
+def _outside(requests: list[str], base_url: str) -> list[str]:
+    return [url for url in requests if not url.startswith((base_url, "data:"))]
+
+
+@pytest.mark.browser
+def test_in_chromium_an_archived_page_runs_nothing_and_contacts_nothing(browser, base_url, shots, sites, crawled):
+    session = BrowserSession(browser, base_url, "investigator1")
+    requests: list[str] = []
+    session.context.on("request", lambda request: requests.append(request.url))
+    sites.clear_log()
+    page = session.page
+    page.goto(f"/ads/{ACTIVE_AD}")
+    page.click("a.archive-link")
+    page.wait_for_url(f"**/ads/{ACTIVE_AD}/archive")
+    frame = page.frame_locator("iframe.archive-frame")
+    frame.locator("h1.ad-title").wait_for()
+    assert frame.locator("section.extras form.contact button").count() == 1  # shown, but inert
+    assert frame.locator("img[src^='data:image/png']").count() >= 1  # its photos, from their records
+    page.wait_for_load_state("load")
+    frame.locator("form.contact button").click()  # a sandboxed frame without allow-forms submits nothing
+    frame.locator("a.js").click()
+    archived = next(f for f in page.frames if "/archive/frame" in f.url)
+    assert archived.title() != "script ran"
+    assert page.locator(".check").first.inner_text().lower() == "verified"
+    page.screenshot(path=str(shots / "archive.png"), full_page=True)
+    page.goto(f"/ads/{ACTIVE_AD}/archive/record")
+    assert "WARC-Record-ID" in page.locator("body").inner_text()
+    assert session.dialogs == []
+    assert _outside(requests, base_url) == []
+    assert [r.path for r in sites.request_log if "/beacon/" in r.path] == []
+    session.context.close()
+
+
+@pytest.mark.browser
+def test_in_chromium_an_altered_warc_shows_as_altered(browser, base_url, shots, crawled, ui_ctx):
+    session = BrowserSession(browser, base_url, "analyst1")
+    with altered_record(crawled, _ad(ui_ctx, "prikbord:p00006")):
+        session.page.goto("/ads/prikbord:p00006/archive")
+        assert session.page.locator(".check").first.inner_text().lower() == "altered"
+        session.page.screenshot(path=str(shots / "archive-altered.png"))
+    session.page.reload()
+    assert session.page.locator(".check").first.inner_text().lower() == "verified"
+    session.context.close()
+
+
+@pytest.fixture(scope="module")
+def xss_archive(crawled, es, index_prefix) -> dict[str, str]:
+    """Archived records whose page, JSON and HTTP headers carry the whole XSS corpus (real WARC writer)."""
+    store = WarcStore(crawled.evidence_dir, "xss", key_dir=crawled.root / "keys")
+    html = f"<!doctype html><html><head><title>{xss_corpus.PAYLOADS[7]}</title></head><body>"
+    html += "".join(f"<p>{payload}</p>" for payload in xss_corpus.PAYLOADS) + "</body></html>"
+    records = {
+        "xss:html": store.write(
+            "http://127.0.0.1:9/ad/xss",
+            html.encode(),
+            headers=[("Content-Type", "text/html"), ("X-Note", "\t".join(xss_corpus.PAYLOADS[:6]))],
+        ),
+        "xss:json": store.write(
+            "http://127.0.0.1:9/api/ads/xss",
+            json.dumps({"id": "xss", "title": xss_corpus.JOINED, "photos": xss_corpus.PAYLOADS}).encode(),
+            headers=[("Content-Type", "application/json")],
+        ),
+    }
+    store.close()
+    for ad_id, evidence in records.items():
+        doc = {
+            "id": ad_id,
+            "site": "xss",
+            "url": f"http://127.0.0.1:9/{ad_id}",
+            "title": xss_corpus.PAYLOADS[0],
+            "crawl": {"version": 1},
+            "evidence": evidence.as_dict(),
+        }
+        es.index(index=f"{index_prefix}-ads", id=ad_id, document=doc, refresh="wait_for")
+    return {ad_id: ev.record_id for ad_id, ev in records.items()}
+
+
+@pytest.mark.browser
+def test_the_xss_corpus_stays_inert_in_archived_pages(browser, base_url, shots, xss_archive):
+    session = BrowserSession(browser, base_url, "investigator1")
+    requests: list[str] = []
+    session.context.on("request", lambda request: requests.append(request.url))
+    page = session.page
+    page.goto("/ads/xss:html/archive")
+    page.frame_locator("iframe.archive-frame").locator("p").last.wait_for(state="attached")
+    page.wait_for_load_state("load")
+    assert page.locator(".check").first.inner_text().lower() == "verified"
+    assert xss_corpus.PAYLOADS[0] in page.locator("table.kv").last.inner_text()  # a header, shown as text
+    page.screenshot(path=str(shots / "archive-xss.png"), full_page=True)
+    page.goto("/ads/xss:json/archive")
+    assert xss_corpus.PAYLOADS[5] in page.locator("pre.archive-json").inner_text()
+    page.goto("/ads/xss:html/archive/record")
+    assert xss_corpus.PAYLOADS[0] in page.locator("body").inner_text()
+    assert session.dialogs == []
+    assert _outside(requests, base_url) == []
+    session.context.close()
