@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from signaal.chromium import CHROMIUM_PATH
+from signaal.paths import REPO_ROOT
 
 DEV_SECRET = "signaal-dev-secret-change-me"  # noqa: S105 - refused outside development
 
@@ -40,6 +41,10 @@ class UISettings(BaseSettings):
     export_max_ads: int = Field(default=5000, ge=1)
     chromium_path: str = CHROMIUM_PATH
     evidence_dir: Path | None = Field(default=None, description="WARC files; None = var/evidence (the crawler's).")
+    basemap: Path = Field(
+        default=REPO_ROOT / "node_modules" / "world-atlas" / "countries-10m.json",
+        description="Natural Earth boundaries (TopoJSON) for the map, installed by scripts/setup.sh (npm ci).",
+    )
     public_key: Path | None = Field(
         default=None, description="PEM public key that checks WARC manifests; None = the installation's (var/keys)."
     )
