@@ -37,9 +37,13 @@ class Crawled:
         return self.root / "keys" / PUBLIC_NAME
 
     def crawl(self, site: str, base_url: str, *extra: str) -> None:
+        self.signaal("crawl", site, "--base-url", base_url, "--no-search", *extra)
+
+    def signaal(self, *args: str) -> None:
+        """Run a ``signaal`` command on this var/ tree (and the test's index prefix, from the environment)."""
         env = {**os.environ, "SIGNAAL_VAR_DIR": str(self.root), "SIGNAAL_KEY_DIR": str(self.root / "keys")}
         proc = subprocess.run(
-            [SIGNAAL, "crawl", site, "--base-url", base_url, "--no-search", *extra],
+            [SIGNAAL, *args],
             env=env,
             capture_output=True,
             text=True,

@@ -34,6 +34,8 @@ def gender_of(i: int) -> list[str]:
     if i % 7 == 3:
         return ["trans"]
     return [] if i % 5 == 0 else ["female"]
+
+
 PHRASES = [  # (text, code, category, weight)
     ("nieuw in de stad", "TRAF_MOVEMENT", "trafficking", 0.3),
     ("alleen hotel", "TRAF_HOTEL", "trafficking", 0.4),

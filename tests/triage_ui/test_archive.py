@@ -8,13 +8,16 @@ prefix and WARC files; the viewer must read every page back from its sealed reco
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
+import zipfile
 import zlib
 from contextlib import contextmanager
 from html import escape
 
 import pytest
+from PIL import Image
 
 from crawler.evidence.warcstore import WarcStore
 from devtools.fixture_sites import start_sites
@@ -42,6 +45,7 @@ def crawled(tmp_path_factory, sites, es, index_prefix) -> Crawled:
     done.crawl("vitrine-api", sites.vitrine_url)
     sites.set_epoch(2)
     done.crawl("prikbord", sites.prikbord_url)
+    done.signaal("link")
     es.indices.refresh(index=f"{index_prefix}-*")
     return done
 
@@ -283,3 +287,109 @@ def test_the_xss_corpus_stays_inert_in_archived_pages(browser, base_url, shots, 
     assert session.dialogs == []
     assert _outside(requests, base_url) == []
     session.context.close()
+
+
+def _zip(resp) -> tuple[dict, zipfile.ZipFile]:
+    assert resp.status_code == 200, resp.text[:1500]
+    assert resp.headers["content-type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(resp.content))
+    return json.loads(archive.read("manifest.json")), archive
+
+
+def test_photo_export_of_an_ad_has_original_bytes_and_a_manifest(client_for, crawled, ui_ctx):
+    ad = _ad(ui_ctx, PLAIN_AD)
+    client, token = client_for("investigator1")
+    manifest, archive = _zip(client.post(f"/ads/{PLAIN_AD}/photos.zip", data={"csrf_token": token}))
+    rows = manifest["photos"]
+    assert [r["url"] for r in rows] == [i["url"] for i in ad["images"]]
+    for row, image in zip(rows, ad["images"], strict=True):
+        assert row["ad_id"] == PLAIN_AD and row["check"] == "verified"
+        assert row["sha256"] == image["sha256"] and row["phash"] == image["phash"]
+        assert row["warc_record_id"] == image["warc_record_id"] and row["warc_file"].endswith(".warc.gz")
+        assert hashlib.sha256(archive.read(row["file"])).hexdigest() == image["sha256"]
+    csv_text = archive.read("manifest.csv").decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith('"ad_id","index","url","sha256","phash"')
+    ui_ctx.es.indices.refresh(index=ui_ctx.alias("exports"))
+    logged = ui_ctx.es.search(index=ui_ctx.alias("exports"), query={"term": {"format": "zip"}})["hits"]["hits"]
+    assert any(h["_source"]["ad_ids"] == [PLAIN_AD] and h["_source"]["user"] == "investigator1" for h in logged)
+
+
+def test_photo_export_of_a_network_stores_each_file_once(client_for, crawled, ui_ctx):
+    resp = ui_ctx.es.search(
+        index=ui_ctx.alias("ads"),
+        size=0,
+        query={"term": {"site": "prikbord"}},
+        aggs={"c": {"terms": {"field": "cluster.id", "size": 1}}},
+    )
+    cluster_id = resp["aggregations"]["c"]["buckets"][0]["key"]
+    client, token = client_for("investigator1")
+    manifest, archive = _zip(client.post(f"/clusters/{cluster_id}/photos.zip", data={"csrf_token": token}))
+    files = {r["file"] for r in manifest["photos"] if r["file"]}
+    assert len({r["ad_id"] for r in manifest["photos"]}) >= 2
+    assert sorted(files) == sorted(n for n in archive.namelist() if n.startswith("photos/"))
+    assert all(r["check"] == "verified" for r in manifest["photos"] if r["file"])
+
+
+def test_photo_export_is_permission_checked_csrf_protected_and_audited(client_for, crawled, ui_ctx):
+    analyst, token = client_for("analyst2")  # may export only leads they decided themselves
+    assert analyst.post(f"/ads/{PLAIN_AD}/photos.zip", data={"csrf_token": token}).status_code == 403
+    ml, token = client_for("mlstaff")
+    assert ml.post(f"/ads/{PLAIN_AD}/photos.zip", data={"csrf_token": token}).status_code == 403
+    investigator, _ = client_for("investigator1")
+    assert investigator.post(f"/ads/{PLAIN_AD}/photos.zip", data={}).status_code == 403  # no CSRF token
+    ui_ctx.es.indices.refresh(index=ui_ctx.alias("audit"))
+    denied = audit.browse(ui_ctx, action="denied")["hits"]["hits"]
+    assert {e["_source"]["user"] for e in denied} >= {"analyst2", "mlstaff", "investigator1"}
+    exports = audit.browse(ui_ctx, user="investigator1", action="export")["hits"]["hits"]
+    assert any(e["_source"]["details"].get("format") == "zip" for e in exports)
+
+
+def test_photo_export_carries_exif_fields_where_present(client_for, crawled, es, index_prefix):
+    """A JPEG with camera and GPS EXIF, archived by the crawler's own WARC writer."""
+    exif = Image.Exif()
+    exif[0x010F] = "Fixture Camera Co"  # Make
+    exif[0x0110] = "FC-1"  # Model
+    exif[0x0132] = "2026:11:01 10:00:00"  # DateTime
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (52.0, 5.0, 24.0)
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 160, 200)).save(buffer, "JPEG", exif=exif)
+    photo = buffer.getvalue()
+    store = WarcStore(crawled.evidence_dir, "exif", key_dir=crawled.root / "keys")
+    page = store.write("http://127.0.0.1:9/ad/e1", b"<html><body><img src='/p.jpg'></body></html>")
+    record = store.write("http://127.0.0.1:9/p.jpg", photo, headers=[("Content-Type", "image/jpeg")])
+    store.close()
+    doc = {
+        "id": "exif:e1",
+        "site": "exif",
+        "crawl": {"version": 1},
+        "evidence": page.as_dict(),
+        "images": [{"url": "http://127.0.0.1:9/p.jpg", "sha256": record.sha256, "warc_record_id": record.record_id}],
+    }
+    es.index(index=f"{index_prefix}-ads", id="exif:e1", document=doc, refresh="wait_for")
+    client, token = client_for("investigator1")
+    manifest, _ = _zip(client.post("/ads/exif:e1/photos.zip", data={"csrf_token": token}))
+    fields = manifest["photos"][0]["exif"]
+    assert fields["Make"] == "Fixture Camera Co" and fields["Model"] == "FC-1"
+    assert fields["GPSLatitudeRef"] == "N" and fields["GPSLatitude"] == [52.0, 5.0, 24.0]
+
+
+def test_network_page_draws_the_linked_crawl_as_graph_and_map(client_for, crawled, ui_ctx):
+    """After a real crawl and `signaal link`: nodes for every ad, edges labelled by reason, places on the map."""
+    links = ui_ctx.es.search(index=ui_ctx.alias("links"), size=100, query={"terms": {"kind": ["image_phash", "text"]}})[
+        "hits"
+    ]["hits"]
+    clusters = ui_ctx.es.search(
+        index=ui_ctx.alias("ads"), size=0, aggs={"c": {"terms": {"field": "cluster.id", "size": 50}}}
+    )["aggregations"]["c"]["buckets"]
+    assert clusters, "signaal link found no network in the crawl"
+    client, _ = client_for("investigator1")
+    labels_seen = False
+    for bucket in clusters:
+        page = client.get(f"/networks/{bucket['key']}")
+        assert page.status_code == 200
+        html = page.text
+        assert html.count('class="node"') == bucket["doc_count"]
+        assert '<line class="edge' in html and 'class="place' in html and 'class="country home"' in html
+        labels_seen |= "similar photo (" in html or "near-identical text" in html
+    assert labels_seen or not links  # similarity links, when linking wrote any, are labelled with their measure
