@@ -241,9 +241,9 @@ class EvidenceReader:
     ) -> ArchivedRecord:
         """The record with its check; raises EvidenceError when it cannot be found or read at all."""
         path = self.path_of(warc_file) if warc_file else None
-        if path is None or not path.exists() or self._manifest(path) is None:
-            found = self.locate(record_id, warc_file)
-            path = found or path
+        hinted = self._manifest(path) if path is not None and path.exists() else None
+        if path is None or not path.exists() or (hinted is not None and record_id not in hinted.records):
+            path = self.locate(record_id, warc_file) or path  # a photo reused from an earlier file of the run
         if path is None or not path.exists():
             raise EvidenceError(f"WARC file for record {record_id} not found in {self.directory}")
         manifest = self._manifest(path)
