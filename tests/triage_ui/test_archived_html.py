@@ -36,7 +36,7 @@ def test_no_url_handler_refresh_or_base_survives_the_xss_corpus():
             if name in ("src", "href", "action", "data", "formaction"):
                 assert value.startswith("data:"), f"{name}={value!r} left on <{element.tag}>"
     assert "http-equiv" not in html and "<base" not in html and "ping=" not in html
-    assert 'data-archived-href="http://127.0.0.1:1/next"' in html  # links keep their target, inert
+    assert 'data-archived-href="/next"' in html and page.links >= 2  # links keep their target, inert
 
 
 def test_photos_are_blurred_unless_asked_for():

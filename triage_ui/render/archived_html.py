@@ -5,10 +5,10 @@ same-origin access) and served with its own CSP (``default-src 'none'; img-src d
 mistake here cannot run code or reach the network. This module makes the page look as received
 within those walls:
 
-- every URL in the page (``src``, ``href``, ``action``, CSS ``url()``, ``<base>``) is resolved
-  against the page's own URL and then replaced: photos the crawler archived become ``data:`` URIs of
-  their WARC payload (read by the caller), everything else becomes a visible "not archived"
-  placeholder, so nothing can be fetched;
+- every URL the page would load (``src``, ``action``, ``data``, CSS ``url()`` and ``@import``, ...)
+  is resolved against the page's own URL (or its first ``<base href>``) and then replaced: photos
+  the crawler archived become ``data:`` URIs of their WARC payload (read by the caller), everything
+  else becomes a visible "not archived" placeholder, so nothing can be fetched;
 - navigation is made inert: links keep their target in ``data-archived-href`` (and as a tooltip),
   ``<meta http-equiv=refresh>`` and ``<base>`` are dropped, ``srcset``/``ping``/``poster`` and inline
   event handlers (``on...``) are removed;
@@ -24,12 +24,18 @@ import base64
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
 
-#: Attributes removed everywhere: other ways to fetch or ping that lxml does not report as links.
-DROPPED_ATTRIBUTES = ("srcset", "imagesrcset", "ping", "poster", "integrity", "nonce", "background")
+#: Attributes that hold a URL a browser may fetch or follow (lxml.html.defs.link_attrs and newer ones).
+URL_ATTRIBUTES = (
+    "src", "href", "action", "data", "formaction", "background", "codebase", "cite", "longdesc", "usemap",
+    "profile", "classid", "archive", "dynsrc", "lowsrc", "manifest", "icon", "xlink:href",
+)  # fmt: skip
+#: Attributes removed outright: other ways to fetch or ping, and subresource integrity noise.
+DROPPED_ATTRIBUTES = frozenset({"srcset", "imagesrcset", "ping", "poster", "integrity", "nonce"})
 NAVIGATION_TAGS = frozenset({"a", "area"})
 IMAGE_TAGS = frozenset({"img", "image", "input"})
 KIND_OF_TAG = {
@@ -42,15 +48,27 @@ KIND_OF_TAG = {
     "iframe": "frame",
     "frame": "frame",
     "form": "form",
+    "button": "form",
     "object": "object",
     "embed": "object",
+    "applet": "object",
     "video": "media",
     "audio": "media",
     "source": "media",
-    "a": "link",
-    "area": "link",
+    "track": "media",
 }
 META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", re.IGNORECASE)
+CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)|@import\s+(['"])(.*?)\3""", re.IGNORECASE | re.DOTALL)
+#: One XPath pass finds every attribute that matters (in C): URL attributes, handlers, dropped ones.
+ATTRIBUTES = etree.XPath(
+    "//@*["
+    + " or ".join(f"local-name()='{a.split(':')[-1]}'" for a in URL_ATTRIBUTES)
+    + " or starts-with(local-name(),'on') or starts-with(local-name(),'ON') or "
+    + " or ".join(f"local-name()='{a}'" for a in sorted(DROPPED_ATTRIBUTES))
+    + "]"
+)
+REFRESH_OR_BASE = etree.XPath("//base | //meta[translate(@http-equiv,'REFSH','refsh')='refresh']")
+STYLES = etree.XPath("//style | //@style")
 MISSING_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="160" height="60" viewBox="0 0 160 60">'
     '<rect width="160" height="60" fill="#eef0f3" stroke="#b42318" stroke-dasharray="4 3"/>'
@@ -74,6 +92,7 @@ class Resource:
 class RenderedPage:
     html: bytes  # UTF-8
     resources: list[Resource]
+    links: int = 0  # links made inert
 
 
 def image_media_type(data: bytes) -> str | None:
@@ -109,36 +128,52 @@ def render_archived_html(
     charset: str | None = None,
     show_photos: bool = False,
 ) -> RenderedPage:
-    """The inert, self-contained page; ``photos`` maps absolute photo URLs to their ``data:`` URIs."""
+    """The inert, self-contained page; ``photos`` maps absolute photo URLs to their ``data:`` URIs.
+
+    Resources list what the page would load (not its links, which are only counted)."""
     text = _decode(payload, charset)
     try:
-        doc = lxml.html.document_fromstring(text or "<html></html>", base_url=page_url)
+        doc = lxml.html.document_fromstring(text or "<html></html>")
     except (etree.ParserError, ValueError):
         doc = lxml.html.document_fromstring("<html><body></body></html>")
-    doc.resolve_base_href(handle_failures="discard")
-    doc.make_links_absolute(page_url, resolve_base_href=False, handle_failures="discard")
+    base = page_url
     resources: dict[tuple[str, str], Resource] = {}
-    for element in list(doc.iter()):
-        if not isinstance(element.tag, str):
-            continue
-        if element.tag == "meta" and (element.get("http-equiv") or "").strip().lower() == "refresh":
+    links = 0
+    for element in REFRESH_OR_BASE(doc):
+        if element.tag == "base":
+            if element.get("href") and base == page_url:  # the first <base href> counts, as in a browser
+                base = urljoin(page_url, element.get("href").strip())
+        else:
             target = (element.get("content") or "").partition("=")[2].strip()
             resources[("refresh", target)] = Resource(target, "refresh", False)
-            element.drop_tree()
-            continue
-        for name in list(element.attrib):
-            if name.lower().startswith("on") or name.lower() in DROPPED_ATTRIBUTES:
-                del element.attrib[name]
-        if element.tag in NAVIGATION_TAGS and element.get("href") is not None:
-            target = element.attrib.pop("href")
+        element.drop_tree()
+
+    def replace(url: str, tag: str, kind: str) -> str:
+        absolute = urljoin(base, url.strip())
+        archived = absolute in photos and (tag in IMAGE_TAGS or kind == "style")
+        resources.setdefault((kind, absolute), Resource(absolute, kind, archived))
+        return photos[absolute] if archived else MISSING
+
+    for attribute in ATTRIBUTES(doc):
+        element, name = attribute.getparent(), attribute.attrname
+        lower = name.lower()
+        if lower.startswith("on") or lower in DROPPED_ATTRIBUTES:
+            del element.attrib[name]
+        elif element.tag in NAVIGATION_TAGS and lower in ("href", "xlink:href"):
+            target = str(attribute)  # as written in the page: links are only shown, never resolved or followed
+            del element.attrib[name]
             element.set("data-archived-href", target)
             element.set("title", target)
-            resources[("link", target)] = Resource(target, "link", False)
-    for element, _, url, _ in doc.iterlinks():
-        kind = KIND_OF_TAG.get(element.tag, "style")
-        archived = url in photos and (element.tag in IMAGE_TAGS or kind == "style")
-        resources.setdefault((kind, url), Resource(url, kind, archived))
-    doc.rewrite_links(lambda url: photos.get(url, MISSING), resolve_base_href=False)
+            links += 1
+        else:
+            element.set(name, replace(str(attribute), element.tag, KIND_OF_TAG.get(element.tag, "other")))
+    for found in STYLES(doc):
+        css = str(found) if isinstance(found, str) else found.text or ""
+        rewritten = CSS_URL.sub(lambda m: _css_replacement(m, replace), css)
+        if isinstance(found, str):
+            found.getparent().set("style", rewritten)
+        else:
+            found.text = rewritten
     if not show_photos:
         head = doc.find("head")
         if head is None:
@@ -147,4 +182,10 @@ def render_archived_html(
         style = etree.SubElement(head, "style")
         style.text = BLUR_STYLE
     html = lxml.html.tostring(doc, encoding="utf-8", method="html", doctype="<!DOCTYPE html>")
-    return RenderedPage(html, list(resources.values()))
+    return RenderedPage(html, list(resources.values()), links)
+
+
+def _css_replacement(match: re.Match, replace) -> str:
+    if match.group(2) is not None:
+        return f"url({replace(match.group(2), 'style', 'style')})"
+    return f'@import "{replace(match.group(4), "style", "style")}"'

@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from signaal.evidence.records import MISSING, ArchivedRecord, EvidenceError
 from triage_ui.deps import Ctx, Principal, audit_log, requires
-from triage_ui.render.archived_html import image_media_type, render_archived_html
+from triage_ui.render.archived_html import image_media_type
 from triage_ui.store import archive
 from triage_ui.templating import render
 
@@ -75,14 +75,11 @@ def viewer(request: Request, ctx: Ctx, ad_id: str, principal: Viewer, version: V
         record = archive.page_record(ctx, ad)
     except EvidenceError as exc:
         _audit(request, ad, "viewer", None, error=str(exc))
-        return render(request, "archive.html", 404, ad=ad, record=None, error=str(exc), photos=[], resources=[])
+        return render(request, "archive.html", 404, ad=ad, record=None, error=str(exc))
     photos = archive.photos(ctx, ad, hint=record.warc_file)
     kind = "html" if record.content_type in HTML_TYPES else "json" if record.content_type in JSON_TYPES else "other"
-    resources = []
-    if kind == "html":
-        resources = render_archived_html(
-            record.payload, record.uri, archive.photo_data_uris(photos), charset=record.charset
-        ).resources
+    show_photos = request.query_params.get("photos") == "shown"
+    page = archive.rendered_page(record, photos, show_photos=show_photos) if kind == "html" else None
     _audit(request, ad, "viewer", record)
     return render(
         request,
@@ -94,10 +91,10 @@ def viewer(request: Request, ctx: Ctx, ad_id: str, principal: Viewer, version: V
         pretty=archive.pretty_json(record.payload) if kind == "json" else None,
         text=record.payload.decode(record.charset or "utf-8", "replace") if kind == "other" else None,
         photos=photos,
-        resources=resources,
+        resources=page.resources if page else [],
+        links=page.links if page else 0,
         versions=range(1, int((ad.get("crawl") or {}).get("version") or 1) + 1),
-        current=(ad.get("crawl") or {}).get("version") or 1,
-        show_photos=request.query_params.get("photos") == "shown",
+        show_photos=show_photos,
     )
 
 
@@ -114,14 +111,7 @@ def frame(
     record = _record(ctx, ad)
     if record.content_type not in HTML_TYPES:
         raise HTTPException(404, "This archived record is not an HTML page.")
-    found = archive.photos(ctx, ad, hint=record.warc_file)
-    page = render_archived_html(
-        record.payload,
-        record.uri,
-        archive.photo_data_uris(found),
-        charset=record.charset,
-        show_photos=photos == "shown",
-    )
+    page = archive.rendered_page(record, archive.photos(ctx, ad, hint=record.warc_file), show_photos=photos == "shown")
     _audit(request, ad, "frame", record, photos=photos)
     return Response(
         page.html,
