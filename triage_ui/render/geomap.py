@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import orjson
@@ -30,17 +30,20 @@ class Frame:
     north: float
     width: float
 
-    @property
+    @cached_property
+    def _cos_mid(self) -> float:
+        return math.cos(math.radians((self.north + self.south) / 2))
+
+    @cached_property
     def x_scale(self) -> float:
-        return self.width / ((self.east - self.west) * math.cos(math.radians((self.north + self.south) / 2)))
+        return self.width / ((self.east - self.west) * self._cos_mid)
 
     @property
     def height(self) -> float:
         return (self.north - self.south) * self.x_scale
 
     def project(self, lon: float, lat: float) -> tuple[float, float]:
-        cos_mid = math.cos(math.radians((self.north + self.south) / 2))
-        return (lon - self.west) * cos_mid * self.x_scale, (self.north - lat) * self.x_scale
+        return (lon - self.west) * self._cos_mid * self.x_scale, (self.north - lat) * self.x_scale
 
     def contains(self, lon: float, lat: float) -> bool:
         return self.west <= lon <= self.east and self.south <= lat <= self.north
@@ -128,7 +131,10 @@ def _path(ring: list[tuple[float, float]], view: Frame, tolerance: float) -> str
 
 @cache
 def country_shapes(path: Path) -> tuple[CountryShape, ...]:
-    """The countries of ``data/map.yaml`` as SVG paths in the map frame (decoded once per process)."""
+    """The countries of ``data/map.yaml`` as SVG paths in the map frame (decoded once per process).
+
+    Reading the 3.6 MB TopoJSON costs ~0.4-0.8 s (orjson builds every arc of the world); ``signaal ui``
+    warms this in a background thread at start so the first map page does not pay it."""
     if not path.is_file():
         raise BasemapMissingError(f"map boundaries not installed: {path} (run scripts/setup.sh)")
     cfg = data.load("map")
