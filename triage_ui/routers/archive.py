@@ -38,11 +38,15 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 JSON_TYPES = frozenset({"application/json", "text/json"})
 
 
-def _ad(ctx: Ctx, ad_id: str, version: int | None) -> dict:
-    ad = archive.ad_at_version(ctx, ad_id, version)
-    if ad is None:
+def _ad_and_latest(ctx: Ctx, ad_id: str, version: int | None) -> tuple[dict, int]:
+    found = archive.ad_at_version(ctx, ad_id, version)
+    if found is None:
         raise HTTPException(404, "No such ad or version.")
-    return ad
+    return found
+
+
+def _ad(ctx: Ctx, ad_id: str, version: int | None) -> dict:
+    return _ad_and_latest(ctx, ad_id, version)[0]
 
 
 def _record(ctx: Ctx, ad: dict) -> ArchivedRecord:
@@ -70,7 +74,7 @@ def _audit(request: Request, ad: dict, part: str, record: ArchivedRecord | None,
 
 @router.get("/ads/{ad_id}/archive")
 def viewer(request: Request, ctx: Ctx, ad_id: str, principal: Viewer, version: Version = None) -> Response:
-    ad = _ad(ctx, ad_id, version)
+    ad, latest = _ad_and_latest(ctx, ad_id, version)
     try:
         record = archive.page_record(ctx, ad)
     except EvidenceError as exc:
@@ -93,7 +97,7 @@ def viewer(request: Request, ctx: Ctx, ad_id: str, principal: Viewer, version: V
         photos=photos,
         resources=page.resources if page else [],
         links=page.links if page else 0,
-        versions=range(1, int((ad.get("crawl") or {}).get("version") or 1) + 1),
+        versions=range(1, latest + 1),
         show_photos=show_photos,
     )
 

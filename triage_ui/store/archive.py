@@ -34,15 +34,15 @@ class Photo:
     error: str | None
 
 
-def ad_at_version(ctx: UIContext, ad_id: str, version: int | None) -> dict | None:
-    """The ad as it is now (``version`` None or current) or as it was at an earlier version."""
+def ad_at_version(ctx: UIContext, ad_id: str, version: int | None) -> tuple[dict, int] | None:
+    """(the ad as it is now, or as it was at an earlier ``version``; the current version number)."""
     hit = get_ad(ctx, ad_id)
     if hit is None:
         return None
     ad = {**hit["_source"], "id": hit["_id"]}
     current = int((ad.get("crawl") or {}).get("version") or 1)
     if version is None or version == current:
-        return ad
+        return ad, current
     try:
         doc = ctx.es.get(index=ctx.alias("ad-versions"), id=f"{ad_id}:v{version}")["_source"]
     except NotFoundError:
@@ -50,7 +50,7 @@ def ad_at_version(ctx: UIContext, ad_id: str, version: int | None) -> dict | Non
     old = dict(doc.get("ad") or doc)
     old["id"] = ad_id
     old["crawl"] = {**(old.get("crawl") or {}), "version": doc.get("version", version)}
-    return old
+    return old, current
 
 
 def page_record(ctx: UIContext, ad: dict) -> ArchivedRecord:
