@@ -28,12 +28,10 @@ from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
 from crawler.evidence import signing
+from signaal.evidence.seal import MANIFEST_FORMAT, manifest_path, public_key_info, signature_path
 from signaal.ids import file_sha256, utc_now
 
 log = logging.getLogger(__name__)
-MANIFEST_FORMAT = "signaal-warc-manifest/1"
-MANIFEST_SUFFIX = ".manifest.json"
-SIG_SUFFIX = ".sig"
 
 
 class Sha256WARCWriter(WARCWriter):
@@ -42,10 +40,6 @@ class Sha256WARCWriter(WARCWriter):
     @staticmethod
     def _create_digester() -> Digester:
         return Digester("sha256")
-
-
-def manifest_path(warc: Path) -> Path:
-    return warc.with_name(warc.name + MANIFEST_SUFFIX)
 
 
 INDEX_SUFFIX = ".records.part"
@@ -233,12 +227,12 @@ class WarcStore:
             "sha256": file_sha256(path),
             "sealed_at": utc_now(),
             "recovered": recovered,
-            "key": signing.public_key_info(self._key.public_key()),
+            "key": public_key_info(self._key.public_key()),
         }
         data = manifest_bytes(head, records_jsonl)
         mpath = manifest_path(path)
         mpath.write_bytes(data)
-        mpath.with_name(mpath.name + SIG_SUFFIX).write_bytes(signing.sign(self._key, data))
+        signature_path(path).write_bytes(signing.sign(self._key, data))
         if self.tsa_url:
             try:
                 signing.request_timestamp(self.tsa_url, data, mpath)

@@ -11,7 +11,10 @@ Kinds: ``http_500`` (``times``, default 2; -1 = always), ``slow`` (``delay`` sec
 ``truncated`` (HTML cut mid-tag; Content-Length matches the cut body unless ``declare_full_length: true``,
 then the full length is announced and the connection closed early), ``malformed`` (broken markup that
 still contains the ad), ``redirect_loop`` (302 between ``path`` and ``path?loop=1`` forever),
-``oversized`` (``size_mb``, default 20: the page padded with an HTML comment to that size).
+``oversized`` (``size_mb``, default 20: the page padded with an HTML comment to that size),
+``active_content`` (the page also carries scripts, a form, a meta refresh, remote images, a frame and
+styles that all point at ``/beacon/...`` on the *other* fixture site, so a test can tell whether a
+viewer of the archived page ran or fetched any of it).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import yaml
 
 from devtools.fixture_sites.corpus import SITES
 
-KINDS = ("http_500", "slow", "truncated", "malformed", "redirect_loop", "oversized")
+KINDS = ("http_500", "slow", "truncated", "malformed", "redirect_loop", "oversized", "active_content")
 DEFAULT_FAULTS_FILE = Path(__file__).with_name("data") / "faults_default.yaml"
 
 

@@ -387,6 +387,9 @@ class RunningSites:
             self._send(site, req, response._replace(body=_malformed(body, response.content_type)))
         elif fault.kind == "oversized":
             self._send_oversized(site, req, response, int(fault.size_mb * 1024 * 1024))
+        elif fault.kind == "active_content" and response.content_type == HTML:
+            remote = next(url for name, url in self.urls.items() if name != site.name)
+            self._send(site, req, response._replace(body=_active_content(response.body, remote)))
         else:
             self._send(site, req, response)
 
@@ -409,6 +412,36 @@ class RunningSites:
             req.wfile.write(chunk[: min(filler, len(chunk))])
             filler -= len(chunk)
         req.wfile.write(closer + tail)
+
+
+ACTIVE_CONTENT = """<section class="extras">
+<script>document.title = "script ran"; new Image().src = "{remote}/beacon/inline-script"; alert("inline");</script>
+<script src="{remote}/beacon/external.js"></script>
+<img class="banner" src="{remote}/beacon/remote.png" alt="remote banner">
+<img class="pixel" src="{remote}/beacon/pixel.gif" width="1" height="1" onerror="alert('onerror')">
+<iframe class="widget" src="{remote}/beacon/frame.html"></iframe>
+<form class="contact" action="{remote}/beacon/form" method="post"><input name="message" value="hallo">
+<button type="submit">Stuur</button></form>
+<meta http-equiv="refresh" content="300; url={remote}/beacon/refresh">
+<link rel="stylesheet" href="{remote}/beacon/style.css">
+<div class="bg" style="background-image:url('{remote}/beacon/background.png')">Banner</div>
+<a class="js" href="javascript:alert('link')">Open</a>
+<svg width="10" height="10" onload="alert('svg')"><image href="{remote}/beacon/svg.png"/></svg>
+<object data="{remote}/beacon/object.bin"></object>
+</section>
+"""
+
+
+def _active_content(body: bytes, remote: str) -> bytes:
+    """The page plus active and remote content (scripts, form, refresh, frame, remote images), before the footer.
+
+    Everything points at ``/beacon/...`` on the other fixture site, whose request log then shows any fetch.
+    The refresh waits 300 s: Scrapy's MetaRefreshMiddleware follows shorter ones (up to 100 s), and the page
+    is meant to be archived, not skipped."""
+    extras = ACTIVE_CONTENT.format(remote=remote).encode("utf-8")
+    at = body.rfind(b"<footer")
+    at = at if at >= 0 else len(body)
+    return body[:at] + extras + body[at:]
 
 
 def _malformed(body: bytes, content_type: str) -> bytes:

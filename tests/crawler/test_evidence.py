@@ -14,8 +14,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.evidence import signing
-from crawler.evidence.verify import record_payload_sha256, run_verify, verify_file
-from crawler.evidence.warcstore import WarcStore, manifest_path
+from crawler.evidence.verify import run_verify
+from crawler.evidence.warcstore import WarcStore
+from signaal.evidence.seal import PRIVATE_NAME, load_public_key, manifest_path
+from signaal.evidence.verify import record_payload_sha256, verify_file
 
 
 @pytest.fixture
@@ -42,10 +44,10 @@ def _fill(directory: Path, n: int = 6, **kwargs) -> tuple[WarcStore, list]:
 
 def test_key_is_created_private_and_digests_are_sha256(tmp_path, keys):
     _, evs = _fill(tmp_path / "ev")
-    private = keys / signing.PRIVATE_NAME
+    private = keys / PRIVATE_NAME
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
     warc = tmp_path / "ev" / evs[0].warc_file
-    report = verify_file(warc, signing.load_public_key())
+    report = verify_file(warc, load_public_key())
     assert report.ok and report.records == 8  # warcinfo + 6 pages + 1 image
     body = b"<article>ad 0</article>" * 40
     assert evs[0].sha256 == hashlib.sha256(body).hexdigest()
@@ -70,7 +72,7 @@ def test_verify_catches_changed_byte_truncation_missing_and_bad_signature(tmp_pa
     _, evs = _fill(tmp_path / "ev")
     warc = tmp_path / "ev" / evs[0].warc_file
     original = warc.read_bytes()
-    key = signing.load_public_key()
+    key = load_public_key()
     lines: list[str] = []
 
     flipped = bytearray(original)
@@ -116,7 +118,7 @@ def test_interrupted_file_is_recovered_and_sealed_on_next_start(tmp_path, keys):
     store._current.fh.close()
     path.write_bytes(path.read_bytes()[:-200])
     WarcStore(directory, "vitrine")  # next crawl start seals what it finds
-    report = verify_file(path, signing.load_public_key())
+    report = verify_file(path, load_public_key())
     assert report.ok and report.records == 4  # warcinfo + 3 complete records; the cut one is gone
 
 
@@ -127,7 +129,7 @@ def test_timestamp_request_is_built_offline_and_unreachable_tsa_keeps_the_query(
     sealed = store.sealed[0]
     mpath = manifest_path(sealed)
     assert mpath.with_name(mpath.name + ".tsq").exists()
-    assert verify_file(sealed, signing.load_public_key()).ok
+    assert verify_file(sealed, load_public_key()).ok
 
 
 def test_keygen_refuses_to_overwrite(keys):

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
+from playwright.sync_api import sync_playwright
 
+from devtools.es_node.node import free_port
+from signaal.chromium import CHROMIUM_PATH, LAUNCH_ARGS
+from signaal.paths import var_dir
 from tests.triage_ui import fixture_ads
 from tests.triage_ui.helpers import PASSWORD, login
 from triage_ui.app import create_app
@@ -60,3 +68,36 @@ def client_for(ui_app) -> Iterator:
     yield make
     for client in clients:
         client.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(ui_app) -> Iterator[str]:
+    """The module's app served by a real uvicorn on 127.0.0.1 in a background thread (browser tests)."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(ui_app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium through Playwright, headless."""
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM_PATH, headless=True, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def shots() -> Path:
+    """Where browser tests leave their screenshots (var/test-artifacts/ui/)."""
+    path = var_dir() / "test-artifacts" / "ui"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

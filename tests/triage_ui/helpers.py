@@ -10,6 +10,23 @@ from fastapi.testclient import TestClient
 PASSWORD = "correct horse battery staple"
 
 
+class BrowserSession:
+    """One user's browser context, signed in through the form; records every dialog so an XSS would be noticed."""
+
+    def __init__(self, browser, base_url: str, user: str) -> None:
+        self.context = browser.new_context(
+            base_url=base_url, viewport={"width": 1440, "height": 900}, accept_downloads=True
+        )
+        self.page = self.context.new_page()
+        self.dialogs: list[str] = []
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto("/login")
+        self.page.fill("input[name=username]", user)
+        self.page.fill("input[name=password]", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url("**/queue")
+
+
 def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "page has no CSRF token"

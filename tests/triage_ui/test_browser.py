@@ -4,70 +4,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
-
 import pytest
-import uvicorn
 
-from devtools.es_node.node import free_port
-from signaal.chromium import CHROMIUM_PATH, LAUNCH_ARGS
-from signaal.paths import var_dir
-from tests.triage_ui.helpers import PASSWORD
+from tests.triage_ui.helpers import BrowserSession as Session
 
 pytestmark = [pytest.mark.es, pytest.mark.browser, pytest.mark.slow]
 XSS_AD = "prikbord:1030"  # the fixture's top-priority ad, whose text carries a script payload
-
-
-@pytest.fixture(scope="module")
-def base_url(ui_app) -> Iterator[str]:
-    """The app served by a real uvicorn on 127.0.0.1 in a background thread."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(ui_app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM_PATH, headless=True, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def shots():
-    path = var_dir() / "test-artifacts" / "ui"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-class Session:
-    """One analyst's browser context; records every dialog so an XSS would be noticed."""
-
-    def __init__(self, browser, base_url: str, user: str) -> None:
-        self.context = browser.new_context(
-            base_url=base_url, viewport={"width": 1440, "height": 900}, accept_downloads=True
-        )
-        self.page = self.context.new_page()
-        self.dialogs: list[str] = []
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        self.page.goto("/login")
-        self.page.fill("input[name=username]", user)
-        self.page.fill("input[name=password]", PASSWORD)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url("**/queue")
 
 
 def test_end_to_end_triage(browser, base_url, shots, ui_ctx):

@@ -20,6 +20,9 @@ STATUSES = ("new", "lead", "not_relevant", "escalate_minor", "needs_review")
 DECISIONS = STATUSES[1:]
 SEEN_FIELD = "crawl.first_seen"
 CITY_FIELD = "entities.locations.name"
+GENDER_FIELD = "entities.genders"
+#: The advertised person's gender as the ad presents it (nlp); ads that say nothing count as "unknown".
+GENDERS = ("female", "male", "trans", "unknown")
 RISK_BUCKETS = ((0.0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.01))
 DATE_BUCKETS = (("24h", 1), ("7d", 7), ("30d", 30))
 #: Links read per ad page; a cluster bigger than this is explored on the network page instead.
@@ -36,6 +39,7 @@ LIST_SOURCE = [
     "indicators.category",
     "entities.locations.name",
     "entities.ages",
+    "entities.genders",
     "language",
     "triage",
     "crawl.first_seen",
@@ -50,12 +54,15 @@ class QueueFilters:
 
     site: str | None = None
     city: str | None = None
+    gender: str | None = None
     indicator: str | None = None
     status: str | None = "new"
     language: str | None = None
     risk_min: float | None = None
     risk_max: float | None = None
     seen_within_days: int | None = None
+    seen_from: str | None = None  # YYYY-MM-DD, first seen on or after (map and network time filter)
+    seen_to: str | None = None  # YYYY-MM-DD, first seen on or before
     assigned: str | None = None  # "me" | "unassigned"
 
     def as_params(self) -> dict[str, Any]:
@@ -84,6 +91,10 @@ def filter_clauses(filters: QueueFilters, user: str) -> list[dict]:
     ):
         if value:
             clauses.append({"term": {field: value}})
+    if filters.gender == "unknown":
+        clauses.append({"bool": {"must_not": {"exists": {"field": GENDER_FIELD}}}})
+    elif filters.gender:
+        clauses.append({"term": {GENDER_FIELD: filters.gender}})
     if filters.status == "new":
         clauses.append(undecided_query())
     elif filters.status in DECISIONS:
@@ -94,6 +105,10 @@ def filter_clauses(filters: QueueFilters, user: str) -> list[dict]:
     if filters.seen_within_days:
         since = utcnow() - timedelta(days=filters.seen_within_days)
         clauses.append({"range": {SEEN_FIELD: {"gte": utc_iso(since)}}})
+    # whole days: "||/d" rounds gte down to the day's start and lte up to its end
+    seen = {k: f"{v}||/d" for k, v in (("gte", filters.seen_from), ("lte", filters.seen_to)) if v}
+    if seen:
+        clauses.append({"range": {SEEN_FIELD: {**seen, "format": "yyyy-MM-dd"}}})
     if filters.assigned == "me":
         clauses.append({"term": {"triage.assigned_to": user}})
     elif filters.assigned == "unassigned":
@@ -106,6 +121,7 @@ def facet_aggs() -> dict:
     return {
         "site": {"terms": {"field": "site", "size": 20}},
         "city": {"terms": {"field": CITY_FIELD, "size": 15}},
+        "gender": {"terms": {"field": GENDER_FIELD, "size": len(GENDERS), "missing": "unknown"}},
         "indicator": {"terms": {"field": "indicators.code", "size": 25}},
         "status": {"terms": {"field": "triage.status", "size": 10, "missing": "new"}},
         "language": {"terms": {"field": "language", "size": 10}},
@@ -135,6 +151,7 @@ def queue_page(
     size: int = 50,
     extra_must: list[dict] | None = None,
     facets: bool = True,
+    extra_aggs: dict | None = None,
 ) -> dict:
     """One page of ads by priority (undecided first) with facet counts and the total left."""
     query = {"bool": {"filter": filter_clauses(filters, user), "must": extra_must or []}}
@@ -148,7 +165,7 @@ def queue_page(
         from_=offset,
         size=size,
         source=LIST_SOURCE,
-        aggs=facet_aggs() if facets else None,
+        aggs={**facet_aggs(), **(extra_aggs or {})} if facets else extra_aggs,
         track_total_hits=True,
         seq_no_primary_term=True,
     )
