@@ -35,7 +35,8 @@ from signaal.ids import utc_now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, options TEXT NOT NULL);
+    id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, options TEXT NOT NULL,
+    status TEXT, stop_reason TEXT);
 CREATE TABLE IF NOT EXISTS urls (
     url TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
     seq INTEGER NOT NULL, meta TEXT NOT NULL DEFAULT '{}', error TEXT, updated_at TEXT NOT NULL);
@@ -52,6 +53,9 @@ CREATE TABLE IF NOT EXISTS ad_versions (
 """
 
 LISTING, DETAIL = "listing", "detail"
+# How a crawl of a run ended (runs.status): done, stopped early (resume by re-running), or stopped because the
+# site's selectors no longer match its pages (crawler.spiders.ads; ``signaal crawl`` exits 4).
+FINISHED, STOPPED, LAYOUT_CHANGED = "finished", "stopped", "layout_changed"
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,10 @@ class StateStore:
         # only a power cut may lose the last few, and those pages are simply fetched again.
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}
+        for column in ("status", "stop_reason"):  # stores written before crawls recorded why they stopped
+            if column not in columns:
+                self.db.execute(f"ALTER TABLE runs ADD COLUMN {column} TEXT")
         self._seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM urls").fetchone()[0]
 
     def close(self) -> None:
@@ -126,6 +134,35 @@ class StateStore:
         self._begin()
         self.db.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (utc_now(), run_id))
         self.commit()
+
+    def set_run_status(self, run_id: int, status: str, stop_reason: str | None = None) -> None:
+        """How the run's last crawl ended: finished, stopped (resumable) or layout_changed, with why."""
+        self._begin()
+        self.db.execute("UPDATE runs SET status = ?, stop_reason = ? WHERE id = ?", (status, stop_reason, run_id))
+        self.commit()
+
+    def run_status(self, run_id: int) -> tuple[str | None, str | None]:
+        """(status, stop_reason) recorded for a run; (None, None) before its first crawl ended."""
+        row = self.db.execute("SELECT status, stop_reason FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def last_run(self) -> dict[str, Any] | None:
+        """The newest run: id, started_at, finished_at, status, stop_reason (for ``signaal sites status``)."""
+        row = self.db.execute(
+            "SELECT id, started_at, finished_at, status, stop_reason FROM runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        keys = ("id", "started_at", "finished_at", "status", "stop_reason")
+        return dict(zip(keys, row, strict=True)) if row else None
+
+    def requeue_failed(self, error: str) -> int:
+        """Make the URLs that failed with ``error`` pending again (after a fix to the site's config)."""
+        self._begin()
+        cur = self.db.execute(
+            "UPDATE urls SET status = 'pending', error = NULL, updated_at = ? WHERE status = 'failed' AND error = ?",
+            (utc_now(), error),
+        )
+        self.commit()
+        return cur.rowcount
 
     def run_options(self, run_id: int) -> dict[str, Any]:
         row = self.db.execute("SELECT options FROM runs WHERE id = ?", (run_id,)).fetchone()
