@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from triage_ui.context import parse_iso
 from triage_ui.deps import Ctx, Principal, audit_log, requires
+from triage_ui.render.photos import photo_facts
 from triage_ui.templating import render
 
 router = APIRouter()
@@ -72,7 +73,8 @@ def network(
         cluster = ctx.es.get(index=ctx.alias("clusters"), id=cluster_id)["_source"]
     except NotFoundError:
         cluster = {}
-    counts: dict[str, Counter] = {k: Counter() for k in ("names", "cities", "phones", "emails", "handles", "ages")}
+    kinds = ("names", "cities", "phones", "emails", "handles", "ages", "cameras", "positions")
+    counts: dict[str, Counter] = {k: Counter() for k in kinds}
     for ad in ads:
         ents = ad.get("entities") or {}
         counts["names"].update(ents.get("names") or [])
@@ -81,6 +83,9 @@ def network(
         counts["emails"].update(ents.get("emails") or [])
         counts["handles"].update(f"{h.get('platform')}:{h.get('handle')}" for h in ents.get("handles") or [])
         counts["ages"].update(str(a) for a in ents.get("ages") or [])
+        photos = [photo_facts(image) for image in ad.get("images") or [] if isinstance(image, dict)]
+        counts["cameras"].update({p["camera"] for p in photos if p["camera"]})  # once per ad
+        counts["positions"].update({p["position"] for p in photos if p["position"]})
     audit_log(request, "view", target=cluster_id, kind="cluster")
     return render(
         request,
