@@ -33,11 +33,11 @@ FIELDS = (
 )
 
 
-def record_run(summary: dict[str, Any]) -> str | None:
+def record_run(summary: dict[str, Any], prefix: str | None = None) -> str | None:
     """Index the summary as ``<site>:<run id>``; returns a one-line problem instead of raising."""
     doc = {key: summary.get(key) for key in FIELDS} | {"run_id": summary.get("run_id"), "ended_at": utc_now()}
     try:
-        get_client().index(index=alias("crawl-runs"), id=f"{doc['site']}:{doc['run_id']}", document=doc)
+        get_client().index(index=alias("crawl-runs", prefix), id=f"{doc['site']}:{doc['run_id']}", document=doc)
     except (ApiError, TransportError) as exc:
         return f"crawl status not recorded in Elasticsearch: {type(exc).__name__}: {str(exc)[:200]}"
     return None
