@@ -30,6 +30,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 UI_SIDE = 400
 UI_QUALITY = 80
 PHASH_VERSION = "signaal.phash.v2"
+#: Everything analyze_photo records; part of the key under which a crawl reuses an earlier analysis of the
+#: same bytes (crawler.state.photo_records), so a change here is never answered from that cache.
+ANALYSIS_VERSION = f"{PHASH_VERSION}+exif.v1+ui{UI_SIDE}"
 #: Above this many pixels a photo is refused as a decompression bomb (Pillow itself warns above ~89 M).
 DEFAULT_MAX_PIXELS = 80_000_000
 # EXIF tags (TIFF/EXIF 2.32)
@@ -172,9 +175,10 @@ def ui_copy(image: Image.Image, side: int = UI_SIDE) -> bytes:
     return out.getvalue()
 
 
-def analyze_photo(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
-    """Hash, measure and read one photo; raises PhotoError (with what was learnt) when it cannot be used."""
-    facts: dict[str, Any] = {"sha256": hashlib.sha256(data).hexdigest()}
+def analyze_photo(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, sha256: str | None = None) -> Photo:
+    """Hash, measure and read one photo; raises PhotoError (with what was learnt) when it cannot be used.
+    ``sha256``: the bytes' digest when the caller has it already."""
+    facts: dict[str, Any] = {"sha256": sha256 or hashlib.sha256(data).hexdigest()}
     try:
         image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:  # past Pillow's own, larger limit: refused before the size is known

@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS ads (
     id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, version INTEGER NOT NULL,
     first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, record BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, entry BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS photo_records (key TEXT PRIMARY KEY, record BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS ad_versions (
     id TEXT NOT NULL, version INTEGER NOT NULL, content_hash TEXT NOT NULL, record BLOB NOT NULL,
     PRIMARY KEY (id, version));
@@ -274,6 +275,20 @@ class StateStore:
     def remember_image(self, url: str, entry: dict[str, Any]) -> None:
         self._begin()
         self.db.execute("INSERT OR REPLACE INTO images VALUES (?, ?)", (url, orjson.dumps(entry)))
+        self._wrote()
+
+    # -- what photos' bytes said, across runs ---------------------------------------------------
+    def photo_record(self, key: str) -> dict[str, Any] | None:
+        """The analysis of bytes seen in an earlier fetch (``key``: analysis version and SHA-256), if any.
+
+        Unlike ``images`` this survives new runs: a recrawl fetches every photo again (the WARC proves each
+        run), but bytes analysed once need not be decoded again."""
+        row = self.db.execute("SELECT record FROM photo_records WHERE key = ?", (key,)).fetchone()
+        return orjson.loads(row[0]) if row else None
+
+    def remember_photo_record(self, key: str, record: dict[str, Any]) -> None:
+        self._begin()
+        self.db.execute("INSERT OR REPLACE INTO photo_records VALUES (?, ?)", (key, orjson.dumps(record)))
         self._wrote()
 
     def ad(self, ad_id: str) -> dict[str, Any] | None:

@@ -16,6 +16,11 @@ A photo that cannot be used (a decompression bomb, a cut-off or unreadable file)
 is counted (``signaal/images/errors/<kind>``) and marked on the ad's image entry
 with ``error``; the ad is kept, and the bytes still go to WARC.
 
+Bytes analysed before, in this run or an earlier one, are not decoded again:
+the analysis is a pure function of the bytes, so it is kept in the state store
+by SHA-256 (and analysis version) and reused, typically on a recrawl
+(``signaal/images/known``); the photo is still fetched and written to WARC.
+
 An image URL already fetched in this run (advertisers reuse photos across
 their ads) is neither fetched nor hashed again: the ad gets the entry stored in
 the crawl state when it was first fetched, including the ``warc_record_id`` of
@@ -29,6 +34,7 @@ run starts, so every run re-fetches (and re-proves) each image once.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -43,7 +49,7 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.config import Limits
 from crawler.middlewares import error_kind, origin_of
-from crawler.photos import DEFAULT_MAX_PIXELS, PhotoError, analyze_photo
+from crawler.photos import ANALYSIS_VERSION, DEFAULT_MAX_PIXELS, PhotoError, analyze_photo
 from crawler.state import StateStore
 from signaal.ids import utc_now
 from signaal.paths import var_dir
@@ -100,12 +106,12 @@ class ImageFetchPipeline:
             state=getattr(spider, "state", None),
         )
 
-    def _analyze_and_store(self, data: bytes) -> tuple[dict[str, Any], float]:
+    def _analyze_and_store(self, data: bytes, sha256: str) -> tuple[dict[str, Any], float]:
         """Worker thread: the image record (or a PhotoError's facts with ``error``), the UI copy written,
         and the CPU seconds it took."""
         started = time.thread_time()
         try:
-            photo = analyze_photo(data, max_pixels=self.max_pixels)
+            photo = analyze_photo(data, max_pixels=self.max_pixels, sha256=sha256)
         except PhotoError as exc:
             return {**exc.facts, "error": exc.kind, "error_detail": str(exc)[:200]}, time.thread_time() - started
         self._store(photo.record["sha256"], photo.ui_copy)
@@ -143,10 +149,7 @@ class ImageFetchPipeline:
         if response.status != 200:
             stats.inc_value(f"signaal/images/errors/http_{response.status}")
             return {**entry, "error": f"http_{response.status}"}, None
-        loop = asyncio.get_running_loop()
-        record, cpu_s = await loop.run_in_executor(self._hasher, self._analyze_and_store, response.body)
-        stats.inc_value("signaal/images/cpu_s", cpu_s)
-        detail = record.pop("error_detail", None)
+        record, detail = await self._analysis(response.body)
         entry.update(record)
         if "error" in entry:
             stats.inc_value(f"signaal/images/errors/{entry['error']}")
@@ -157,6 +160,22 @@ class ImageFetchPipeline:
         stats.inc_value("signaal/images/fetched")
         headers = [(k.decode(), v.decode("latin-1")) for k, vs in response.headers.items() for v in vs]
         return entry, (response.url, response.status, headers, response.body, utc_now())
+
+    async def _analysis(self, data: bytes) -> tuple[dict[str, Any], str | None]:
+        """The image record of these bytes: remembered from an earlier fetch, else made in the worker thread."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        key = f"{ANALYSIS_VERSION}:{sha256}"
+        known = self.state.photo_record(key) if self.state is not None else None
+        if known is not None and ("error" in known or (self.image_dir / sha256).exists()):
+            self.stats.inc_value("signaal/images/known")
+            return known, "these bytes were refused before" if "error" in known else None
+        loop = asyncio.get_running_loop()
+        record, cpu_s = await loop.run_in_executor(self._hasher, self._analyze_and_store, data, sha256)
+        self.stats.inc_value("signaal/images/cpu_s", cpu_s)
+        detail = record.pop("error_detail", None)
+        if self.state is not None:
+            self.state.remember_photo_record(key, record)
+        return record, detail
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         urls = list(dict.fromkeys(u for u in item.get("images") or [] if isinstance(u, str)))

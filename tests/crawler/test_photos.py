@@ -13,6 +13,7 @@ from PIL.TiffImagePlugin import IFDRational
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.photos import PHASH_VERSION, UI_SIDE, PhotoError, analyze_photo
+from crawler.state import StateStore
 from devtools.fixture_sites import generate, start_sites
 from devtools.fixture_sites.images import prerender, profile, render_photo
 from linking.keys import distance_m
@@ -135,6 +136,8 @@ def _warc_payloads(evidence: Path) -> dict[str, bytes]:
 def test_a_crawl_keeps_photo_metadata_refuses_the_bomb_and_alters_nothing_in_warc(workspace):
     with start_sites(seed=11, n_ads=60) as sites:
         result = workspace.crawl("prikbord", sites.prikbord_url, "--no-score", "--no-search")
+        first_rows = workspace.rows()
+        again = workspace.crawl("prikbord", sites.prikbord_url, "--no-score", "--no-search")
         corpus = sites.corpus
     assert result.code == 0, result.stderr[-2000:]
     assert result.summary["image_errors"].get("decompression_bomb", 0) >= 1
@@ -167,3 +170,15 @@ def test_a_crawl_keeps_photo_metadata_refuses_the_bomb_and_alters_nothing_in_war
             assert copy.format == "JPEG" and max(copy.size) <= UI_SIDE and not copy.getexif()
     assert seen["bomb"] >= 1 and seen["camera"] >= 5 and seen["gps"] >= 3, seen
     assert "refused: decompression_bomb" in result.stderr
+
+    # A recrawl fetches every photo again (new WARC records) but decodes none: same bytes, same analysis.
+    assert again.code == 0 and again.summary["image_cpu_s"] == 0
+    assert again.summary["images_known"] == again.summary["images_fetched"] == result.summary["images_fetched"]
+    store = StateStore(workspace.root / "crawl-state" / "prikbord.sqlite")  # the latest fetch of each ad
+    try:
+        for row in first_rows:
+            before, after = row["images"], store.ad(row["id"])["images"]
+            assert [{**i, "warc_record_id": None} for i in before] == [{**i, "warc_record_id": None} for i in after]
+            assert {i["warc_record_id"] for i in before}.isdisjoint(i["warc_record_id"] for i in after)
+    finally:
+        store.close()
