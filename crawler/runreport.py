@@ -12,8 +12,10 @@ from typing import Any
 from elasticsearch import ApiError, TransportError
 
 from signaal.es.client import get_client
+from signaal.es.errors import EsSetupError
+from signaal.es.mappings import apply_mappings
 from signaal.ids import utc_now
-from signaal.settings import alias
+from signaal.settings import alias, get_settings
 
 FIELDS = (
     "site",
@@ -34,10 +36,18 @@ FIELDS = (
 
 
 def record_run(summary: dict[str, Any], prefix: str | None = None) -> str | None:
-    """Index the summary as ``<site>:<run id>``; returns a one-line problem instead of raising."""
+    """Index the summary as ``<site>:<run id>``; returns a one-line problem instead of raising.
+
+    An installation that predates this kind gets its index here (as ``signaal ui`` does for its own
+    kinds), never an index that Elasticsearch would auto-create under the alias' name.
+    """
     doc = {key: summary.get(key) for key in FIELDS} | {"run_id": summary.get("run_id"), "ended_at": utc_now()}
+    target = alias("crawl-runs", prefix)
     try:
-        get_client().index(index=alias("crawl-runs", prefix), id=f"{doc['site']}:{doc['run_id']}", document=doc)
-    except (ApiError, TransportError) as exc:
+        es = get_client()
+        if not es.indices.exists_alias(name=target):
+            apply_mappings(es, prefix or get_settings().index_prefix, kinds=["crawl-runs"])
+        es.index(index=target, id=f"{doc['site']}:{doc['run_id']}", document=doc)
+    except (ApiError, TransportError, EsSetupError) as exc:
         return f"crawl status not recorded in Elasticsearch: {type(exc).__name__}: {str(exc)[:200]}"
     return None
