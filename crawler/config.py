@@ -21,6 +21,7 @@ from parsel.csstranslator import HTMLTranslator
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from crawler.jsonpaths import compile_jsonpath
+from crawler.photos import DEFAULT_MAX_PIXELS
 
 SITES_DIR = Path(__file__).resolve().parent / "sites"
 TERMS_DIR = Path(__file__).resolve().parent / "terms"
@@ -177,12 +178,30 @@ class SearchSpec(_Strict):
 
 
 class Politeness(_Strict):
-    """How hard to hit a site: Scrapy's delay, concurrency and AutoThrottle."""
+    """How hard to hit a site: Scrapy's delay, concurrency and AutoThrottle.
 
-    download_delay: float = Field(default=0.0, ge=0)
-    concurrency: int = Field(default=8, ge=1, le=64)
+    The defaults are for a small real site that did not ask to be crawled: two requests at a time, a
+    second between them, AutoThrottle aiming at one request in flight. A fast crawl is a site's explicit
+    choice in its YAML (the fixture sites set theirs).
+    """
+
+    download_delay: float = Field(default=1.0, ge=0)
+    concurrency: int = Field(default=2, ge=1, le=64)
     autothrottle: bool = True
-    autothrottle_target_concurrency: float = Field(default=8.0, gt=0)
+    autothrottle_target_concurrency: float = Field(default=1.0, gt=0)
+
+
+class RobotsPolicy(_Strict):
+    """robots.txt is obeyed unless the site's YAML says otherwise, with a reason that is logged on every crawl."""
+
+    obey: bool = True
+    reason: str | None = Field(default=None, description="Why robots.txt may be ignored (required with obey: false).")
+
+    @model_validator(mode="after")
+    def _reason_for_override(self) -> RobotsPolicy:
+        if not self.obey and len((self.reason or "").strip()) < 10:
+            raise ValueError("obey: false needs a reason (at least 10 characters; it is logged with every crawl)")
+        return self
 
 
 class Limits(_Strict):
@@ -190,8 +209,24 @@ class Limits(_Strict):
 
     max_page_bytes: int = Field(default=5_000_000, gt=0)
     max_image_bytes: int = Field(default=10_000_000, gt=0)
+    max_image_pixels: int = Field(
+        default=DEFAULT_MAX_PIXELS,
+        gt=0,
+        description="A photo announcing more pixels is refused as a decompression bomb (the ad is kept).",
+    )
     timeout_s: float = Field(default=20.0, gt=0, description="HTTP download and browser navigation timeout.")
     retries: int = Field(default=3, ge=0)
+    max_listing_pages: int = Field(
+        default=5_000,
+        gt=0,
+        description="Listing and search-result pages fetched per run at most (a pagination trap stops here).",
+    )
+    max_consecutive_parse_failures: int = Field(
+        default=20,
+        gt=0,
+        description="Complete detail pages in a row on which a selector matched nothing before the crawl stops "
+        "with 'site layout changed' (exit code 4).",
+    )
 
 
 class SiteConfig(_Strict):
@@ -208,6 +243,7 @@ class SiteConfig(_Strict):
     browser: BrowserSpec | None = None
     search: SearchSpec | None = None
     politeness: Politeness = Politeness()
+    robots_txt: RobotsPolicy = RobotsPolicy()
     limits: Limits = Limits()
     complete_marker: str | None = Field(
         default="</html>",

@@ -49,9 +49,11 @@ def site_settings(site: SiteConfig) -> dict[str, Any]:
         "DOWNLOAD_DELAY": pol.download_delay,
         "AUTOTHROTTLE_ENABLED": pol.autothrottle,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": pol.autothrottle_target_concurrency,
+        "AUTOTHROTTLE_START_DELAY": pol.download_delay,
         "DOWNLOAD_TIMEOUT": lim.timeout_s,
         "DOWNLOAD_MAXSIZE": lim.max_page_bytes,
         "RETRY_TIMES": lim.retries,
+        "ROBOTSTXT_OBEY": site.robots_txt.obey,
     }
     if site.render == "browser":
         out.update(browser_settings(site))

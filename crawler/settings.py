@@ -16,14 +16,15 @@ LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 LOGSTATS_INTERVAL = 0  # our progress extension reports pages/s, ads and errors instead
 
-# Politeness and robustness (per-site values override these in crawler.runner).
-CONCURRENT_REQUESTS = 16
-CONCURRENT_REQUESTS_PER_DOMAIN = 16
-DOWNLOAD_DELAY = 0
+# Politeness and robustness: every crawl takes these from its site YAML (crawler.config.Politeness, whose
+# defaults are these polite values; crawler.runner.site_settings), fast values are a site's explicit choice.
+CONCURRENT_REQUESTS = 2
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 0.0
+AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 10.0
-AUTOTHROTTLE_TARGET_CONCURRENCY = 8.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 20
 DOWNLOAD_MAXSIZE = 5_000_000
 DOWNLOAD_WARNSIZE = 0

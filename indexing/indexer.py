@@ -9,7 +9,7 @@ Per chunk of ads:
    first_seen kept, last_seen and analysis blocks refreshed; changed ->
    version + 1, and the stored version archived first in ``<prefix>-ad-versions``
    as ``<ad id>:v<n>``. ``first_seen`` is the earliest ever seen. Blocks written by
-   later stages (triage, cluster, link_indicators, text_minhash, photo_chunks) are kept when
+   later stages (triage, cluster, link_indicators, text_minhash, photo_chunks, photo_places) are kept when
    the incoming record has none, and every write of an existing ad carries its
    ``if_seq_no``/``if_primary_term``, so an analyst's decision saved in between
    is never overwritten: the conflict is re-planned instead;

@@ -25,7 +25,7 @@ from linking.clusters import cluster_doc
 from linking.config import LinkingConfig, default_config
 from linking.graph import CAP_OF_KIND, Link, components, count_values, find_links
 from linking.indicators import link_indicators
-from linking.keys import AdKeys, ad_keys
+from linking.keys import AdKeys, ad_keys, nearby_place_keys
 from signaal.ids import utc_now
 from signaal.record import LINKING_BLOCKS
 from signaal.settings import alias
@@ -104,6 +104,7 @@ class _Job:
                 "link_indicators": indicators.get(ad_id, []),
                 "text_minhash": {"bands": self.keys[ad_id].bands},
                 "photo_chunks": self.keys[ad_id].photo_chunks,
+                "photo_places": self.keys[ad_id].photo_places,
             }
             derived = derive_fields({"risk": stored.get("risk"), "indicators": stored.get("indicators"), **new})
             new["indicator_codes"] = derived["indicator_codes"]
@@ -155,6 +156,7 @@ def _values(ads: Iterable[AdKeys]) -> dict[str, set[str]]:
         for kind, value in ad.values():
             out[kind].add(value)
         out["image_phash"].update(ad.phashes)
+        out["photo_gps"].update(ad.photo_places)
         out["text_band"].update(ad.bands)
     return dict(out)
 
@@ -214,7 +216,8 @@ def _link_new(job: _Job, new_ids: list[str], report: LinkReport) -> None:
     es, cfg = job.es, job.cfg
     new_set = set(new_ids)
     old_clusters = {c["id"] for i in new_ids if isinstance(c := job.stored[i].get("cluster"), dict) and c.get("id")}
-    # 1. store the new ads' text bands and photo chunks first, so index-wide counts (the "too common" caps) include them
+    # 1. store the new ads' text bands, photo chunks and places first, so index-wide counts (the "too common" caps)
+    #    include them
     store.bulk_write(
         es,
         (
@@ -222,7 +225,11 @@ def _link_new(job: _Job, new_ids: list[str], report: LinkReport) -> None:
                 "_op_type": "update",
                 "_index": job.ads_index,
                 "_id": i,
-                "doc": {"text_minhash": {"bands": job.keys[i].bands}, "photo_chunks": job.keys[i].photo_chunks},
+                "doc": {
+                    "text_minhash": {"bands": job.keys[i].bands},
+                    "photo_chunks": job.keys[i].photo_chunks,
+                    "photo_places": job.keys[i].photo_places,
+                },
             }
             for i in new_ids
         ),
@@ -242,6 +249,10 @@ def _link_new(job: _Job, new_ids: list[str], report: LinkReport) -> None:
             elif n - own.get((kind, v), 0) <= cap:  # became too common in this run: its old links must go
                 crossing[kind].add(v)
     usable["photo_chunk"] = {c for i in new_ids for c in job.keys[i].photo_chunks}
+    # a photo position is near another when that one lies in its cell or a neighbouring one
+    usable["photo_gps"] = {
+        k for i in new_ids for p in job.keys[i].gps.values() for k in nearby_place_keys(p, cfg.gps.max_distance_m)
+    }
     # 2. candidates: existing ads sharing a usable value; keep those really linked to a new ad
     candidates = job.load(store.search_values(es, job.ads_index, usable, cfg.batch_size))
     first = sorted(new_set | set(candidates))

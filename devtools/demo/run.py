@@ -112,6 +112,8 @@ def run_demo(options: DemoOptions) -> None:
         prikbord_port=options.prikbord_port,
         vitrine_port=options.vitrine_port,
     ) as sites:
+        if sites.photos_rendered:
+            print(f"    {sites.photos_rendered} photos rendered into var/fixture-photos (kept)", flush=True)
         crawls = {}
         for site, url in (("prikbord", sites.prikbord_url), ("vitrine", sites.vitrine_url)):
             out = log.run(f"crawl {site}", ["crawl", site, "--base-url", url], ok_codes=(0, 3))

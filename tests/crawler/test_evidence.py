@@ -61,6 +61,24 @@ def test_key_is_created_private_and_digests_are_sha256(tmp_path, keys):
     assert expected in digests
 
 
+def test_photos_are_stored_uncompressed_in_their_gzip_member_and_read_back_byte_for_byte(tmp_path, keys):
+    """Already compressed media skip gzip's work (stored blocks); pages are compressed; both verify."""
+    store = WarcStore(tmp_path / "ev", "prikbord")
+    photo = os.urandom(64_000)
+    page = b"<article>ad</article>" * 400
+    ev_photo = store.write("http://127.0.0.1:1/img/a.jpg", photo, headers=[("Content-Type", "image/jpeg")])
+    ev_page = store.write("http://127.0.0.1:1/ad/p1", page, headers=[("Content-Type", "text/html; charset=utf-8")])
+    store.close()
+    warc = tmp_path / "ev" / ev_photo.warc_file
+    assert verify_file(warc, signing.load_public_key()).ok
+    lengths = {r["record_id"]: r["length"] for r in orjson.loads(manifest_path(warc).read_bytes())["records"]}
+    assert lengths[ev_photo.record_id] > len(photo)  # stored: the member holds every byte plus headers
+    assert lengths[ev_page.record_id] < len(page) / 10  # text is still compressed
+    with warc.open("rb") as fh:
+        bodies = {r.rec_headers.get_header("WARC-Record-ID"): r.content_stream().read() for r in ArchiveIterator(fh)}
+    assert bodies[ev_photo.record_id] == photo and bodies[ev_page.record_id] == page
+
+
 def test_files_rotate_by_size_and_each_is_sealed(tmp_path, keys):
     store, evs = _fill(tmp_path / "ev", n=30, max_bytes=2000)
     files = {e.warc_file for e in evs}

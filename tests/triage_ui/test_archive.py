@@ -20,6 +20,7 @@ import pytest
 from PIL import Image
 
 from crawler.evidence.warcstore import WarcStore
+from crawler.photos import analyze_photo
 from devtools.fixture_sites import start_sites
 from signaal.evidence.seal import manifest_path
 from tests.triage_ui import xss_corpus
@@ -364,14 +365,25 @@ def test_photo_export_carries_exif_fields_where_present(client_for, crawled, es,
         "site": "exif",
         "crawl": {"version": 1},
         "evidence": page.as_dict(),
-        "images": [{"url": "http://127.0.0.1:9/p.jpg", "sha256": record.sha256, "warc_record_id": record.record_id}],
+        "images": [
+            {
+                "url": "http://127.0.0.1:9/p.jpg",
+                "sha256": record.sha256,
+                "warc_record_id": record.record_id,
+                "exif": analyze_photo(photo).record["exif"],  # as the crawler's image pipeline stores it
+            }
+        ],
     }
     es.index(index=f"{index_prefix}-ads", id="exif:e1", document=doc, refresh="wait_for")
     client, token = client_for("investigator1")
     manifest, _ = _zip(client.post("/ads/exif:e1/photos.zip", data={"csrf_token": token}))
     fields = manifest["photos"][0]["exif"]
-    assert fields["Make"] == "Fixture Camera Co" and fields["Model"] == "FC-1"
-    assert fields["GPSLatitudeRef"] == "N" and fields["GPSLatitude"] == [52.0, 5.0, 24.0]
+    assert (fields["make"], fields["model"], fields["camera"]) == (
+        "Fixture Camera Co",
+        "FC-1",
+        "Fixture Camera Co FC-1",
+    )
+    assert fields["taken_at"].startswith("2026-11-01T10:00:00")
 
 
 def test_network_page_draws_the_linked_crawl_as_graph_and_map(client_for, crawled, ui_ctx):

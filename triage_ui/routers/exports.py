@@ -76,7 +76,7 @@ def export(
     if fmt == "csv":
         payload, media = to_csv(CSV_HEADER, (csv_row(ad) for ad in ads)).encode("utf-8-sig"), "text/csv"
     else:
-        strip = ("text_minhash", "photo_chunks")
+        strip = ("text_minhash", "photo_chunks", "photo_places")
         payload = json.dumps(
             [{k: v for k, v in ad.items() if k not in strip} for ad in ads], ensure_ascii=False, indent=1
         ).encode()

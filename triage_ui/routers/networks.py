@@ -16,6 +16,7 @@ from triage_ui.context import parse_iso
 from triage_ui.deps import Ctx, Principal, audit_log, requires
 from triage_ui.render.geomap import draw_map
 from triage_ui.render.network_graph import SIMILAR_REASONS, build_graph
+from triage_ui.render.photos import photo_facts
 from triage_ui.store.breakdowns import genders_of
 from triage_ui.store.places import places_from_ads
 from triage_ui.templating import render
@@ -117,7 +118,8 @@ def network(
         cluster = ctx.es.get(index=ctx.alias("clusters"), id=cluster_id)["_source"]
     except NotFoundError:
         cluster = {}
-    counts: dict[str, Counter] = {k: Counter() for k in ("names", "cities", "phones", "emails", "handles", "ages")}
+    kinds = ("names", "cities", "phones", "emails", "handles", "ages", "cameras", "positions")
+    counts: dict[str, Counter] = {k: Counter() for k in kinds}
     for ad in ads:
         ents = ad.get("entities") or {}
         counts["names"].update(ents.get("names") or [])
@@ -126,6 +128,9 @@ def network(
         counts["emails"].update(ents.get("emails") or [])
         counts["handles"].update(f"{h.get('platform')}:{h.get('handle')}" for h in ents.get("handles") or [])
         counts["ages"].update(str(a) for a in ents.get("ages") or [])
+        photos = [photo_facts(image) for image in ad.get("images") or [] if isinstance(image, dict)]
+        counts["cameras"].update({p["camera"] for p in photos if p["camera"]})  # once per ad
+        counts["positions"].update({p["position"] for p in photos if p["position"]})
     in_time = _in_time(ads, since, until)
     listed = _at(in_time, city)
     params = {k: v for k, v in request.query_params.items() if k in ("city", "since", "until")}

@@ -74,6 +74,7 @@ def _page(
         results=results,
         filters=filters or ads_store.QueueFilters(status=None),
         kinds=store.KINDS,
+        kind_labels=store.KIND_LABELS,
         saved=store.list_saved(ctx, principal.name),
         token=AdToken.from_hit,
         page=page,

@@ -7,12 +7,15 @@ and become DSL dicts here; user text never becomes DSL except through
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from typing import Any
 
 from elasticsearch import NotFoundError
 
+from linking.config import default_config
+from linking.keys import distance_m, hamming, photo_chunk_keys, photo_positions
 from signaal.ids import utc_iso
 from triage_ui.context import UIContext, utcnow
 
@@ -227,17 +230,20 @@ def related(ctx: UIContext, ad: dict, size: int = 25) -> list[dict]:
 
     Two sources, merged: the links index (what linking verified, including near-identical photos and
     texts with their distance) and a live query on shared values, so an ad crawled after the last
-    ``signaal link`` run still shows the ads sharing its phone, e-mail, handle or photo file.
+    ``signaal link`` run still shows the ads sharing its phone, e-mail, handle or photo file, and its
+    similar photos and photos taken nearby by linking's own rules (Hamming distance of the perceptual
+    hashes, metres between EXIF GPS positions; linking.yaml).
     """
     reasons: dict[str, list[str]] = {}
     for other_id, reason in _linked(ctx, ad["id"]):
         reasons.setdefault(other_id, []).append(reason)
     sources: dict[str, dict] = {}
     keys = _value_keys(ad)
-    for hit in _sharing_values(ctx, ad["id"], keys, size):
+    for hit in _sharing_values(ctx, ad["id"], keys, size, _photo_clauses(ad)):
         sources[hit["_id"]] = hit["_source"]
         known = reasons.setdefault(hit["_id"], [])
-        known += [r for r in _link_reasons(keys, hit["_source"]) if r not in known]
+        found = [*_link_reasons(keys, hit["_source"]), *_photo_reasons(ad, hit["_source"])]
+        known += [r for r in found if r not in known]
     missing = [i for i in reasons if i not in sources][:MAX_LINKED]
     if missing:
         resp = ctx.es.mget(index=ctx.alias("ads"), ids=missing, source=LIST_SOURCE)
@@ -286,6 +292,8 @@ def _link_label(link: dict) -> str:
     if kind == "image_phash":
         distance = link.get("distance")
         return f"similar photo ({distance}/64 bits differ)" if distance else "similar photo"
+    if kind == "photo_gps":
+        return f"photos taken {link.get('distance', '?')} m apart (GPS)"
     if kind == "text":
         similarity = link.get("similarity")
         return f"near-identical text (~{similarity:.0%} shared)" if similarity else "near-identical text"
@@ -304,7 +312,6 @@ def _value_keys(ad: dict) -> list[tuple[str, str, list[str]]]:
             [h.get("handle") for h in ents.get("handles") or [] if isinstance(h, dict) and h.get("handle")],
         ),
         ("images.sha256", "same photo", [i["sha256"] for i in images_of(ad) if i.get("sha256")]),
-        ("images.phash", "similar photo", [i["phash"] for i in images_of(ad) if i.get("phash")]),
         ("text_minhash.bands", "near-identical text", (ad.get("text_minhash") or {}).get("bands") or []),
     ]
     cluster_id = (ad.get("cluster") or {}).get("id")
@@ -313,9 +320,52 @@ def _value_keys(ad: dict) -> list[tuple[str, str, list[str]]]:
     return keys
 
 
-def _sharing_values(ctx: UIContext, ad_id: str, keys: list[tuple[str, str, list[str]]], size: int) -> list[dict]:
-    """The highest-priority ads sharing any of ``keys``' values with the ad (one ``bool``/``terms`` query)."""
-    should = [{"terms": {field: values[:200]}} for field, _, values in keys if values]
+def _phashes(ad: dict) -> dict[str, int]:
+    """The ad's perceptual hashes, hex -> int (malformed ones skipped: records are untrusted input)."""
+    out = {}
+    for image in images_of(ad):
+        with contextlib.suppress(TypeError, ValueError):
+            out[str(image.get("phash")).lower()] = int(image.get("phash"), 16)
+    return out
+
+
+def _photo_clauses(ad: dict) -> list[dict]:
+    """Candidates for linking's photo rules: exact and chunk-sharing perceptual hashes (``photo_chunks``,
+    linking's multi-index keys), and photos taken within ``gps.max_distance_m`` (``geo_distance``)."""
+    cfg = default_config()
+    hashes = _phashes(ad)
+    chunks = sorted({k for value in hashes.values() for k in photo_chunk_keys(value, cfg.photo.max_distance)})
+    clauses: list[dict] = (
+        [{"terms": {"images.phash": sorted(hashes)}}, {"terms": {"photo_chunks": chunks}}] if hashes else []
+    )
+    for lat, lon in list(photo_positions(ad).values())[:10]:
+        clauses.append(
+            {"geo_distance": {"distance": f"{cfg.gps.max_distance_m}m", "images.exif.gps": {"lat": lat, "lon": lon}}}
+        )
+    return clauses
+
+
+def _photo_reasons(ad: dict, other: dict) -> list[str]:
+    """ "similar photo" and "photos taken nearby" between two ads, decided by linking's rules and thresholds."""
+    cfg = default_config()
+    reasons = []
+    mine, theirs = _phashes(ad).values(), _phashes(other).values()
+    bits = min((hamming(a, b) for a in mine for b in theirs), default=None)
+    if bits is not None and bits <= cfg.photo.max_distance:
+        reasons.append(_link_label({"kind": "image_phash", "distance": bits}))
+    here, there = photo_positions(ad).values(), photo_positions(other).values()
+    metres = min((distance_m(a, b) for a in here for b in there), default=None)
+    if metres is not None and metres <= cfg.gps.max_distance_m:
+        reasons.append(_link_label({"kind": "photo_gps", "distance": round(metres)}))
+    return reasons
+
+
+def _sharing_values(
+    ctx: UIContext, ad_id: str, keys: list[tuple[str, str, list[str]]], size: int, photo: list[dict]
+) -> list[dict]:
+    """The highest-priority ads sharing any of ``keys``' values with the ad, or a photo by linking's rules
+    (one ``bool`` query)."""
+    should = [{"terms": {field: values[:200]}} for field, _, values in keys if values] + photo
     if not should:
         return []
     resp = ctx.es.search(
@@ -346,7 +396,7 @@ def _link_reasons(keys: list[tuple[str, str, list[str]]], other: dict) -> list[s
         shared = _values(other, field) & {str(v) for v in values}
         if not shared:
             continue
-        if field in ("text_minhash.bands", "images.phash", "images.sha256", "cluster.id"):
+        if field in ("text_minhash.bands", "images.sha256", "cluster.id"):
             reasons.append(label)
         else:
             reasons.append(f"{label}: {', '.join(sorted(shared)[:3])}")

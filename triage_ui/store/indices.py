@@ -13,7 +13,7 @@ from signaal.es.mappings import apply_mappings
 from signaal.settings import alias
 
 UI_KINDS = ("users", "sessions", "saved-searches", "alerts", "exports")
-USED_KINDS = ("ads", "ad-versions", "decisions", "audit", *UI_KINDS)
+USED_KINDS = ("ads", "ad-versions", "decisions", "audit", "crawl-runs", *UI_KINDS)
 
 
 def ensure_ui_indices(es: Elasticsearch, prefix: str) -> None:

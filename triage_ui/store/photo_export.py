@@ -18,7 +18,6 @@ from typing import Any
 from triage_ui.context import UIContext
 from triage_ui.render.archived_html import image_media_type
 from triage_ui.render.csvsafe import to_csv
-from triage_ui.render.exif import exif_fields
 from triage_ui.store.archive import photos
 
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
@@ -70,7 +69,7 @@ def photo_zip(
                 row.update(
                     file=name,
                     sha256=record.payload_sha256,
-                    exif=image.get("exif") or exif_fields(record.payload) or None,
+                    exif=image.get("exif"),  # read by the crawler (crawler/photos.py), the one EXIF reader
                 )
                 if record.check.problems:
                     row["error"] = "; ".join(record.check.problems)
