@@ -14,6 +14,7 @@ ROBOTSTXT_OBEY = True
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no listening control port on a crawl node (Scrapy 2.19 opens one by default)
 LOGSTATS_INTERVAL = 0  # our progress extension reports pages/s, ads and errors instead
 
 # Politeness and robustness: every crawl takes these from its site YAML (crawler.config.Politeness, whose
