@@ -48,9 +48,11 @@ def crawl(
     """Crawl one site: listing and search pages, then every ad; resumes an interrupted run.
 
     Prints a JSON summary on stdout. Exit code 0 when the run finished (failed pages are
-    logged and counted), 3 when it stopped early (re-run to resume), 2 on a usage error.
+    logged and counted), 3 when it stopped early (re-run to resume), 2 on a usage error,
+    4 when the site is being crawled already (by this machine or another crawl node).
     """
     from crawler.config import ConfigError, load_site, load_terms
+    from crawler.lease import LeaseHeldError
     from crawler.runner import CrawlOptions, run_crawl
 
     if no_index and not out:
@@ -84,7 +86,10 @@ def crawl(
         log_level=log_level.upper(),
         overrides=overrides,
     )
-    stats = run_crawl(cfg, opts)
+    try:
+        stats = run_crawl(cfg, opts)
+    except LeaseHeldError as exc:
+        raise _fail(str(exc), 4) from None
     summary = {k.removeprefix("signaal/summary/"): v for k, v in stats.items() if k.startswith("signaal/summary/")}
     summary.update(
         site=cfg.site,

@@ -22,8 +22,8 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.evidence import signing
 from crawler.evidence.warcstore import MANIFEST_FORMAT, SIG_SUFFIX, manifest_path
 from crawler.state import StateStore
+from crawler.storage import crawl_dir
 from signaal.ids import file_sha256
-from signaal.paths import var_dir
 
 
 @dataclass
@@ -135,13 +135,13 @@ def record_payload_sha256(path: Path, record_id: str) -> str | None:
 
 
 def _evidence_dir(given: Path | None) -> Path:
-    return given or var_dir() / "evidence"
+    return given or crawl_dir("SIGNAAL_EVIDENCE_DIR")
 
 
 def _ad_targets(ad_id: str, evidence_dir: Path, state_dir: Path | None) -> list[tuple[Path, str, str]]:
     """(WARC file, record id, expected payload sha256) for every version of an ad."""
     site = ad_id.split(":", 1)[0]
-    db = (state_dir or var_dir() / "crawl-state") / f"{site}.sqlite"
+    db = (state_dir or crawl_dir("SIGNAAL_STATE_DIR")) / f"{site}.sqlite"
     if not db.exists():
         raise LookupError(f"no crawl state for site {site!r} at {db}")
     store = StateStore(db)

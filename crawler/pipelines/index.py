@@ -20,6 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
+from crawler.storage import crawl_dir
 from indexing.indexer import index_ads
 from signaal.es.client import get_client
 
@@ -100,7 +101,7 @@ class ElasticsearchPipeline:
         return cls(
             crawler.stats,
             crawler.spider.name,
-            Path(s["SIGNAAL_SPOOL_DIR"]),
+            crawl_dir("SIGNAAL_SPOOL_DIR", s),
             s.getint("SIGNAAL_INDEX_BATCH"),
             s.getfloat("SIGNAAL_INDEX_FLUSH_S"),
             s.getfloat("SIGNAAL_INDEX_UNREACHABLE_S"),

@@ -1,0 +1,32 @@
+"""The Scrapy settings that follow from one site's YAML (politeness, limits, browser).
+
+Applied by the spider itself when it is built (``AdSpider.from_crawler``), so a
+crawl started by ``signaal crawl`` and one started by a Scrapyd node
+(``scrapy crawl ads -a site=...``) run with the same per-site settings; values
+given on the command line (``--set`` / ``-s``) still win.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.browser import browser_settings
+from crawler.config import SiteConfig
+
+
+def site_settings(site: SiteConfig) -> dict[str, Any]:
+    """Scrapy settings that follow from the site YAML (politeness, limits, browser)."""
+    pol, lim = site.politeness, site.limits
+    out: dict[str, Any] = {
+        "CONCURRENT_REQUESTS": pol.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": pol.concurrency,
+        "DOWNLOAD_DELAY": pol.download_delay,
+        "AUTOTHROTTLE_ENABLED": pol.autothrottle,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": pol.autothrottle_target_concurrency,
+        "DOWNLOAD_TIMEOUT": lim.timeout_s,
+        "DOWNLOAD_MAXSIZE": lim.max_page_bytes,
+        "RETRY_TIMES": lim.retries,
+    }
+    if site.render == "browser":
+        out.update(browser_settings(site))
+    return out
