@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -209,6 +210,11 @@ class SiteConfig(_Strict):
     search: SearchSpec | None = None
     politeness: Politeness = Politeness()
     limits: Limits = Limits()
+    recrawl_every: timedelta | None = Field(
+        default=None,
+        description="Crawl the site again this long after its last crawl finished (`signaal schedule --due` or "
+        "`--loop`); an ISO 8601 duration (PT6H) or seconds. Unset: only when asked.",
+    )
     complete_marker: str | None = Field(
         default="</html>",
         description="Text a complete server-rendered page ends with; a page without it was cut off and is "
@@ -220,6 +226,13 @@ class SiteConfig(_Strict):
     def _site_id(cls, value: str) -> str:
         if not SITE_ID_RE.match(value):
             raise ValueError("site id must be lower-case letters, digits, '-' or '_'")
+        return value
+
+    @field_validator("recrawl_every")
+    @classmethod
+    def _positive(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value.total_seconds() <= 0:
+            raise ValueError("recrawl_every must be a positive duration, e.g. PT6H")
         return value
 
     @field_validator("base_url")
