@@ -23,7 +23,7 @@ from typing import Any
 from elasticsearch import helpers
 
 from indexing.derive import DERIVED_FIELDS, derive_fields
-from indexing.slices import point_in_time, run_slices
+from indexing.slices import pit_pages, point_in_time, run_slices
 from models.chain import score_records
 from models.scoring import Scorer, default_scorer, score
 from nlp.version import analysis_version
@@ -49,36 +49,6 @@ def pending_query(model_version: str, nlp_version: str | None = None) -> dict[st
     if nlp_version is not None:
         behind.append({"bool": {"must_not": [{"term": {"nlp_version": nlp_version}}]}})
     return {"bool": {"should": behind, "minimum_should_match": 1}}
-
-
-def _pages(
-    es: Any,
-    pit: str,
-    query: dict[str, Any],
-    page_size: int,
-    part: tuple[int, int] | None = None,
-) -> Iterator[list[dict[str, Any]]]:
-    """Pages of the point-in-time ``pit``; ``part`` = (slice id, slices) reads only that slice of it."""
-    search_after = None
-    while True:
-        body: dict[str, Any] = {
-            "size": page_size,
-            "query": query,
-            "pit": {"id": pit, "keep_alive": KEEP_ALIVE},
-            "sort": [{"_shard_doc": "asc"}],
-            "track_total_hits": False,
-        }
-        if part is not None:
-            body["slice"] = {"id": part[0], "max": part[1]}
-        if search_after is not None:
-            body["search_after"] = search_after
-        resp = es.search(**body)
-        pit = resp.get("pit_id", pit)
-        hits = resp["hits"]["hits"]
-        if not hits:
-            return
-        yield hits
-        search_after = hits[-1]["sort"]
 
 
 def _current(source: dict[str, Any], nlp_version: str) -> bool:
@@ -159,7 +129,7 @@ def rescore(
 
     with point_in_time(es, ads_alias, KEEP_ALIVE) as pit:
         if workers <= 1:
-            for hits in _pages(es, pit, query, page_size):
+            for hits in pit_pages(es, pit, query, page_size, keep_alive=KEEP_ALIVE):
                 add(_rescore_page(es, hits, scorer, rules))
         else:
             for page in run_slices(_rescore_slice, workers, pit, query, page_size, scorer, rules):
@@ -174,7 +144,7 @@ def _rescore_slice(
     """One worker's share: the pages of slice ``part`` of the point-in-time (runs in its own process)."""
     es = get_client()
     try:
-        for hits in _pages(es, pit, query, page_size, part):
+        for hits in pit_pages(es, pit, query, page_size, part, keep_alive=KEEP_ALIVE):
             yield _rescore_page(es, hits, scorer, rules)
     finally:
         es.close()

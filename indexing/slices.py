@@ -37,6 +37,42 @@ def point_in_time(es: Any, index: str, keep_alive: str) -> Iterator[str]:
             es.close_point_in_time(id=pit)
 
 
+def pit_pages(
+    es: Any,
+    pit: str,
+    query: dict[str, Any],
+    page_size: int,
+    part: tuple[int, int] | None = None,
+    *,
+    keep_alive: str,
+    source: list[str] | None = None,
+) -> Iterator[list[dict[str, Any]]]:
+    """Pages of hits of the point-in-time ``pit`` (``search_after`` in ``_shard_doc`` order); ``part`` =
+    (slice id, slices) reads only that slice, ``source`` limits the fields returned."""
+    search_after = None
+    while True:
+        body: dict[str, Any] = {
+            "size": page_size,
+            "query": query,
+            "pit": {"id": pit, "keep_alive": keep_alive},
+            "sort": [{"_shard_doc": "asc"}],
+            "track_total_hits": False,
+        }
+        if part is not None:
+            body["slice"] = {"id": part[0], "max": part[1]}
+        if source is not None:
+            body["_source"] = source
+        if search_after is not None:
+            body["search_after"] = search_after
+        resp = es.search(**body)
+        pit = resp.get("pit_id", pit)
+        hits = resp["hits"]["hits"]
+        if not hits:
+            return
+        yield hits
+        search_after = hits[-1]["sort"]
+
+
 def _run_one(reports: Any, work: Callable[..., Iterable[Any]], part: tuple[int, int], args: tuple[Any, ...]) -> None:
     """Worker process body: run ``work`` on one slice and send back everything it yields, then "done"."""
     try:
