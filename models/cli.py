@@ -122,12 +122,26 @@ def train_cmd(
 ) -> None:
     """Train a risk model on labelled ads, evaluate it against the rules baseline and register it."""
     with _user_errors():
-        from models.training import model_card, train
+        from models.training import model_card, train, train_steps
+        from signaal.progress import Progress
 
         if split not in ("group", "time"):
             raise _fail("--split must be group or time")
         records, source = _load_records(data, from_es)
-        result = train(records, split_method=split, test_fraction=test_fraction, seed=seed, classifier=classifier)
+        with Progress("train", total=train_steps(classifier), unit="steps", every_s=0.0) as progress:
+
+            def on_step(step: str) -> None:
+                progress.phase(f"train: {step}")
+                progress.advance()
+
+            result = train(
+                records,
+                split_method=split,
+                test_fraction=test_fraction,
+                seed=seed,
+                classifier=classifier,
+                on_step=on_step,
+            )
         registry = _registry()
         version = registry.register(
             result.artifact,

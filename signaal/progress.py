@@ -142,4 +142,3 @@ class Progress:
         self.label = label
         if self._bar is not None and self._task is not None:
             self._bar.update(self._task, description=label)
-        self._refresh()
