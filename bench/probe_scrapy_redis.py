@@ -81,7 +81,7 @@ def _spawn(tmp: Path, env: dict[str, str], name: str) -> tuple[subprocess.Popen[
     out = tmp / f"{name}.urls"
     out.touch()
     log = (tmp / f"{name}.log").open("wb")
-    proc = subprocess.Popen(  # noqa: S603
+    proc = subprocess.Popen(
         [sys.executable, str(tmp / "spider.py")], env={**env, "PROBE_OUT": str(out)}, stdout=log, stderr=log
     )
     return proc, out
@@ -95,8 +95,8 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="probe-scrapy-redis-"))
     (tmp / "spider.py").write_text(SPIDER)
     port = free_port()
-    server = subprocess.Popen(  # noqa: S603
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp)],  # noqa: S607
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -130,14 +130,13 @@ def main() -> None:
                     victim.wait()
                     procs[1][0].wait(timeout=300)
                     procs.append(_spawn(tmp, env, f"{db}-c"))  # a new process resumes the persisted queue
-                    note = f"a killed (SIGKILL) after {len(victim_out.read_text().split())} pages; c started after b finished"
+                    pages = len(victim_out.read_text().split())
+                    note = f"a killed (SIGKILL) after {pages} pages; c started after b finished"
                 for proc, _ in procs:
                     proc.wait(timeout=300)
                 fetched = _urls([out for _, out in procs])
                 details = [u for u in fetched if "/ad/" in u]
-                rows.append(
-                    (mode, len(fetched), len(set(fetched)), len(expected - set(details)), len(expected), note)
-                )
+                rows.append((mode, len(fetched), len(set(fetched)), len(expected - set(details)), len(expected), note))
     finally:
         server.terminate()
         server.wait()
