@@ -51,28 +51,21 @@ def crawl(
     logged and counted), 3 when it stopped early (re-run to resume), 2 on a usage error,
     4 when the site is being crawled already (by this machine or another crawl node).
     """
-    from crawler.config import ConfigError, load_site, load_terms
+    from crawler.config import ConfigError, load_site, site_term_lists
     from crawler.lease import LeaseHeldError
     from crawler.runner import CrawlOptions, run_crawl
+    from crawler.site_settings import setting_overrides
 
     if no_index and not out:
         typer.secho("note: --no-index without --out keeps ads only in the crawl state store", err=True)
     try:
         cfg = load_site(site, base_url=base_url)
-        lists = [] if no_search else (terms or (cfg.search.term_lists if cfg.search else []))
-        if lists and cfg.search is None:
-            raise ConfigError(f"site {cfg.site} has no search: block, so --terms cannot be used")
-        term_lists = [load_terms(name) for name in lists]
+        term_lists = site_term_lists(cfg, terms, no_search)
+        overrides = setting_overrides(setting)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     if no_listing and not term_lists:
         raise _fail("--no-listing needs search terms (--terms LIST)")
-    overrides = {}
-    for item in setting or []:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise _fail(f"--set expects NAME=VALUE, got {item!r}")
-        overrides[name.strip()] = value
     opts = CrawlOptions(
         term_lists=term_lists,
         listing=not no_listing,

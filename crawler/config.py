@@ -372,3 +372,12 @@ def load_terms(name: str, terms_dir: Path | None = None) -> TermList:
         return TermList.model_validate({**data, "name": path.stem})
     except ValidationError as exc:
         raise _first_error(path, exc) from None
+
+
+def site_term_lists(cfg: SiteConfig, terms: list[str] | None, no_search: bool) -> list[TermList]:
+    """The term lists a crawl of ``cfg`` searches: ``terms`` if given, else the site's own; none with
+    ``no_search``. A list for a site without a ``search:`` block is a :class:`ConfigError`."""
+    names = [] if no_search else (terms or (cfg.search.term_lists if cfg.search else []))
+    if names and cfg.search is None:
+        raise ConfigError(f"site {cfg.site} has no search: block, so --terms cannot be used")
+    return [load_terms(name) for name in names]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.browser import browser_settings
-from crawler.config import SiteConfig
+from crawler.config import ConfigError, SiteConfig
 
 
 def site_settings(site: SiteConfig) -> dict[str, Any]:
@@ -30,3 +30,14 @@ def site_settings(site: SiteConfig) -> dict[str, Any]:
     if site.render == "browser":
         out.update(browser_settings(site))
     return out
+
+
+def setting_overrides(items: list[str] | None) -> dict[str, str]:
+    """``--set NAME=VALUE`` options as a settings dict; a malformed one is a :class:`ConfigError`."""
+    overrides = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--set expects NAME=VALUE, got {item!r}")
+        overrides[name.strip()] = value
+    return overrides

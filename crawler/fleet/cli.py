@@ -56,11 +56,12 @@ def schedule_command(
     """
     from datetime import UTC, datetime
 
-    from crawler.config import ConfigError, list_sites, load_site, load_terms
+    from crawler.config import ConfigError, list_sites, load_site, site_term_lists
     from crawler.fleet.egg import EggBuildError, build_egg
     from crawler.fleet.nodes import node_urls
     from crawler.fleet.scheduler import BUSY, START, NoNodeError, Scheduler
     from crawler.fleet.status import known_sites, render, status_rows
+    from crawler.site_settings import setting_overrides
     from crawler.storage import crawl_dir
     from signaal.paths import var_dir
     from signaal.progress import Progress
@@ -84,24 +85,12 @@ def schedule_command(
     periodic = due or loop is not None
     if not sites and not periodic:
         raise _fail("name the sites to crawl, or use --due / --loop for every site with recrawl_every")
-    overrides = {}
-    for item in setting or []:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise _fail(f"--set expects NAME=VALUE, got {item!r}")
-        overrides[name.strip()] = value
     try:
+        overrides = setting_overrides(setting)
         configs = [load_site(s) for s in sites or list_sites()]
         if not sites:
             configs = [c for c in configs if c.recrawl_every is not None]
-        term_names = {}
-        for cfg in configs:
-            names = [] if no_search else (terms or (cfg.search.term_lists if cfg.search else []))
-            if names and cfg.search is None:
-                raise ConfigError(f"site {cfg.site} has no search: block, so --terms cannot be used")
-            for name in names:
-                load_terms(name)
-            term_names[cfg.site] = names
+        term_names = {c.site: [t.name for t in site_term_lists(c, terms, no_search)] for c in configs}
         egg = build_egg(var_dir() / "scrapyd" / "eggs")
     except (ConfigError, EggBuildError) as exc:
         raise _fail(str(exc)) from None
