@@ -20,8 +20,7 @@ def _copy(es, source_prefix: str, target_prefix: str) -> None:
 
 def _stored(es, prefix: str) -> dict[str, dict]:
     return {
-        d["_id"]: d["_source"]
-        for d in helpers.scan(es, index=alias("ads", prefix), query={"query": {"match_all": {}}})
+        d["_id"]: d["_source"] for d in helpers.scan(es, index=alias("ads", prefix), query={"query": {"match_all": {}}})
     }
 
 
