@@ -37,12 +37,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psutil
 from elasticsearch import helpers
 
+from crawler.fleet.scheduler import look_at_node
 from crawler.fleet.status import status_rows
 from devtools.es_node.node import free_port
 from devtools.fixture_sites import start_sites
@@ -183,8 +185,6 @@ def crawl_row(n_nodes: int, ads: int, work: Path) -> Row:
         cpu = sum(_tree_cpu(p) for p in pids) + time.process_time() - cpu_before
         if proc.returncode != 0:
             raise SystemExit(f"schedule failed: {proc.stdout}{proc.stderr[-2000:]}")
-        from crawler.fleet.scheduler import look_at_node
-
         rows = status_rows(root / "crawl-state", list(SITES), {n.url: look_at_node(n.url) for n in nodes}, _now())
     total = sum(r.ads or 0 for r in rows)
     rates = [r.pages_per_s or 0.0 for r in rows]
@@ -201,9 +201,7 @@ def crawl_row(n_nodes: int, ads: int, work: Path) -> Row:
     )
 
 
-def _now() -> Any:
-    from datetime import UTC, datetime
-
+def _now() -> datetime:
     return datetime.now(UTC)
 
 

@@ -110,8 +110,8 @@ def rescore(
     """Rescore all pending ads; ``on_page`` is called after each page is written (progress, tests).
 
     ``workers`` > 1 splits the point-in-time into that many slices, each read, scored and written by its
-    own process (:mod:`indexing.slices`); every ad is in exactly one slice, so the result is the one
-    worker's, only sooner.
+    own process (:mod:`indexing.slices`) with its own client from ``signaal.es.client.get_client()``;
+    every ad is in exactly one slice, so the result is the one worker's, only sooner.
     """
     scorer = scorer or default_scorer()
     rules = analysis_version()
