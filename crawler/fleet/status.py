@@ -63,7 +63,7 @@ def describe(view: SiteView, nodes: dict[str, NodeView], now: datetime) -> str:
     ours = view.assignment is None or status.get("job") == view.assignment.job
     ended = status.get("state") if ours else None
     if state == "lost" and ended != FINISHED:
-        return "failed (node unreachable)"
+        return "stopped (resumable), node unreachable" if ended == STOPPED else "failed (node unreachable)"
     if view.assignment is not None and not ours:
         return "failed (job did not start its crawl)"
     return ENDED_LABELS.get(ended or "", "never crawled")
