@@ -14,19 +14,24 @@ One table, one run:
   the cores are idle. CPU per ad counts the node process trees (crawls and their
   scoring workers) and this process (the fixture server); Elasticsearch's is not
   in it.
-- link: ``link --full`` over N synthetic scored ads (indexing.synthetic) with 1
-  worker and with 2 (``Parallel``), minutes and peak memory of the process tree;
-  the target is 1,000,000 ads in <= 15 minutes (``--link-ads 1000000``).
-- rescore: N ads made pending again (``risk.model_version`` reset) and rescored
-  with 1 worker, then 2; per-page latency percentiles.
+- link: ``signaal link --full --workers 1`` and ``--workers 2`` over N generator
+  ads with their true entities (as bench_linking.py), minutes, CPU and peak memory
+  of the command's process tree; the target is 1,000,000 ads in <= 15 minutes
+  (``--link-ads 1000000``; the ads are made and indexed 100,000 at a time).
+- rescore: ``signaal rescore --workers 1`` and ``2`` over N ads made stale again
+  (older model and analysis version: every ad is re-analyzed and rescored, as
+  after a lexicon change), with the rules baseline (a throw-away registry).
 
-Every configuration reports throughput, p50/p95 of its natural unit (page of ads,
-or the crawl's own pages/s), peak memory and the load average around it.
+Every configuration reports throughput, its ratio to the same-run baseline, CPU per
+item, peak memory and the load average around it; the crawl rows also the pages/s of
+each site.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
 import os
 import statistics
 import subprocess
@@ -48,11 +53,9 @@ from crawler.fleet.scheduler import look_at_node
 from crawler.fleet.status import status_rows
 from devtools.es_node.node import free_port
 from devtools.fixture_sites import start_sites
+from devtools.fixture_sites.truth_ads import truth_ads
 from devtools.scrapyd_nodes.node import LocalScrapyd
-from indexing.rescore import rescore
-from indexing.synthetic import scored_ad
-from linking.run import Parallel, link
-from models.rules import RulesScorer
+from indexing.indexer import index_ads
 from signaal.es.client import get_client
 from signaal.es.mappings import apply_mappings, delete_prefix
 from signaal.settings import alias
@@ -206,89 +209,122 @@ def _now() -> datetime:
 
 
 # -- link and rescore ----------------------------------------------------------------------------------
-def index_synthetic(es: Any, n: int) -> None:
-    """N synthetic scored ads, streamed (bounded memory at a million)."""
+CHUNK = 100_000
 
-    def actions() -> Iterator[dict[str, Any]]:
-        for i in range(n):
-            doc = scored_ad(i)
-            yield {"_index": alias("ads", PREFIX), "_id": doc.pop("id"), "_source": doc}
 
-    for ok, info in helpers.streaming_bulk(es, actions(), chunk_size=2000, raise_on_error=False):
-        if not ok:
-            raise SystemExit(f"indexing failed: {info}")
+def index_generator_ads(es: Any, n: int) -> None:
+    """N generator ads with their true entities (devtools.fixture_sites.truth_ads, photo hashes derived, not
+    rendered), made and indexed 100,000 at a time so a million fits in memory; each chunk has its own seed and
+    id suffix, so advertisers, phones and templates repeat across chunks as they would across months."""
+    for k, start in enumerate(range(0, n, CHUNK)):
+        ads, _ = truth_ads(3000 + k, min(CHUNK, n - start), render_photos=False)
+        for ad in ads:
+            ad["id"] = f"{ad['id']}-c{k}"
+        report = index_ads(es, ads, prefix=PREFIX)
+        if report.failed:
+            raise SystemExit(f"indexing failed for {report.failed} ads")
     es.indices.refresh(index=alias("ads", PREFIX))
 
 
 def fresh_index(es: Any, n: int) -> None:
-    """Empty indices with N synthetic ads (the node's distribution has no _delete_by_query: start over)."""
+    """Empty indices holding N ads (the node's distribution has no _delete_by_query: start over)."""
     delete_prefix(es, PREFIX)
     apply_mappings(es, PREFIX)
-    index_synthetic(es, n)
+    index_generator_ads(es, n)
 
 
-def link_row(es: Any, n: int, workers: int) -> Row:
+@dataclass
+class CommandRun:
+    seconds: float
+    cpu_s: float
+    peak_mb: float
+    stdout: str
+    step_gaps: list[float]  # seconds between consecutive progress lines of the measured step
+
+
+def run_command(args: list[str], env: dict[str, str], step: str) -> CommandRun:
+    """Run one ``signaal`` command: wall time, CPU and peak RSS of its process tree, and the time between its
+    progress lines that start with ``step`` (one line per page: ``SIGNAAL_PROGRESS_EVERY_S=0``)."""
+    env = {**env, "SIGNAAL_PROGRESS": "lines", "SIGNAAL_PROGRESS_EVERY_S": "0"}
+    started = time.perf_counter()
+    before = os.times()
+    proc = subprocess.Popen([SIGNAAL, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    arrivals: list[float] = []
+    tail: list[str] = []
+
+    def read_progress() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if line.startswith(step):
+                arrivals.append(time.perf_counter())
+            tail[:] = [*tail[-20:], line]
+
+    reader = threading.Thread(target=read_progress, daemon=True)
+    reader.start()
+    with TreeMemory(lambda: [proc.pid]) as memory:
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        proc.wait()
+    reader.join()
+    seconds = time.perf_counter() - started
+    after = os.times()
+    if proc.returncode != 0:
+        raise SystemExit(f"signaal {' '.join(args)} failed: {''.join(tail)}")
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+    return CommandRun(seconds, cpu, memory.peak / 2**20, out.strip(), gaps)
+
+
+def link_row(es: Any, n: int, workers: int, env: dict[str, str]) -> Row:
     fresh_index(es, n)  # no links or clusters yet: each configuration writes all of them
     load = os.getloadavg()
-    cpu0 = _tree_cpu(os.getpid())
-    started = time.perf_counter()
-    with TreeMemory(lambda: [os.getpid()]) as memory:
-        report = link(es, full=True, prefix=PREFIX, parallel=Parallel(workers=workers, from_ads=0))
-    seconds = time.perf_counter() - started
-    phases = ", ".join(f"{k} {v:.0f} s" for k, v in report.phase_seconds.items())
+    run = run_command(["link", "--full", "--workers", str(workers), "--json"], env, "link: reading ads:")
+    seconds = run.seconds
+    report = json.loads(run.stdout.splitlines()[-1])
+    p50, p95 = percentiles(run.step_gaps)
+    phases = ", ".join(f"{k} {v:.0f} s" for k, v in report["phase_seconds"].items())
     return Row(
         f"link --full {n:,} ads",
         f"--workers {workers}",
-        report.ads_processed,
+        report["ads_processed"],
         seconds,
         "ads",
-        cpu_per_item_ms=1000 * (_tree_cpu(os.getpid()) - cpu0) / max(report.ads_processed, 1),
-        peak_mb=memory.peak / 2**20,
+        cpu_per_item_ms=1000 * run.cpu_s / max(report["ads_processed"], 1),
+        peak_mb=run.peak_mb,
+        p50_ms=p50,
+        p95_ms=p95,
         load=load_text(load),
-        note=f"{seconds / 60:.1f} min; {report.clusters} clusters; {phases}",
+        note=f"{seconds / 60:.1f} min (target <= 15 at 1,000,000); {report['clusters']:,} clusters; {phases}; "
+        "p50/p95: between progress steps of reading + keying (1,000 ads, or a page per worker)",
     )
 
 
 def make_pending(es: Any) -> None:
-    """Every ad scored by an older model again (partial updates; the distribution has no _update_by_query)."""
+    """Every ad scored by an older model under older rules (partial updates; no _update_by_query here)."""
     ids = (h["_id"] for h in helpers.scan(es, index=alias("ads", PREFIX), query={"_source": False}))
-    actions = (
-        {"_op_type": "update", "_index": alias("ads", PREFIX), "_id": i, "doc": {"risk": {"model_version": "old"}}}
-        for i in ids
-    )
+    stale = {"risk": {"model_version": "old"}, "nlp_version": "old"}
+    actions = ({"_op_type": "update", "_index": alias("ads", PREFIX), "_id": i, "doc": stale} for i in ids)
     helpers.bulk(es, actions, chunk_size=2000)
     es.indices.refresh(index=alias("ads", PREFIX))
 
 
-def rescore_row(es: Any, n: int, workers: int) -> Row:
-    make_pending(es)
+def rescore_row(es: Any, n: int, workers: int, env: dict[str, str]) -> Row:
+    make_pending(es)  # both configurations re-analyze and rescore every ad, as after a lexicon change
     load = os.getloadavg()
-    cpu0 = _tree_cpu(os.getpid())
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def on_page(_report: Any) -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    started = time.perf_counter()
-    with TreeMemory(lambda: [os.getpid()]) as memory:
-        report = rescore(es, PREFIX, scorer=RulesScorer(), page_size=500, workers=workers, on_page=on_page)
-    seconds = time.perf_counter() - started
-    p50, p95 = percentiles(gaps)
+    run = run_command(["rescore", "--workers", str(workers)], env, "rescore:")
+    p50, p95 = percentiles(run.step_gaps)
     return Row(
         f"rescore {n:,} ads",
         f"--workers {workers}",
-        report.updated,
-        seconds,
+        n,
+        run.seconds,
         "ads",
-        cpu_per_item_ms=1000 * (_tree_cpu(os.getpid()) - cpu0) / max(report.updated, 1),
-        peak_mb=memory.peak / 2**20,
+        cpu_per_item_ms=1000 * run.cpu_s / max(n, 1),
+        peak_mb=run.peak_mb,
         p50_ms=p50,
         p95_ms=p95,
         load=load_text(load),
-        note=f"{report.reanalyzed:,} re-analyzed (nlp), {report.failed} failed; p50/p95: time between pages of 500",
+        note=f"{run.stdout.splitlines()[-1]}; p50/p95: between pages of 500 ads (all workers)",
     )
 
 
@@ -313,8 +349,8 @@ def table(rows: list[Row]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--crawl-ads", type=int, default=200, help="fixture ads over both sites (0 = skip)")
-    parser.add_argument("--link-ads", type=int, default=5000, help="synthetic ads to link (0 = skip)")
-    parser.add_argument("--rescore-ads", type=int, default=3000, help="synthetic ads to rescore (0 = skip)")
+    parser.add_argument("--link-ads", type=int, default=20_000, help="ads to link (0 = skip; >= 10,000 to spread)")
+    parser.add_argument("--rescore-ads", type=int, default=3000, help="ads to rescore (0 = skip)")
     args = parser.parse_args()
     es = get_client(request_timeout=600)
     rows: list[Row] = []
@@ -328,12 +364,13 @@ def main() -> int:
                 two = crawl_row(2, args.crawl_ads, Path(tmp))
                 two.baseline = one
                 rows += [one, two]
+            env = {**os.environ, "SIGNAAL_VAR_DIR": str(Path(tmp) / "var"), "SIGNAAL_PROGRESS": "off"}
             for n, run in ((args.link_ads, link_row), (args.rescore_ads, rescore_row)):
                 if not n:
                     continue
                 fresh_index(es, n)
-                base = run(es, n, 1)
-                pair = run(es, n, 2)
+                base = run(es, n, 1, env)
+                pair = run(es, n, 2, env)
                 pair.baseline = base
                 rows += [base, pair]
         finally:

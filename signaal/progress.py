@@ -5,7 +5,9 @@ for minutes on a large index. On a terminal they show a rich progress bar; in a
 log (cron, CI, a pipe) they print one plain line every ``every_s`` seconds, so
 a log stays readable and still says how far a job got. Everything goes to
 stderr: a command's final summary line on stdout stays exactly what it was.
-``SIGNAAL_PROGRESS=bar|lines|off`` overrides the choice.
+``SIGNAAL_PROGRESS=bar|lines|off`` overrides the choice, ``SIGNAAL_PROGRESS_EVERY_S``
+the seconds between lines (0: a line at every step, as bench/bench_scale.py uses to
+time the steps).
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ class Progress:
         self.label = label
         self.total = total
         self.unit = unit
-        self.every_s = every_s
+        forced_every = os.environ.get("SIGNAAL_PROGRESS_EVERY_S", "").strip()
+        self.every_s = float(forced_every) if forced_every else every_s
         self.stream = stream or sys.stderr
         self.mode = mode or choose_mode(self.stream)
         self.completed = 0
