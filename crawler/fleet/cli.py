@@ -106,9 +106,12 @@ def schedule_command(
     try:
         outcomes = one_pass(requested=not periodic)
         if loop is not None:
-            while True:
+            while True:  # a service: a pass that finds no node answering is reported, and the next one tries again
                 time.sleep(loop)
-                one_pass(requested=False)
+                try:
+                    one_pass(requested=False)
+                except NoNodeError as exc:
+                    typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         if not wait:
             return
         started = time.monotonic()
