@@ -29,6 +29,7 @@ SCRIPTS = [
     "bench_crawler.py",
     "bench_ui.py",
     "bench_chain.py",
+    "bench_scale.py",
 ]
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-EXIT_STOPPED, EXIT_LAYOUT_CHANGED = 3, 4
+EXIT_STOPPED, EXIT_LAYOUT_CHANGED, EXIT_LEASE_HELD = 3, 4, 5
 sites_app = typer.Typer(help="Site configurations (crawler/sites/*.yaml).", no_args_is_help=True)
 evidence_app = typer.Typer(
     help="WARC evidence: verify files and signatures, manage the signing key.", no_args_is_help=True
@@ -50,31 +50,26 @@ def crawl(
 
     Prints a JSON summary on stdout. Exit code 0 when the run finished (failed pages are
     logged and counted), 3 when it stopped early (re-run to resume), 4 when the site's layout
-    changed (its selectors match nothing; fix the site YAML and re-run), 2 on a usage error.
+    changed (its selectors match nothing; fix the site YAML and re-run), 5 when the site is being
+    crawled already (by this machine or another crawl node), 2 on a usage error.
     """
-    from crawler.config import ConfigError, load_site, load_terms
+    from crawler.config import ConfigError, load_site, site_term_lists
+    from crawler.lease import LeaseHeldError
     from crawler.runner import CrawlOptions, run_crawl
     from crawler.runreport import record_run
+    from crawler.site_settings import setting_overrides
     from crawler.state import LAYOUT_CHANGED
 
     if no_index and not out:
         typer.secho("note: --no-index without --out keeps ads only in the crawl state store", err=True)
     try:
         cfg = load_site(site, base_url=base_url)
-        lists = [] if no_search else (terms or (cfg.search.term_lists if cfg.search else []))
-        if lists and cfg.search is None:
-            raise ConfigError(f"site {cfg.site} has no search: block, so --terms cannot be used")
-        term_lists = [load_terms(name) for name in lists]
+        term_lists = site_term_lists(cfg, terms, no_search)
+        overrides = setting_overrides(setting)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     if no_listing and not term_lists:
         raise _fail("--no-listing needs search terms (--terms LIST)")
-    overrides = {}
-    for item in setting or []:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise _fail(f"--set expects NAME=VALUE, got {item!r}")
-        overrides[name.strip()] = value
     opts = CrawlOptions(
         term_lists=term_lists,
         listing=not no_listing,
@@ -88,7 +83,10 @@ def crawl(
         log_level=log_level.upper(),
         overrides=overrides,
     )
-    stats = run_crawl(cfg, opts)
+    try:
+        stats = run_crawl(cfg, opts)
+    except LeaseHeldError as exc:
+        raise _fail(str(exc), EXIT_LEASE_HELD) from None
     summary = {k.removeprefix("signaal/summary/"): v for k, v in stats.items() if k.startswith("signaal/summary/")}
     summary.update(
         site=cfg.site,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -245,6 +246,11 @@ class SiteConfig(_Strict):
     politeness: Politeness = Politeness()
     robots_txt: RobotsPolicy = RobotsPolicy()
     limits: Limits = Limits()
+    recrawl_every: timedelta | None = Field(
+        default=None,
+        description="Crawl the site again this long after its last crawl finished (`signaal schedule --due` or "
+        "`--loop`); an ISO 8601 duration (PT6H) or seconds. Unset: only when asked.",
+    )
     complete_marker: str | None = Field(
         default="</html>",
         description="Text a complete server-rendered page ends with; a page without it was cut off and is "
@@ -256,6 +262,13 @@ class SiteConfig(_Strict):
     def _site_id(cls, value: str) -> str:
         if not SITE_ID_RE.match(value):
             raise ValueError("site id must be lower-case letters, digits, '-' or '_'")
+        return value
+
+    @field_validator("recrawl_every")
+    @classmethod
+    def _positive(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value.total_seconds() <= 0:
+            raise ValueError("recrawl_every must be a positive duration, e.g. PT6H")
         return value
 
     @field_validator("base_url")
@@ -395,3 +408,12 @@ def load_terms(name: str, terms_dir: Path | None = None) -> TermList:
         return TermList.model_validate({**data, "name": path.stem})
     except ValidationError as exc:
         raise _first_error(path, exc) from None
+
+
+def site_term_lists(cfg: SiteConfig, terms: list[str] | None, no_search: bool) -> list[TermList]:
+    """The term lists a crawl of ``cfg`` searches: ``terms`` if given, else the site's own; none with
+    ``no_search``. A list for a site without a ``search:`` block is a :class:`ConfigError`."""
+    names = [] if no_search else (terms or (cfg.search.term_lists if cfg.search else []))
+    if names and cfg.search is None:
+        raise ConfigError(f"site {cfg.site} has no search: block, so --terms cannot be used")
+    return [load_terms(name) for name in names]

@@ -71,9 +71,11 @@ EXTENSIONS = {
     "crawler.extensions.ProgressExtension": 500,
     "crawler.extensions.MemoryGuardExtension": 510,
     "crawler.extensions.HeapTrimExtension": 520,
+    "crawler.runstatus.RunStatusExtension": 530,
 }
 
 # Signaal settings (documented in docs/crawler.md).
+# Directories: the setting, else the environment variable of the same name, else var/... (signaal.paths.crawl_dir)
 SIGNAAL_STATE_DIR = None  # default var/crawl-state
 SIGNAAL_EVIDENCE_DIR = None  # default var/evidence
 SIGNAAL_WARC_MAX_BYTES = 100_000_000
@@ -83,6 +85,9 @@ SIGNAAL_SCORE_BATCH = 64
 SIGNAAL_SCORE_NLP_RELOAD_ADS = 5_000  # rebuild the scoring worker's spaCy pipelines after ~N ads (0 = never)
 SIGNAAL_STATE_COMMIT_EVERY = 200  # state store writes per transaction ...
 SIGNAAL_STATE_COMMIT_S = 1.0  # ... or seconds, whichever comes first
+SIGNAAL_STATE_EXCLUSIVE = False  # SQLite exclusive locking: state on storage shared by machines (signaal schedule)
+SIGNAAL_STATUS_INTERVAL = 5.0  # <state_dir>/<site>.status.json and the lease heartbeat (crawler.runstatus)
+SIGNAAL_NODE_ID = None  # who crawls, in the lease and status file; default SIGNAAL_NODE_ID env or host name
 SIGNAAL_OUT = None  # JSON Lines file for scored ads
 SIGNAAL_INDEX = True
 SIGNAAL_INDEX_BATCH = 500

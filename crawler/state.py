@@ -4,7 +4,10 @@ Scrapy's JOBDIR survives only a clean stop. This store is written in committed
 transactions, so after ``kill -9`` the next run knows exactly which pages are
 still pending (and fetches only those) and which ads it has already seen with
 which content hash (so a re-fetch of an unchanged ad keeps its version and
-nothing is duplicated). One file per site: ``<state_dir>/<site>.sqlite``.
+nothing is duplicated). One file per site: ``<state_dir>/<site>.sqlite``, with
+one writer at a time: a crawl holds the site's lease (crawler.lease) while it
+has the store open, and on storage shared by several machines it opens the
+store in exclusive locking mode (``SIGNAAL_STATE_EXCLUSIVE``; see ``__init__``).
 
 Writes are grouped: one transaction per ``commit_every`` writes or
 ``commit_s`` seconds, whichever comes first (a commit per ad cost more than
@@ -72,7 +75,7 @@ class Versioned:
 class StateStore:
     """One SQLite connection, used from the crawler's reactor thread only; writes are grouped (see above)."""
 
-    def __init__(self, path: Path, *, commit_every: int = 200, commit_s: float = 1.0) -> None:
+    def __init__(self, path: Path, *, commit_every: int = 200, commit_s: float = 1.0, exclusive: bool = False) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.commit_every = commit_every
@@ -80,6 +83,12 @@ class StateStore:
         self._writes = 0
         self._committed_at = time.monotonic()
         self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        if exclusive:
+            # Storage shared by several machines (docs/deployment.md): WAL's shared-memory index only works
+            # between processes of one host, but in exclusive locking mode SQLite keeps that index in this
+            # process's heap and never maps the -shm file. The site's lease (crawler.lease) already makes
+            # this connection the only one, so nothing is lost but concurrent readers during a crawl.
+            self.db.execute("PRAGMA locking_mode=EXCLUSIVE")
         self.db.execute("PRAGMA journal_mode=WAL")
         # NORMAL: a committed transaction survives a killed process (it is in the WAL file);
         # only a power cut may lose the last few, and those pages are simply fetched again.

@@ -25,7 +25,7 @@ duplicates nothing.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -328,6 +328,7 @@ def index_ads(
     max_backoff: float = 30.0,
     unreachable_wait: float = 120.0,
     refresh: bool = False,
+    on_chunk: Callable[[IndexReport], None] | None = None,
 ) -> IndexReport:
     """Upsert scored ads into ``<prefix>-ads`` (prefix from settings by default); see the module doc.
 
@@ -349,6 +350,8 @@ def index_ads(
         indexer.check_aliases()
         for chunk in _chunks(records, chunk_size):
             indexer.run_chunk(chunk)
+            if on_chunk:
+                on_chunk(indexer.report)
         if refresh:
             es.indices.refresh(index=[indexer.ads_alias, indexer.versions_alias])
     finally:

@@ -140,7 +140,8 @@ def train_cmd(
     """
     with _user_errors():
         from models.data_io import ensure_analyzed, fingerprint
-        from models.training import model_card, train, write_training_report
+        from models.training import model_card, train, train_steps, write_training_report
+        from signaal.progress import Progress
 
         if split not in ("group", "time"):
             raise _fail("--split must be group or time")
@@ -152,7 +153,20 @@ def train_cmd(
             typer.echo(f"reusing {version}: it was trained on exactly these labels")
         else:
             records = ensure_analyzed(records)
-            result = train(records, split_method=split, test_fraction=test_fraction, seed=seed, classifier=classifier)
+            with Progress("train", total=train_steps(classifier), unit="steps", every_s=0.0) as progress:
+
+                def on_step(step: str) -> None:
+                    progress.phase(f"train: {step}")
+                    progress.advance()
+
+                result = train(
+                    records,
+                    split_method=split,
+                    test_fraction=test_fraction,
+                    seed=seed,
+                    classifier=classifier,
+                    on_step=on_step,
+                )
             version = registry.register(
                 result.artifact,
                 metrics=result.metrics,

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,11 @@ def _mean_ap(results: dict[str, dict[str, float]]) -> float:
 
 
 def compare_classifiers(
-    records: Sequence[dict[str, Any]], labels: np.ndarray, settings: dict[str, Any], seed: int
+    records: Sequence[dict[str, Any]],
+    labels: np.ndarray,
+    settings: dict[str, Any],
+    seed: int,
+    on_step: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Fit every candidate on an inner group split of the training data; the best mean AP wins."""
     inner_train, inner_val = group_split(records, test_fraction=0.2, seed=seed + 1)
@@ -62,12 +66,20 @@ def compare_classifiers(
         started = time.perf_counter()
         art = fit_artifact(_pick(records, inner_train), labels[inner_train], settings, name, seed)
         results = evaluate_rows(labels[inner_val], {name: score_matrix(LearnedScorer(art, name), val)})[name]
+        if on_step:
+            on_step(f"compared {name}")
         scores[name] = {
             "mean_average_precision": round(_mean_ap(results), 4),
             "fit_seconds": round(time.perf_counter() - started, 2),
         }
     best = max(scores, key=lambda n: scores[n]["mean_average_precision"])
     return {"chosen": best, "candidates": scores}
+
+
+def train_steps(classifier: str, settings: dict[str, Any] | None = None) -> int:
+    """How many steps :func:`train` reports: one per compared candidate, the final fit, the evaluation."""
+    candidates = len((settings or default_settings())["classifiers"]) if classifier == "auto" else 0
+    return candidates + 2
 
 
 def train(
@@ -78,15 +90,18 @@ def train(
     seed: int = 0,
     classifier: str = "auto",
     settings: dict[str, Any] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> TrainResult:
-    """Split without leakage, fit, and measure model and baseline on the same held-out part."""
+    """Split without leakage, fit, and measure model and baseline on the same held-out part.
+
+    ``on_step`` is called after each of the :func:`train_steps` steps (progress)."""
     settings = settings or default_settings()
     labels = label_matrix(records)
     train_idx, test_idx = split(records, split_method, test_fraction, seed)
     train_recs, test_recs = _pick(records, train_idx), _pick(records, test_idx)
     comparison = None
     if classifier == "auto":
-        comparison = compare_classifiers(train_recs, labels[train_idx], settings, seed)
+        comparison = compare_classifiers(train_recs, labels[train_idx], settings, seed, on_step)
         classifier = comparison["chosen"]
     # Saved with the model, so `signaal evaluate` holds out exactly the ads this model never saw.
     settings_out = {
@@ -95,11 +110,15 @@ def train(
         "split": {"method": split_method, "test_fraction": test_fraction, "seed": seed},
     }
     artifact = fit_artifact(train_recs, labels[train_idx], settings_out, classifier, seed)
+    if on_step:
+        on_step(f"fitted {classifier}")
     rows = {
         BASELINE: score_matrix(RulesScorer(), test_recs),
         "model": score_matrix(LearnedScorer(artifact, "candidate"), test_recs),
     }
     held_out = evaluate_rows(labels[test_idx], rows)
+    if on_step:
+        on_step("evaluated")
     metrics = {
         "held_out": held_out,
         "classifier_comparison": comparison,

@@ -13,7 +13,8 @@ from functools import cached_property
 from elasticsearch import Elasticsearch
 
 from signaal.evidence.records import EvidenceReader
-from signaal.evidence.seal import PUBLIC_NAME, default_evidence_dir, key_dir
+from signaal.evidence.seal import PUBLIC_NAME, key_dir
+from signaal.paths import crawl_dir
 from signaal.settings import alias
 from triage_ui.config import UISettings
 
@@ -32,7 +33,8 @@ class UIContext:
     def evidence(self) -> EvidenceReader:
         """Reads archived pages and photos from the crawler's sealed WARC files (one reader per app)."""
         return EvidenceReader(
-            self.settings.evidence_dir or default_evidence_dir(), self.settings.public_key or key_dir() / PUBLIC_NAME
+            self.settings.evidence_dir or crawl_dir("SIGNAAL_EVIDENCE_DIR"),
+            self.settings.public_key or key_dir() / PUBLIC_NAME,
         )
 
 

@@ -10,19 +10,19 @@ from pathlib import Path
 from typing import Any
 
 from crawler.state import StateStore
-from signaal.evidence.seal import SigningKeyError, default_evidence_dir, load_public_key
+from signaal.evidence.seal import SigningKeyError, load_public_key
 from signaal.evidence.verify import find_record, record_payload_sha256, verify_file
-from signaal.paths import var_dir
+from signaal.paths import crawl_dir
 
 
 def _evidence_dir(given: Path | None) -> Path:
-    return given or default_evidence_dir()
+    return given or crawl_dir("SIGNAAL_EVIDENCE_DIR")
 
 
 def _ad_targets(ad_id: str, evidence_dir: Path, state_dir: Path | None) -> list[tuple[Path, str, str]]:
     """(WARC file, record id, expected payload sha256) for every version of an ad."""
     site = ad_id.split(":", 1)[0]
-    db = (state_dir or var_dir() / "crawl-state") / f"{site}.sqlite"
+    db = (state_dir or crawl_dir("SIGNAAL_STATE_DIR")) / f"{site}.sqlite"
     if not db.exists():
         raise LookupError(f"no crawl state for site {site!r} at {db}")
     store = StateStore(db)

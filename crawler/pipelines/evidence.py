@@ -16,6 +16,7 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.evidence.warcstore import WarcStore
 from crawler.state import StateStore
+from signaal.paths import crawl_dir
 
 
 class EvidencePipeline:
@@ -47,7 +48,7 @@ class EvidencePipeline:
         return cls(
             crawler.stats,
             spider.name,
-            Path(s["SIGNAAL_EVIDENCE_DIR"]),
+            crawl_dir("SIGNAAL_EVIDENCE_DIR", s),
             s.getint("SIGNAAL_WARC_MAX_BYTES"),
             tsa,
             getattr(spider, "state", None),

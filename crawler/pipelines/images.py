@@ -52,7 +52,7 @@ from crawler.middlewares import error_kind, origin_of
 from crawler.photos import ANALYSIS_VERSION, DEFAULT_MAX_PIXELS, PhotoError, analyze_photo
 from crawler.state import StateStore
 from signaal.ids import utc_now
-from signaal.paths import var_dir
+from signaal.paths import crawl_dir
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class ImageFetchPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ImageFetchPipeline:
-        image_dir = crawler.settings.get("SIGNAAL_IMAGE_DIR") or var_dir() / "images"
+        image_dir = crawl_dir("SIGNAAL_IMAGE_DIR", crawler.settings)
         assert crawler.stats is not None
         spider = crawler.spider
 

@@ -22,6 +22,7 @@ from scrapy.statscollectors import StatsCollector
 
 from indexing.indexer import index_ads
 from signaal.es.client import get_client
+from signaal.paths import crawl_dir
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class ElasticsearchPipeline:
         return cls(
             crawler.stats,
             crawler.spider.name,
-            Path(s["SIGNAAL_SPOOL_DIR"]),
+            crawl_dir("SIGNAAL_SPOOL_DIR", s),
             s.getint("SIGNAAL_INDEX_BATCH"),
             s.getfloat("SIGNAAL_INDEX_FLUSH_S"),
             s.getfloat("SIGNAAL_INDEX_UNREACHABLE_S"),

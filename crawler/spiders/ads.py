@@ -34,7 +34,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -48,14 +47,46 @@ from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
 from crawler.browser import PAGE_STEPS, close_page
-from crawler.config import PageStep, SiteConfig, TermList
+from crawler.config import ConfigError, PageStep, SiteConfig, TermList, load_site, load_terms
 from crawler.extract import ExtractionError, describe, detail_fields, field, listing_entries, next_page
 from crawler.jsonpaths import load_document
+from crawler.lease import SiteLease, lease_path, owner_identity
 from crawler.middlewares import error_kind, origin_of
+from crawler.site_settings import site_settings
 from crawler.state import DETAIL, FINISHED, LAYOUT_CHANGED, LISTING, STOPPED, StateStore
 from signaal.ids import ad_id, canonical_url, utc_now
+from signaal.paths import crawl_dir
 
 log = logging.getLogger(__name__)
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def spider_arguments(
+    site: SiteConfig | str,
+    term_lists: list[TermList] | None,
+    listing: bool | str,
+    max_ads: int | str | None,
+    extra: dict[str, Any],
+) -> tuple[SiteConfig, list[TermList], bool, int | None]:
+    """Typed spider arguments from either Python values (``signaal crawl``) or strings (``scrapy crawl -a``).
+
+    String form: ``site`` is a site id, ``terms`` a comma-separated list of term-list names, ``base_url``
+    the site's origin; both are taken out of ``extra`` (the remaining keyword arguments). A bad value
+    raises :class:`crawler.config.ConfigError` naming the file or argument.
+    """
+    terms = extra.pop("terms", None)
+    base_url = extra.pop("base_url", None)
+    if isinstance(site, str):
+        site = load_site(site, base_url=base_url or None)
+    if term_lists is None:
+        term_lists = [load_terms(name) for name in str(terms or "").split(",") if name.strip()]
+    if isinstance(listing, str):
+        listing = listing.strip().lower() not in FALSE_WORDS
+    if isinstance(max_ads, str):
+        if not max_ads.strip().isdigit():
+            raise ConfigError(f"max_ads must be a whole number, got {max_ads!r}")
+        max_ads = int(max_ads) or None
+    return site, term_lists, listing, max_ads
 
 
 def _url_key(url: str) -> bytes:
@@ -64,23 +95,31 @@ def _url_key(url: str) -> bytes:
 
 
 class AdSpider(Spider):
-    """Crawl one configured site; arguments: site (SiteConfig), term_lists, listing, max_ads."""
+    """Crawl one configured site; arguments: site (SiteConfig), term_lists, listing, max_ads.
+
+    A Scrapyd node starts it as ``scrapy crawl ads -a site=<id> -a terms=<list,list> -a base_url=<origin>
+    -a listing=0|1 -a max_ads=N``: plain strings, read by :func:`spider_arguments`.
+    """
 
     name = "ads"
 
     def __init__(
         self,
-        site: SiteConfig,
+        site: SiteConfig | str,
         term_lists: list[TermList] | None = None,
-        listing: bool = True,
-        max_ads: int | None = None,
+        listing: bool | str = True,
+        max_ads: int | str | None = None,
+        lease: SiteLease | None = None,
         **kwargs: Any,
     ) -> None:
+        site, term_lists, listing, max_ads = spider_arguments(site, term_lists, listing, max_ads, kwargs)
         super().__init__(name=site.site, **kwargs)
         self.site = site
-        self.term_lists = term_lists or []
+        self.term_lists = term_lists
         self.listing = listing
         self.max_ads = max_ads
+        self.given_lease = lease
+        self.last_error: str | None = None
         self.origins = site.origins
         self.inflight: dict[str, str] = {}  # url -> kind
         self.run_id = 0
@@ -94,11 +133,23 @@ class AdSpider(Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> AdSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        state_dir = Path(crawler.settings["SIGNAAL_STATE_DIR"])
+        # Settings are frozen only after the spider is built: the site's own settings apply to this crawl
+        # whoever started it (signaal crawl or a Scrapyd node); command-line settings still win.
+        crawler.settings.update(site_settings(spider.site), priority="spider")
+        state_dir = crawl_dir("SIGNAAL_STATE_DIR", crawler.settings)
+        site_id = spider.site.site
+        # One writer per site (crawler.lease): taken before the state store is opened, held to the end.
+        spider.lease = spider.given_lease or SiteLease(
+            lease_path(state_dir, site_id),
+            site_id,
+            owner_identity(crawler.settings.get("SIGNAAL_NODE_ID"), getattr(spider, "_job", None)),
+        )
+        spider.lease.acquire()
         spider.state = StateStore(
-            state_dir / f"{spider.site.site}.sqlite",
+            state_dir / f"{site_id}.sqlite",
             commit_every=crawler.settings.getint("SIGNAAL_STATE_COMMIT_EVERY"),
             commit_s=crawler.settings.getfloat("SIGNAAL_STATE_COMMIT_S"),
+            exclusive=crawler.settings.getbool("SIGNAAL_STATE_EXCLUSIVE"),
         )
         spider.detail_batch = crawler.settings.getint("SIGNAAL_DETAIL_BATCH")
         crawler.signals.connect(spider._on_idle, signals.spider_idle)
@@ -447,6 +498,7 @@ class AdSpider(Spider):
 
     def _fail(self, url: str, kind: str, detail: str) -> None:
         self.crawler.stats.inc_value(f"signaal/crawl/errors/{kind}")
+        self.last_error = f"{kind}: {url}"
         log.warning("failed %s: %s (%s)", url, kind, detail[:200])
         self._settle(url, "failed", kind)
 

@@ -35,11 +35,6 @@ def key_dir() -> Path:
     return Path(os.environ.get("SIGNAAL_KEY_DIR") or var_dir() / "keys")
 
 
-def default_evidence_dir() -> Path:
-    """Where WARC files are kept unless a command is told otherwise (``var/evidence``)."""
-    return var_dir() / "evidence"
-
-
 def manifest_path(warc: Path) -> Path:
     return warc.with_name(warc.name + MANIFEST_SUFFIX)
 
