@@ -18,7 +18,7 @@ REMOTE_CONTROL_ENABLED = False  # no listening control port on a crawl node (Scr
 LOGSTATS_INTERVAL = 0  # our progress extension reports pages/s, ads and errors instead
 
 # Politeness and robustness: every crawl takes these from its site YAML (crawler.config.Politeness, whose
-# defaults are these polite values; crawler.runner.site_settings), fast values are a site's explicit choice.
+# defaults are these polite values; crawler.site_settings), fast values are a site's explicit choice.
 CONCURRENT_REQUESTS = 2
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from crawler.config import ConfigError, list_sites, load_site, load_terms
-from crawler.runner import site_settings
+from crawler.site_settings import site_settings
 
 SHIPPED = Path(__file__).resolve().parents[2] / "crawler" / "sites"
 
