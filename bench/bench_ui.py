@@ -50,14 +50,18 @@ def pct(values: list[float], q: int) -> float:
 
 
 def start_node():
+    """A throw-away single node (security on); its URL and credentials go into the environment."""
+    from devtools.es_node.cluster import LocalCluster
     from devtools.es_node.distribution import ensure_distribution
-    from devtools.es_node.node import LocalElasticsearch
     from signaal.paths import var_dir
+    from signaal.settings import get_settings
 
     base = Path(tempfile.mkdtemp(prefix="bench-ui-", dir=var_dir()))
     base.chmod(0o755)
-    node = LocalElasticsearch(ensure_distribution(), base, port=free_port(), heap="2g", cluster_name="bench")
+    node = LocalCluster(ensure_distribution(), base, heap="2g", cluster_name="bench", free_ports=True)
     node.start()
+    os.environ.update(node.env())
+    get_settings.cache_clear()
     return node, base
 
 
@@ -109,11 +113,9 @@ def main() -> None:
     args = parser.parse_args()
 
     node = base_dir = None
-    es_url = os.environ.get("SIGNAAL_ES_URL")
-    if not es_url:
+    if not os.environ.get("SIGNAAL_ES_URL"):
         node, base_dir = start_node()
-        es_url = node.url
-    es = get_client(es_url)
+    es = get_client(component="admin")  # the bench's own prefix: created, loaded, removed
     prefix = f"bench_ui_{uuid.uuid4().hex[:6]}"
     apply_mappings(es, prefix)
     proc = None
@@ -153,7 +155,7 @@ def main() -> None:
         baseline = run_users(args.users, args.duration / 2, es_step)
 
         port = free_port()
-        proc = start_ui_process(port, {"SIGNAAL_ES_URL": es_url, "SIGNAAL_INDEX_PREFIX": prefix})
+        proc = start_ui_process(port, {"SIGNAAL_INDEX_PREFIX": prefix})  # ES URL and credentials: inherited
         ui_proc = psutil.Process(proc.pid)
         clients = [signed_in_client(f"http://127.0.0.1:{port}", f"bench{i}", PASSWORD) for i in range(args.users)]
         peak = [ui_proc.memory_info().rss]

@@ -44,7 +44,7 @@ def index_command(
             raise typer.Exit(1) from None
     try:
         report = index_ads(
-            get_client(),
+            get_client(component="indexer"),
             read_records(stream, on_error),
             dead_letter_path=dead_letter,
             chunk_size=chunk_size,
@@ -79,7 +79,7 @@ def rescore_command(
     from signaal.settings import get_settings
 
     try:
-        report = rescore(get_client(), get_settings().index_prefix, page_size=page_size)
+        report = rescore(get_client(component="indexer"), get_settings().index_prefix, page_size=page_size)
     except RegistryError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(2) from None

@@ -35,7 +35,7 @@ def link_command(
 
     try:
         cfg = load_config(config)
-        report = link(get_client(), full=full, cfg=cfg)
+        report = link(get_client(component="linker"), full=full, cfg=cfg)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     except BulkWriteError as exc:
@@ -66,7 +66,7 @@ def related_command(
     from signaal.es.client import get_client
 
     try:
-        result = related(get_client(), ad_id)
+        result = related(get_client(component="linker"), ad_id)
     except UnknownAdError as exc:
         raise _fail(str(exc)) from None
     except ApiError as exc:

@@ -28,3 +28,8 @@ def cache_dir() -> Path:
     path = Path(os.environ.get("SIGNAAL_CACHE_DIR", default)).resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def local_es_dir() -> Path:
+    """``var/es``: the local Elasticsearch (distribution, nodes, credentials, certificates, connection file)."""
+    return var_dir() / "es"

@@ -107,10 +107,10 @@ class ElasticsearchPipeline:
         )
 
     def open_spider(self) -> None:
-        self.es: Elasticsearch = get_client()
+        self.es: Elasticsearch = get_client(component="indexer")
         # A quick, non-retrying probe: when the cluster is down, batches stay spooled at once instead of
         # waiting out the transport's retries and dead-node timeouts while the crawl goes on.
-        self.probe = get_client(request_timeout=2.0, max_retries=0)
+        self.probe = get_client(component="indexer", request_timeout=2.0, max_retries=0)
         logging.getLogger("elastic_transport").setLevel(logging.ERROR)
         self.spool = Spool(self.spool_dir, self.site)
         self.dead_letters = self.spool_dir / f"{self.site}-dead-letters.jsonl"

@@ -1,8 +1,9 @@
 """Investigator search: safe full text, entity lookups, saved searches/watches and the alert inbox.
 
-Full text goes through ``simple_query_string`` with a fixed flag set (it never raises on
-bad syntax and cannot reach scripts, regexes or fuzzy expansion); entity values are
-normalized (phones to E.164 with phonenumbers) and used in ``term`` queries.
+Full text goes through ``signaal.es.text_query.full_text_clause`` (exact words, plus Dutch or
+English stems in the ad's own language) as ``simple_query_string`` with a fixed flag set (it
+never raises on bad syntax and cannot reach scripts, regexes or fuzzy expansion); entity values
+are normalized (phones to E.164 with phonenumbers) and used in ``term`` queries.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from dataclasses import dataclass
 import phonenumbers
 from elasticsearch import ConflictError, NotFoundError
 
+from signaal.es.text_query import full_text_clause
 from signaal.ids import utc_iso
 from triage_ui.context import UIContext, utcnow
 
 KINDS = ("text", "phone", "email", "handle", "city")
-TEXT_FIELDS = ["title^2", "title.nl^2", "title.en^2", "body", "body.nl", "body.en"]
 SAFE_FLAGS = "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|WHITESPACE|ESCAPE"
 DEFAULT_REGION = "NL"
 
@@ -33,15 +34,7 @@ class EntityQuery:
 
     def clause(self) -> dict:
         if self.kind == "text":
-            return {
-                "simple_query_string": {
-                    "query": self.value,
-                    "fields": TEXT_FIELDS,
-                    "flags": SAFE_FLAGS,
-                    "default_operator": "and",
-                    "lenient": True,
-                }
-            }
+            return full_text_clause(self.value, flags=SAFE_FLAGS)
         field = {
             "phone": "entities.phones",
             "email": "entities.emails",
