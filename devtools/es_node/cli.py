@@ -56,28 +56,18 @@ def _one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _state_file() -> Path:
-    from signaal.paths import local_es_dir
-
-    return local_es_dir() / "node.json"
-
-
 def _local_cluster(port: int | None = None, heap: str | None = None, nodes: int | None = None, tls: bool | None = None):
-    """The ``signaal es up`` cluster under var/es; remembers how it was started (port, heap, nodes, TLS)."""
-    from devtools.es_node.cluster import LocalCluster
+    """The ``signaal es up`` cluster under var/es as recorded (first time: SIGNAAL_ES_PORT), these options winning."""
+    from devtools.es_node.cluster import STATE_FILE, LocalCluster
     from devtools.es_node.distribution import es_version
     from signaal.paths import local_es_dir
     from signaal.settings import get_settings
 
-    state: dict[str, Any] = json.loads(_state_file().read_text()) if _state_file().is_file() else {}
-    return LocalCluster(
-        home=local_es_dir() / "dist" / f"elasticsearch-{es_version()}",
-        root=local_es_dir(),
-        nodes=nodes or state.get("nodes") or 1,
-        port=port or state.get("port") or get_settings().es_port,
-        heap=heap or state.get("heap") or "2g",
-        http_tls=tls if tls is not None else bool(state.get("tls", False)),
-    )
+    root = local_es_dir()
+    if port is None and not (root / STATE_FILE).is_file():
+        port = get_settings().es_port
+    home = root / "dist" / f"elasticsearch-{es_version()}"
+    return LocalCluster.recorded(home, root, nodes=nodes, port=port, heap=heap, http_tls=tls)
 
 
 @es_app.command()
@@ -118,14 +108,10 @@ def up(
             f"var/es holds a {running.nodes}-node cluster; shrinking it is not supported "
             "(remove var/es/node* to start afresh)"
         )
+    ensure_distribution()
     cluster = _local_cluster(port, heap, nodes, tls)
-    cluster.home = ensure_distribution()
-    for member in cluster.members:
-        member.home = cluster.home
     seconds = cluster.start(timeout=timeout)
-    _state_file().write_text(
-        json.dumps({"port": cluster.port, "heap": cluster.heap, "nodes": cluster.nodes, "tls": cluster.http_tls})
-    )
+    cluster.record()
     typer.echo(
         f"Elasticsearch healthy at {', '.join(cluster.hosts)} after {seconds:.1f}s "
         f"({cluster.nodes} node(s), heap {cluster.heap} each, security on, TLS on HTTP {_yes(cluster.http_tls)})"

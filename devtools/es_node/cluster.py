@@ -1,8 +1,8 @@
 """A local Elasticsearch cluster of one or more nodes on loopback: the same code for one node and three.
 
 Node ``i`` listens on ``127.0.0.i`` (Linux routes all of 127/8 to the loopback
-device), so every node can use the same HTTP and transport ports, as machines of a
-real cluster would; tests pick free ports instead. Each node has its own directory
+device), so every node can use the same HTTP port and the same transport port (HTTP
+port + 100), as machines of a real cluster would; tests pick free ports instead. Each node has its own directory
 under ``root`` (``node``, ``node-2``, ``node-3``), runs as the unprivileged service
 user, and with more than one node talks to the others over TLS with certificates
 from a private CA (``root/certs``). Security is always on: every component's
@@ -20,6 +20,7 @@ import pwd
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from elasticsearch import Elasticsearch
 
@@ -31,6 +32,8 @@ from signaal.es.credentials import read_credentials
 
 HEALTH_COMPONENT = "admin"
 MAX_NODES = 9
+TRANSPORT_OFFSET = 100
+STATE_FILE = "node.json"
 
 
 @dataclass
@@ -41,7 +44,7 @@ class LocalCluster:
     root: Path
     nodes: int = 1
     port: int = 9200
-    transport_port: int = 9300
+    transport_port: int | None = None  # default: HTTP port + 100 (a single node picks its own)
     heap: str = "2g"
     http_tls: bool = False
     cluster_name: str = "signaal"
@@ -51,8 +54,9 @@ class LocalCluster:
     def __post_init__(self) -> None:
         if not 1 <= self.nodes <= MAX_NODES:
             raise ValueError(f"a local cluster has 1 to {MAX_NODES} nodes, not {self.nodes}")
+        transport = self.transport_port or self.port + TRANSPORT_OFFSET
         ports = [
-            (free_port(self.host(i)), free_port(self.host(i))) if self.free_ports else (self.port, self.transport_port)
+            (free_port(self.host(i)), free_port(self.host(i))) if self.free_ports else (self.port, transport)
             for i in range(1, self.nodes + 1)
         ]
         seeds = tuple(f"{self.host(i)}:{tp}" for i, (_, tp) in enumerate(ports, start=1)) if self.nodes > 1 else ()
@@ -71,6 +75,19 @@ class LocalCluster:
             )
             for i, (http_port, transport_port) in enumerate(ports, start=1)
         ]
+
+    @classmethod
+    def recorded(cls, home: Path, root: Path, **options: Any) -> LocalCluster:
+        """The cluster ``signaal es up`` recorded under ``root`` (nodes, port, heap, TLS), ``options`` winning."""
+        state_file = root / STATE_FILE
+        state: dict[str, Any] = json.loads(state_file.read_text()) if state_file.is_file() else {}
+        state = {key: value for key, value in state.items() if key in ("nodes", "port", "heap", "http_tls")}
+        return cls(home=home, root=root, **{**state, **{k: v for k, v in options.items() if v is not None}})
+
+    def record(self) -> None:
+        """Remember how this cluster was started, for the next ``signaal es up`` / ``down`` / ``rotate``."""
+        state = {"nodes": self.nodes, "port": self.port, "heap": self.heap, "http_tls": self.http_tls}
+        (self.root / STATE_FILE).write_text(json.dumps(state))
 
     @staticmethod
     def host(i: int) -> str:
