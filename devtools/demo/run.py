@@ -49,7 +49,7 @@ def ensure_accounts(log: StageLog) -> dict[str, str]:
 def index_summary() -> dict[str, Any]:
     """Counts an analyst cares about: ads, flagged ads, clusters, and per site."""
     settings = get_settings()
-    es = get_client(component="kibana")  # read-only
+    es = get_client(component="admin")  # the operator who ran `es init`: refreshes, then only reads
     ads = settings.alias("ads")
     es.indices.refresh(index=ads)
     resp = es.search(

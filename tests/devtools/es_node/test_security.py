@@ -46,7 +46,7 @@ def test_only_the_admin_may_change_mappings_and_no_one_may_delete_the_logs():
         for entry in descriptor["indices"]:
             logs = [n for n in entry["names"] if "-audit(" in n or "-decisions(" in n]
             if logs and role != "signaal_admin":
-                assert set(entry["privileges"]) <= {"read", "view_index_metadata", "create_doc"}, role
+                assert set(entry["privileges"]) <= {"read", "view_index_metadata", "create_doc", "maintenance"}, role
 
 
 @pytest.fixture(scope="module")
