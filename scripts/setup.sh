@@ -3,7 +3,9 @@
 #   1. a Python 3.11 virtualenv in .venv with the pinned package installed (re-installed when pyproject.toml changes);
 #   2. Debian's chromium for Playwright (Playwright's own browser download does not work on these machines),
 #      plus its chromium-headless-shell, the crawler's cheaper browser (docs/crawler.md, "Browser cost");
-#   3. the Elasticsearch distribution fetched through Maven and unpacked under var/ (skipped when SIGNAAL_ES_URL
+#   3. Debian's Dutch and English Hunspell dictionaries (hunspell-nl, hunspell-en-us), which `signaal es up`
+#      installs into every node for Dutch/English stemming (docs/elasticsearch.md, "Text analysis");
+#   4. the Elasticsearch distribution fetched through Maven and unpacked under var/ (skipped when SIGNAAL_ES_URL
 #      points at an existing cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +51,17 @@ elif [ ! -x /usr/lib/chromium/chromium-headless-shell ]; then
     apt-get install -y -qq --no-install-recommends chromium-headless-shell >/dev/null
   else
     say "note: chromium-headless-shell is missing (sudo apt-get install -y chromium-headless-shell); the crawler uses the full chromium"
+  fi
+fi
+
+if [ ! -f /usr/share/hunspell/nl_NL.dic ] || [ ! -f /usr/share/hunspell/en_US.dic ]; then
+  if [ "$(id -u)" = "0" ]; then
+    say "installing Debian's Hunspell dictionaries (Dutch and English stemming in Elasticsearch)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends hunspell-nl hunspell-en-us >/dev/null
+  else
+    say "note: hunspell-nl / hunspell-en-us are missing (sudo apt-get install -y hunspell-nl hunspell-en-us); search works without stemming"
   fi
 fi
 

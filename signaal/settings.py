@@ -38,6 +38,10 @@ class Settings(BaseSettings):
         default=None,
         description="Directory of per-component credential files (`<component>.json`); default: the local node's.",
     )
+    es_text_analysis: str | None = Field(
+        default=None,
+        description="Force a text-analysis variant of es_mappings/analysis/ instead of the best the cluster offers.",
+    )
     es_sniff: bool = Field(
         default=False,
         description="Ask the cluster for its nodes and spread requests over them (not behind a load balancer).",

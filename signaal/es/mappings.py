@@ -22,10 +22,10 @@ from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch
 
-from signaal.es.analysis import AnalysisVariant, detect_variant
+from signaal.es.analysis import AnalysisVariant, detect_variant, get_variant
 from signaal.es.errors import EsSetupError
 from signaal.paths import ES_MAPPINGS_DIR
-from signaal.settings import alias
+from signaal.settings import alias, get_settings
 
 REQUIRED_KEYS = ("description", "version", "settings", "mappings")
 # One copy of every shard on a second node is what lets a cluster lose a node and keep answering.
@@ -45,10 +45,12 @@ class ClusterProfile:
         return min(REPLICAS_WHEN_CLUSTERED, self.data_nodes - 1)
 
 
-def cluster_profile(es: Elasticsearch) -> ClusterProfile:
-    """Read the number of data nodes and the best text analysis the cluster supports."""
+def cluster_profile(es: Elasticsearch, text_analysis: str | None = None) -> ClusterProfile:
+    """Read the number of data nodes; text analysis as named (else ``SIGNAAL_ES_TEXT_ANALYSIS``, else the best)."""
     data_nodes = int(es.cluster.health()["number_of_data_nodes"])
-    return ClusterProfile(data_nodes=max(data_nodes, 1), text_analysis=detect_variant(es))
+    chosen = text_analysis or get_settings().es_text_analysis
+    variant = get_variant(chosen) if chosen else detect_variant(es)
+    return ClusterProfile(data_nodes=max(data_nodes, 1), text_analysis=variant)
 
 
 @dataclass(frozen=True)
@@ -209,13 +211,17 @@ def _write_index_state(es: Elasticsearch, alias: str) -> tuple[str, dict[str, An
 
 
 def apply_mappings(
-    es: Elasticsearch, prefix: str, directory: Path | None = None, kinds: list[str] | None = None
+    es: Elasticsearch,
+    prefix: str,
+    directory: Path | None = None,
+    kinds: list[str] | None = None,
+    text_analysis: str | None = None,
 ) -> dict[str, str]:
     """Apply every kind (or only ``kinds``), sized for this cluster; safe to run any number of times."""
     specs = load_specs(directory)
     if kinds is not None:
         specs = [spec for spec in specs if spec.kind in kinds]
-    profile = cluster_profile(es)
+    profile = cluster_profile(es, text_analysis)
     outcomes = {spec.kind: apply_spec(es, spec, prefix, profile) for spec in specs}
     created = [spec.index_name(prefix) for spec in specs if outcomes[spec.kind].startswith("created")]
     if created:

@@ -9,9 +9,12 @@ language plus its exact words.
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from signaal.es.analysis import detect_variant, load_variants
+from signaal.es.mappings import apply_mappings, delete_prefix
 from signaal.es.text_query import full_text_clause
 
 pytestmark = pytest.mark.es
@@ -44,9 +47,10 @@ def found(es, index: str, query: str) -> set[str]:
     return {hit["_id"] for hit in hits}
 
 
-def test_the_session_node_offers_hunspell_and_the_ads_index_records_it(es, index_prefix):
-    assert detect_variant(es).name == "hunspell"
+def test_the_ads_index_records_the_best_variant_the_cluster_offers(es, index_prefix):
     assert [v.name for v in load_variants()] == ["hunspell", "builtin", "plain"]
+    mapping = es.indices.get_mapping(index=f"{index_prefix}-ads").body.popitem()[1]["mappings"]
+    assert mapping["_meta"]["text_analysis"] == detect_variant(es).name  # "hunspell" on the session's node
 
 
 def test_singular_and_plural_find_each_other(es, hunspell_ads):
@@ -86,3 +90,21 @@ def test_phrases_and_stop_words(es, hunspell_ads):
     assert found(es, hunspell_ads, '"afspraak in Zwolle"') == {"t:nl1"}
     assert found(es, hunspell_ads, '"nieuw in de stad"') == {"t:nl2"}
     assert found(es, hunspell_ads, "afspraken") == {"t:nl1"}  # afspraken -> afspraak
+
+
+def test_an_index_keeps_its_analysers_and_init_says_when_a_better_variant_is_offered(es):
+    prefix = f"t_variant_{uuid.uuid4().hex[:8]}"
+    try:
+        created = apply_mappings(es, prefix, kinds=["ads"], text_analysis="plain")
+        assert created["ads"].startswith("created")
+        again = apply_mappings(es, prefix, kinds=["ads"])
+        if detect_variant(es).name == "plain":
+            assert again["ads"] == f"{prefix}-ads up to date"
+        else:
+            assert again["ads"].endswith(
+                f"analyses text with plain, the cluster offers {detect_variant(es).name}: run `signaal es reindex ads`"
+            )
+        mapping = es.indices.get_mapping(index=f"{prefix}-ads").body.popitem()[1]["mappings"]
+        assert mapping["_meta"]["text_analysis"] == "plain"  # the additive update kept what the index has
+    finally:
+        delete_prefix(es, prefix)
