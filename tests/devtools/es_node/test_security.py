@@ -135,7 +135,7 @@ def test_credentials_are_owner_only_files_and_a_wrong_password_is_refused(secure
 
 
 @pytest.mark.es
-def test_status_reports_security_and_the_connected_user(secured, index_prefix):
+def test_status_reports_nodes_security_and_text_analysis(secured, index_prefix):
     from typer.testing import CliRunner
 
     from signaal.cli import app
@@ -144,4 +144,6 @@ def test_status_reports_security_and_the_connected_user(secured, index_prefix):
     assert result.exit_code == 0, result.output
     assert "nodes: 1 (" in result.stdout
     assert "security: on, connected as signaal_admin (roles signaal_admin)" in result.stdout
+    assert "text analysis: hunspell available" in result.stdout
+    assert f"{index_prefix}-ads uses hunspell" in result.stdout
     assert f"{index_prefix}-ads" in result.stdout
