@@ -18,6 +18,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from signaal.paths import local_es_dir
 
 DEFAULT_ES_URL = "http://127.0.0.1:9200"
+# What `signaal es up` leaves under var/es for clients: node URLs + CA, and one credential file per component.
+CONNECTION_FILE = "connection.json"
+CREDENTIALS_DIR = "credentials"
 
 
 class Settings(BaseSettings):
@@ -86,7 +89,7 @@ class Settings(BaseSettings):
         """
         if self.es_credentials_dir or self.es_url:
             return self.es_credentials_dir
-        return local_es_dir() / "credentials"
+        return local_es_dir() / CREDENTIALS_DIR
 
     def alias(self, kind: str) -> str:
         """Alias for one kind of document under this prefix (see :func:`alias`)."""
@@ -103,7 +106,7 @@ def alias(kind: str, prefix: str | None = None) -> str:
 
 def local_connection() -> dict:
     """What `signaal es up` recorded for clients (``var/es/connection.json``: hosts, ca_certs), or ``{}``."""
-    path = local_es_dir() / "connection.json"
+    path = local_es_dir() / CONNECTION_FILE
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):

@@ -1,11 +1,11 @@
 """A local Elasticsearch cluster of one or more nodes on loopback: the same code for one node and three.
 
 Node ``i`` listens on ``127.0.0.i`` (Linux routes all of 127/8 to the loopback
-device), so every node can use the same HTTP port and the same transport port (HTTP
-port + 100), as machines of a real cluster would; tests pick free ports instead. Each node has its own directory
-under ``root`` (``node``, ``node-2``, ``node-3``), runs as the unprivileged service
-user, and with more than one node talks to the others over TLS with certificates
-from a private CA (``root/certs``). Security is always on: every component's
+device), so every node can use the same HTTP port and the same transport port
+(HTTP port + 100), as machines of a real cluster would; tests pick free ports
+instead. Each node has its own directory under ``root`` (``node``, ``node-2``,
+``node-3``), runs as the unprivileged service user, and with more than one node
+talks to the others over TLS with certificates from a private CA (``root/certs``). Security is always on: every component's
 password is generated once (``root/credentials/<component>.json``, mode 0600) and
 its user and role are written into each node's file realm before the node starts
 (:mod:`devtools.es_node.security`). ``root/connection.json`` tells clients the node
@@ -29,6 +29,7 @@ from devtools.es_node.node import SERVICE_USER, LocalElasticsearch, free_port
 from devtools.es_node.security import component_credentials, realm_files, write_realm_files
 from signaal.es.client import get_client
 from signaal.es.credentials import read_credentials
+from signaal.settings import CONNECTION_FILE, CREDENTIALS_DIR
 
 HEALTH_COMPONENT = "admin"
 MAX_NODES = 9
@@ -98,7 +99,7 @@ class LocalCluster:
 
     @property
     def credentials_dir(self) -> Path:
-        return self.root / "credentials"
+        return self.root / CREDENTIALS_DIR
 
     @property
     def certs_dir(self) -> Path:
@@ -106,7 +107,7 @@ class LocalCluster:
 
     @property
     def connection_file(self) -> Path:
-        return self.root / "connection.json"
+        return self.root / CONNECTION_FILE
 
     @property
     def hosts(self) -> list[str]:

@@ -22,7 +22,6 @@ from typing import Any
 from signaal.es.errors import EsSetupError
 from signaal.settings import Settings
 
-FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 

@@ -87,7 +87,7 @@ class MappingSpec:
             analysis = settings.get("analysis", {})
             extra = profile.text_analysis.analysis
             settings["analysis"] = {
-                part: {**analysis.get(part, {}), **extra.get(part, {})} for part in {*analysis, *extra}
+                part: {**analysis.get(part, {}), **extra.get(part, {})} for part in sorted({*analysis, *extra})
             }
         return settings
 

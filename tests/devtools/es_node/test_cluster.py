@@ -2,9 +2,10 @@
 
 Three nodes on 127.0.0.1-3 (512 MiB heap each), security on, TLS on HTTP and between
 the nodes, started through the CLI exactly as a user would, in a throw-away var/.
-One node is killed (SIGKILL): the cluster turns yellow, searches and new writes still
-succeed through the client's node list, the node is started again, rejoins and the
-cluster is green with every acknowledged document. Every wait is on an event (health,
+One node is killed (SIGKILL) while a writer indexes batches as the crawler does: the
+cluster turns yellow, searches and the writer's batches still succeed through the
+client's node list, the node is started again, rejoins and the cluster is green with
+every acknowledged document. Every wait is on an event (health,
 node count, an accepted password) under one generous deadline.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -110,7 +112,26 @@ def test_three_nodes_form_one_cluster_over_tls_and_status_says_so(cluster):
     assert "shards: " in status.stdout and " 0 unassigned" in status.stdout
 
 
-def test_a_killed_node_turns_the_cluster_yellow_searches_go_on_and_it_comes_back_green(cluster):
+class Writer(threading.Thread):
+    """Indexes batches of new ads as the crawler would, until told to stop; counts what was acknowledged."""
+
+    def __init__(self, client, first: int, batch: int = 50) -> None:
+        super().__init__(daemon=True)
+        self.client, self.next, self.batch = client, first, batch
+        self.acknowledged = 0
+        self.failed = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            ads = [scored_ad(n, site="c3") for n in range(self.next, self.next + self.batch)]
+            report = index_ads(self.client, ads, prefix=PREFIX, unreachable_wait=DEADLINE_S)
+            self.acknowledged += report.created
+            self.failed += report.failed
+            self.next += self.batch
+
+
+def test_a_killed_node_turns_the_cluster_yellow_writes_and_searches_go_on_and_it_comes_back_green(cluster):
     admin, indexer, reader = cluster.client("admin"), cluster.client("indexer"), cluster.client("kibana")
     apply_mappings(admin, PREFIX)
     ads_index = next(iter(admin.indices.get_alias(name=f"{PREFIX}-ads").body))
@@ -119,26 +140,36 @@ def test_a_killed_node_turns_the_cluster_yellow_searches_go_on_and_it_comes_back
     first = index_ads(indexer, [scored_ad(n, site="c3") for n in range(300)], prefix=PREFIX, refresh=True)
     assert first.created == 300 and first.failed == 0
     admin.cluster.health(index=ads_index, wait_for_status="green", timeout="120s")
-    shards_per_node = {row["node"] for row in admin.cat.shards(index=ads_index, format="json")}
-    assert shards_per_node == {"signaal-1", "signaal-2", "signaal-3"}  # writes and reads reach every node
+    holders = {row["node"] for row in admin.cat.shards(index=ads_index, format="json")}
+    assert holders == {"signaal-1", "signaal-2", "signaal-3"}  # writes and reads reach every node
 
-    victim = cluster.members[1]
-    victim.kill()
-    wait_for(
-        "the cluster noticing the lost node",
-        lambda: (h := _health(admin)) is not None and h["number_of_nodes"] == 2 and h["status"] == "yellow",
-    )
-    for _ in range(6):  # the client's node list still names the dead node: every search must still answer
-        assert reader.count(index=f"{PREFIX}-ads")["count"] == 300
-    more = index_ads(indexer, [scored_ad(n, site="c3") for n in range(300, 350)], prefix=PREFIX, refresh=True)
-    assert more.created == 50 and more.failed == 0
+    writer = Writer(indexer, first=300)
+    writer.start()
+    try:
+        wait_for("the writer's first batches", lambda: writer.acknowledged >= 100)
+        assert writer.is_alive()
+        cluster.members[1].kill()  # SIGKILL while the writer is busy
+        wait_for(
+            "the cluster noticing the lost node",
+            lambda: (h := _health(admin)) is not None and h["number_of_nodes"] == 2 and h["status"] == "yellow",
+        )
+        for _ in range(6):  # the client's node list still names the dead node: every search must answer in full
+            result = reader.search(index=f"{PREFIX}-ads", size=0, track_total_hits=True)
+            assert result["_shards"]["failed"] == 0 and result["hits"]["total"]["value"] >= 300
+        written_when_yellow = writer.acknowledged
+        wait_for("more batches acknowledged while yellow", lambda: writer.acknowledged >= written_when_yellow + 100)
+    finally:
+        writer.stop.set()
+        writer.join(timeout=DEADLINE_S)
+    assert not writer.is_alive() and writer.failed == 0
 
     cluster.start_node(1, timeout=DEADLINE_S)
     wait_for(
         "the node rejoining and every shard copy being assigned",
         lambda: (h := _health(admin)) is not None and h["number_of_nodes"] == 3 and h["status"] == "green",
     )
-    assert reader.count(index=f"{PREFIX}-ads")["count"] == 350
+    admin.indices.refresh(index=f"{PREFIX}-ads")
+    assert reader.count(index=f"{PREFIX}-ads")["count"] == 300 + writer.acknowledged  # no acknowledged ad lost
 
 
 def test_rotated_password_replaces_the_old_one_on_every_node(cluster):

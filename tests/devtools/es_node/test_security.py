@@ -147,3 +147,31 @@ def test_status_reports_nodes_security_and_text_analysis(secured, index_prefix):
     assert "text analysis: hunspell available" in result.stdout
     assert f"{index_prefix}-ads uses hunspell" in result.stdout
     assert f"{index_prefix}-ads" in result.stdout
+
+
+def test_security_commands_show_files_and_roles_but_never_a_password(tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from signaal.cli import app
+    from signaal.es.credentials import write_credentials
+
+    write_credentials(tmp_path, "ui", Credentials(username="signaal_ui", password="never-printed-1"))
+    monkeypatch.setenv("SIGNAAL_ES_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("SIGNAAL_ES_CREDENTIALS_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        show = runner.invoke(app, ["es", "security", "show"])
+        roles = runner.invoke(app, ["es", "security", "roles"])
+        rotate = runner.invoke(app, ["es", "security", "rotate", "ui"])
+    finally:
+        get_settings.cache_clear()
+    assert show.exit_code == 0 and "never-printed-1" not in show.output
+    lines = {line.split()[0]: line for line in show.stdout.splitlines()[1:]}
+    assert " file " in lines["ui"] and " no file " in lines["indexer"]
+    ui_role = json.loads(roles.stdout)["signaal_ui"]
+    audit = next(entry for entry in ui_role["indices"] if any("-audit(" in name for name in entry["names"]))
+    assert "create_doc" in audit["privileges"] and "write" not in audit["privileges"]
+    assert rotate.exit_code == 1 and rotate.stderr.startswith("error: rotate manages the local cluster")
