@@ -196,7 +196,8 @@ def status() -> None:
     if es.indices.exists_alias(name=ads):
         meta = next(iter(es.indices.get_mapping(index=ads).body.values()))["mappings"].get("_meta", {})
         in_use = f"{ads} uses {meta.get(TEXT_ANALYSIS_META, 'plain')}"
-    typer.echo(f"text analysis: {variant.name} available ({variant.description.split('.')[0]}); {in_use}")
+    needs = ", ".join((*variant.hunspell_locales, *variant.analyzers)) or "server core only"
+    typer.echo(f"text analysis: {variant.name} available ({needs}); {in_use}")
     _print_indices(es, settings.index_prefix)
 
 

@@ -5,11 +5,11 @@ device), so every node can use the same HTTP port and the same transport port
 (HTTP port + 100), as machines of a real cluster would; tests pick free ports
 instead. Each node has its own directory under ``root`` (``node``, ``node-2``,
 ``node-3``), runs as the unprivileged service user, and with more than one node
-talks to the others over TLS with certificates from a private CA (``root/certs``). Security is always on: every component's
-password is generated once (``root/credentials/<component>.json``, mode 0600) and
-its user and role are written into each node's file realm before the node starts
-(:mod:`devtools.es_node.security`). ``root/connection.json`` tells clients the node
-URLs and the CA.
+talks to the others over TLS with certificates from a private CA (``root/certs``).
+Security is always on: every component's password is generated once
+(``root/credentials/<component>.json``, mode 0600) and its user and role are written
+into each node's file realm before the node starts (:mod:`devtools.es_node.security`).
+``root/connection.json`` tells clients the node URLs and the CA.
 """
 
 from __future__ import annotations
