@@ -152,7 +152,7 @@ def es_cpu_ms() -> float | None:
     from signaal.es.client import get_client
 
     try:
-        nodes = get_client().nodes.stats(metric="process")["nodes"]
+        nodes = get_client(component="admin").nodes.stats(metric="process")["nodes"]
     except Exception:
         return None
     return float(sum(n["process"]["cpu"]["total_in_millis"] for n in nodes.values()))
@@ -360,7 +360,7 @@ def main() -> None:
         from signaal.es.client import get_client
         from signaal.es.mappings import apply_mappings
 
-        es = get_client()
+        es = get_client(component="admin")  # creates and later deletes the bench's prefix
         apply_mappings(es, prefix)
         env["SIGNAAL_INDEX_PREFIX"] = prefix
     rows = []

@@ -352,7 +352,7 @@ def main() -> int:
     parser.add_argument("--link-ads", type=int, default=20_000, help="ads to link (0 = skip; >= 10,000 to spread)")
     parser.add_argument("--rescore-ads", type=int, default=3000, help="ads to rescore (0 = skip)")
     args = parser.parse_args()
-    es = get_client(request_timeout=600)
+    es = get_client(component="admin", request_timeout=600)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         os.environ["SIGNAAL_INDEX_PREFIX"] = PREFIX

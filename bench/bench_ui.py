@@ -60,14 +60,18 @@ def pct(values: list[float], q: int) -> float:
 
 
 def start_node():
+    """A throw-away single node (security on); its URL and credentials go into the environment."""
+    from devtools.es_node.cluster import LocalCluster
     from devtools.es_node.distribution import ensure_distribution
-    from devtools.es_node.node import LocalElasticsearch
     from signaal.paths import var_dir
+    from signaal.settings import get_settings
 
     base = Path(tempfile.mkdtemp(prefix="bench-ui-", dir=var_dir()))
     base.chmod(0o755)
-    node = LocalElasticsearch(ensure_distribution(), base, port=free_port(), heap="2g", cluster_name="bench")
+    node = LocalCluster(ensure_distribution(), base, heap="2g", cluster_name="bench", free_ports=True)
     node.start()
+    os.environ.update(node.env())
+    get_settings.cache_clear()
     return node, base
 
 
@@ -214,11 +218,9 @@ def main() -> None:
     args = parser.parse_args()
 
     node = base_dir = None
-    es_url = os.environ.get("SIGNAAL_ES_URL")
-    if not es_url:
+    if not os.environ.get("SIGNAAL_ES_URL"):
         node, base_dir = start_node()
-        es_url = node.url
-    es = get_client(es_url)
+    es = get_client(component="admin")  # the bench's own prefix: created, loaded, removed
     prefix = f"bench_ui_{uuid.uuid4().hex[:6]}"
     apply_mappings(es, prefix)
     proc = None
@@ -284,7 +286,7 @@ def main() -> None:
             baseline.update(run_users(args.users, args.duration / 2, views_es_step))
 
         port = free_port()
-        ui_env = {"SIGNAAL_ES_URL": es_url, "SIGNAAL_INDEX_PREFIX": prefix, **views_env}
+        ui_env = {"SIGNAAL_INDEX_PREFIX": prefix, **views_env}  # ES URL and credentials: inherited
         proc = start_ui_process(port, ui_env)
         ui_proc = psutil.Process(proc.pid)
         clients = [signed_in_client(f"http://127.0.0.1:{port}", f"bench{i}", PASSWORD) for i in range(args.users)]

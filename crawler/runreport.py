@@ -44,7 +44,7 @@ def record_run(summary: dict[str, Any], prefix: str | None = None) -> str | None
     doc = {key: summary.get(key) for key in FIELDS} | {"run_id": summary.get("run_id"), "ended_at": utc_now()}
     target = alias("crawl-runs", prefix)
     try:
-        es = get_client()
+        es = get_client(component="indexer")
         if not es.indices.exists_alias(name=target):
             apply_mappings(es, prefix or get_settings().index_prefix, kinds=["crawl-runs"])
         es.index(index=target, id=f"{doc['site']}:{doc['run_id']}", document=doc)

@@ -47,7 +47,7 @@ def index_command(
     try:
         with Progress("index", unit="ads") as progress:
             report = index_ads(
-                get_client(),
+                get_client(component="indexer"),
                 read_records(stream, on_error),
                 dead_letter_path=dead_letter,
                 chunk_size=chunk_size,
@@ -91,7 +91,7 @@ def rescore_command(
 
     prefix = get_settings().index_prefix
     try:
-        es = get_client()
+        es = get_client(component="indexer")
         scorer = default_scorer()
         total = pending_count(es, prefix, scorer.model_version, analysis_version())
         with Progress("rescore", total=total, unit="ads") as progress:

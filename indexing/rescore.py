@@ -142,7 +142,7 @@ def _rescore_slice(
     part: tuple[int, int], pit: str, query: dict[str, Any], page_size: int, scorer: Scorer, rules: str
 ) -> Iterator[RescoreReport]:
     """One worker's share: the pages of slice ``part`` of the point-in-time (runs in its own process)."""
-    es = get_client()
+    es = get_client(component="indexer")
     try:
         for hits in pit_pages(es, pit, query, page_size, part, keep_alive=KEEP_ALIVE):
             yield _rescore_page(es, hits, scorer, rules)

@@ -47,7 +47,9 @@ def link_command(
                 progress.phase(f"link: {phase}")
                 progress.update(done, total)
 
-            report = link(get_client(), full=full, cfg=cfg, parallel=Parallel(workers, on_progress=on_progress))
+            report = link(
+                get_client(component="linker"), full=full, cfg=cfg, parallel=Parallel(workers, on_progress=on_progress)
+            )
     except SliceError as exc:
         raise _fail(f"a linking worker failed: {exc}") from None
     except ConfigError as exc:
@@ -80,7 +82,7 @@ def related_command(
     from signaal.es.client import get_client
 
     try:
-        result = related(get_client(), ad_id)
+        result = related(get_client(component="linker"), ad_id)
     except UnknownAdError as exc:
         raise _fail(str(exc)) from None
     except ApiError as exc:

@@ -73,7 +73,7 @@ def keys_of_slice(
     part: tuple[int, int], pit: str, query: dict[str, Any], cfg: LinkingConfig
 ) -> Iterator[list[tuple[str, AdKeys, dict[str, Any]]]]:
     """One worker's share of a scan: (id, keys, kept blocks) of the ads in slice ``part``, a page at a time."""
-    es = get_client()
+    es = get_client(component="linker")
     try:
         for hits in pit_pages(es, pit, query, cfg.batch_size, part, keep_alive=KEEP_ALIVE, source=store.SOURCE_FIELDS):
             page = []

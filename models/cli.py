@@ -93,7 +93,7 @@ def _user_errors() -> Iterator[None]:
 def _es() -> Any:
     from signaal.es.client import get_client
 
-    return get_client()
+    return get_client(component="ml")
 
 
 def _prefix() -> str:

@@ -31,6 +31,11 @@ def cache_dir() -> Path:
     return path
 
 
+def local_es_dir() -> Path:
+    """``var/es``: the local Elasticsearch (distribution, nodes, credentials, certificates, connection file)."""
+    return var_dir() / "es"
+
+
 # Where a crawl keeps its files: state, evidence, index spool and photo copies. One node crawling alone keeps
 # them under var/. Several crawl nodes must share them (a site's crawl may resume on another node), so each
 # directory can also be set for the whole node by an environment variable of the same name as the setting

@@ -29,7 +29,7 @@ def _context():
         settings = get_ui_settings()
     except ValidationError as exc:
         raise _fail(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
-    es = get_client()
+    es = get_client(component="ui")
     prefix = get_settings().index_prefix
     try:
         ensure_ui_indices(es, prefix)

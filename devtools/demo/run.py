@@ -61,7 +61,7 @@ def ensure_accounts(log: StageLog) -> dict[str, str]:
 def index_summary() -> dict[str, Any]:
     """Counts an analyst cares about: ads, flagged ads, clusters, and per site."""
     settings = get_settings()
-    es = get_client()
+    es = get_client(component="admin")  # the operator who ran `es init`: refreshes, then only reads
     ads = settings.alias("ads")
     es.indices.refresh(index=ads)
     resp = es.search(
@@ -121,7 +121,7 @@ def run_demo(options: DemoOptions) -> None:
         log.run("link", ["link"])
         log.run("rescore", ["rescore"])  # ads an earlier demo indexed before the model existed
         accounts = ensure_accounts(log)
-        decided = seed_decisions(get_client(), settings.index_prefix, sites.corpus)
+        decided = seed_decisions(get_client(component="ui"), settings.index_prefix, sites.corpus)
         summary = index_summary() | {"model": model, "decided": decided}
         print_summary(options, summary, crawls, accounts, log, time.perf_counter() - started)
         if options.serve_ui:

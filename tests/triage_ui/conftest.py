@@ -39,9 +39,13 @@ def ui_settings() -> UISettings:
 
 
 @pytest.fixture(scope="module")
-def ui_app(es, index_prefix: str, ui_settings: UISettings):
-    """The app on a fresh prefix with fixture ads and one user per role."""
-    app = create_app(es, index_prefix, ui_settings)
+def ui_app(es, component_client, index_prefix: str, ui_settings: UISettings):
+    """The app on a fresh prefix with fixture ads and one user per role.
+
+    The app talks to Elasticsearch as the ``ui`` component, so every UI test also proves
+    that the UI's least-privilege role is enough; fixture ads are loaded as ``admin``.
+    """
+    app = create_app(component_client("ui"), index_prefix, ui_settings)
     ctx: UIContext = app.state.ctx
     fixture_ads.load(es, index_prefix, fixture_ads.make_ads())
     for name, role in USERS.items():

@@ -1,8 +1,9 @@
 """Investigator search: safe full text, entity lookups, photo metadata, saved searches/watches and the inbox.
 
-Full text goes through ``simple_query_string`` with a fixed flag set (it never raises on
-bad syntax and cannot reach scripts, regexes or fuzzy expansion); entity values are
-normalized (phones to E.164 with phonenumbers) and used in ``term`` queries. Photo
+Full text goes through ``signaal.es.text_query.full_text_clause`` (exact words, plus Dutch or
+English stems in the ad's own language) as ``simple_query_string`` with a fixed flag set (it
+never raises on bad syntax and cannot reach scripts, regexes or fuzzy expansion); entity values
+are normalized (phones to E.164 with phonenumbers) and used in ``term`` queries. Photo
 metadata from the photos' EXIF: ``camera`` (make, model or both, as the ad page shows them)
 and ``near`` (a position typed as "lat, lon[, radius]", parsed into numbers, searched with
 ``geo_distance``); nothing a user types is ever spliced into query text.
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import phonenumbers
 from elasticsearch import ConflictError, NotFoundError
 
+from signaal.es.text_query import full_text_clause
 from signaal.ids import utc_iso
 from triage_ui.context import UIContext, utcnow
 
@@ -39,7 +41,6 @@ _NEAR = re.compile(
     r"(?:\s*[,;\s]\s*(?P<radius>\d+(?:\.\d+)?)\s*(?P<unit>km|m)?)?\s*$",
     re.IGNORECASE,
 )
-TEXT_FIELDS = ["title^2", "title.nl^2", "title.en^2", "body", "body.nl", "body.en"]
 SAFE_FLAGS = "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|WHITESPACE|ESCAPE"
 DEFAULT_REGION = "NL"
 
@@ -60,15 +61,7 @@ class EntityQuery:
             lat, lon, metres = parse_near(self.value)
             return {"geo_distance": {"distance": f"{metres}m", GPS_FIELD: {"lat": lat, "lon": lon}}}
         if self.kind == "text":
-            return {
-                "simple_query_string": {
-                    "query": self.value,
-                    "fields": TEXT_FIELDS,
-                    "flags": SAFE_FLAGS,
-                    "default_operator": "and",
-                    "lenient": True,
-                }
-            }
+            return full_text_clause(self.value, flags=SAFE_FLAGS)
         field = {
             "phone": "entities.phones",
             "email": "entities.emails",
