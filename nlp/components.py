@@ -28,7 +28,7 @@ from nlp.extract.handles import HandleRules, find_handles
 from nlp.extract.phones import PhoneRules, find_phones
 from nlp.extract.prices import PriceRules, find_prices
 from nlp.gazetteer import load_gazetteer
-from nlp.normalize import NumberWords, Views
+from nlp.normalize import NumberWords, SubstitutionKeys, Views
 from nlp.state import AdState
 from signaal.text import fold
 
@@ -126,20 +126,20 @@ def _state(doc: Doc) -> AdState:
 class Normalizer:
     """Folds token norms and creates the offset-mapped views every extractor reads."""
 
-    def __init__(self, numbers: NumberWords) -> None:
-        self.numbers = numbers
+    def __init__(self, numbers: NumberWords, keys: SubstitutionKeys | None = None) -> None:
+        self.numbers, self.keys = numbers, keys
 
     def __call__(self, doc: Doc) -> Doc:
         set_norms(doc)
         # ``doc.text`` re-joins every token; the analyzer hands over the text it tokenised instead.
         text = doc.user_data.get(SOURCE_KEY)
-        doc._.signaal = AdState(views=Views(text if isinstance(text, str) else doc.text, self.numbers))
+        doc._.signaal = AdState(views=Views(text if isinstance(text, str) else doc.text, self.numbers, self.keys))
         return doc
 
 
 @Language.factory("signaal_normalize_v1", default_config=_LANGS_CFG, assigns=["token.norm", "doc._.signaal"])
 def make_normalizer(nlp: Language, name: str, lexicons: list[str]) -> Normalizer:
-    return Normalizer(NumberWords.from_lexicon(tuple(lexicons)))
+    return Normalizer(NumberWords.from_lexicon(tuple(lexicons)), SubstitutionKeys.from_lexicon(tuple(lexicons)))
 
 
 class Contacts:
