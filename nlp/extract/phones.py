@@ -4,8 +4,8 @@ Digit runs in the ``full`` view are split into groups, and windows of consecutiv
 read as numbers (:mod:`nlp.extract.phone_read`: national forms in the configured regions'
 preference order, international forms by their country code). The window with the best
 reading wins, the longest among equals, and a window never grows past a break that ends a
-number for a reader (a parenthesis, a comma, a slash, a sentence end, a spaced dash) once it
-is a number already: "06 12 34 56 78 (23 jaar)", "06-12345678, 150/h" and two numbers
+number for a reader (a parenthesis, a comma, a slash, a sentence end, a spaced dash), nor
+takes a group that a unit follows ("19yo", "23 jaar"), once it is a number already: "06 12 34 56 78 (23 jaar)", "06-12345678, 150/h" and two numbers
 separated by "/" come apart correctly. Words always end a run, so "06.1234.5678 I am 33" does
 too.
 
@@ -52,6 +52,9 @@ class PhoneRules:
     region_cues: tuple[tuple[str, re.Pattern[str]], ...] = ()
     #: Words or link prefixes right before digits that make them a contact (ends with "$").
     contact_cue: re.Pattern[str] | None = None
+    #: Digits that start an age, a price, a time, a date or a postcode ("19yo", "21.00", "3511 AB"):
+    #: matched where the next group starts, they are not part of a number that is complete without them.
+    not_number: re.Pattern[str] | None = None
 
     @classmethod
     def from_lexicon(cls, lex: dict) -> PhoneRules:
@@ -70,6 +73,7 @@ class PhoneRules:
             joiners=_joiners(p.get("joiners", []), bool(p.get("plus_joiner", False))),
             region_cues=cues,
             contact_cue=_contact_cue(p.get("contact_cues", []), p.get("link_prefixes", [])),
+            not_number=_not_number(p.get("count_units", []), p.get("not_number_shapes", [])),
         )
 
     @functools.cached_property
@@ -77,6 +81,13 @@ class PhoneRules:
         """(trunk prefixes a national number starts with, whether some region needs none)."""
         shapes = [s for s in map(shape, self.regions) if s is not None]
         return tuple(sorted({s.trunk for s in shapes if s.trunk})), any(not s.trunk_required for s in shapes)
+
+
+def _not_number(units: list[str], shapes: list[str]) -> re.Pattern[str] | None:
+    """Digits with a unit after them, or in one of ``shapes`` (case-sensitive regexes), at a group's start."""
+    alts = [rf"\d+[ \t]*(?i:{alternation(units, bound_left=False)})"] if units else []
+    alts += [str(shape) for shape in shapes]
+    return re.compile("|".join(f"(?:{a})" for a in alts)) if alts else None
 
 
 def _contact_cue(words: list[str], links: list[str]) -> re.Pattern[str] | None:
@@ -102,7 +113,7 @@ def _joiners(words: list[str], plus: bool) -> re.Pattern[str] | None:
             rf"[ \t]*,?[ \t]*{first_chars(words)}(?:{alternation(words)})[ \t]*,?[ \t]*(?=\d)(?!0(?:[ \t.\-]?\d){{8}})"
         )
     if plus:
-        alts.append(r"[ \t]*\+[ \t]*(?=\d)(?!(?:\d[ \t.\-]?){9})")
+        alts.append(r"[ \t]*\+[ \t]*(?=\d)(?!(?:\d[ \t.\-()]{0,2}){9})")
         firsts += r"\+"
     if not alts:
         return None
@@ -174,6 +185,20 @@ def _breaks(text: str, before: re.Match[str], after: re.Match[str], used: set[st
     return _BREAK.search(separator) is not None
 
 
+def _inside_other_numbers(text: str, groups: list[re.Match[str]], rules: PhoneRules) -> set[int]:
+    """Indexes of the groups inside a date, time, postcode or count that starts at an earlier group."""
+    if rules.not_number is None:
+        return set()
+    inside: set[int] = set()
+    for k, g in enumerate(groups):
+        if k in inside or (m := rules.not_number.match(text, g.start())) is None:
+            continue
+        inside.update(x for x in range(k + 1, len(groups)) if groups[x].start() < m.end())
+        if m.end() > g.end():
+            inside.add(k)
+    return inside
+
+
 def _cued_regions(text: str, rules: PhoneRules) -> tuple[str, ...]:
     """Regions the ad names ("Belgisch nummer", "Antwerpen"), in the order of ``region_cues``."""
     return tuple(region for region, cue in rules.region_cues if cue.search(text))
@@ -198,9 +223,13 @@ def find_phones(view: View, rules: PhoneRules) -> list[Found]:
         if run.end() - run.start() < rules.min_digits:
             continue  # fewer characters than a number has digits ("9:30-10", "150"): nothing to parse
         groups = list(_GROUP.finditer(text, run.start(), run.end()))
+        inside = _inside_other_numbers(text, groups, rules)
         i = 0
         while i < len(groups) and attempts < rules.max_attempts:
             first = groups[i]
+            if i in inside:
+                i += 1
+                continue  # "12-05-2025 06...": a number does not start inside a date, a time or an age
             written = text[max(0, first.start() - 3) : first.start()]
             before = written.rstrip(" \t.-")
             plus = before.endswith("+")
@@ -227,8 +256,11 @@ def find_phones(view: View, rules: PhoneRules) -> list[Found]:
             for j in range(i, len(groups)):
                 g = groups[j]
                 if j > i:
-                    if best is not None and _breaks(text, groups[j - 1], g, used):
-                        break  # the digits so far are a number, and a reader stops here
+                    if best is not None and (
+                        _breaks(text, groups[j - 1], g, used)
+                        or (rules.not_number is not None and rules.not_number.match(text, g.start()))
+                    ):
+                        break  # the digits so far are a number, and a reader stops here (or at "19yo")
                     used.add(text[groups[j - 1].end() : g.start()].strip())
                     # "+31 (0)6": the national trunk zero in brackets after a country code is not dialled.
                     if international and g.group() == "0" and text[g.start() - 1 : g.start()] == "(":
