@@ -3,11 +3,13 @@
 Digit runs in the ``full`` view are split into groups, and windows of consecutive groups are
 read as numbers (:mod:`nlp.extract.phone_read`: national forms in the configured regions'
 preference order, international forms by their country code). The window with the best
-reading wins, the longest among equals, and a window never grows past a break that ends a
-number for a reader (a parenthesis, a comma, a slash, a sentence end, a spaced dash), nor
-takes a group that a unit follows ("19yo", "23 jaar"), once it is a number already: "06 12 34 56 78 (23 jaar)", "06-12345678, 150/h" and two numbers
-separated by "/" come apart correctly. Words always end a run, so "06.1234.5678 I am 33" does
-too.
+reading wins, the longest among equals. Once a window is a number it never grows past a
+break that ends a number for a reader (a parenthesis, a comma, a slash, a sentence end, a
+spaced dash; unless the number is written with that separator throughout), nor takes digits
+that start an age, a price, a time, a date or a postcode ("19yo", "21.00", "3511 AB"); and
+no number starts inside one of those. So "06 12 34 56 78 (23 jaar)", "06-12345678, 150/h",
+"12-05-2025 0612345678" and two numbers separated by "/" come apart correctly. Words always
+end a run, so "06.1234.5678 I am 33" does too.
 
 International numbers written without "+" or "00" ("WhatsApp 31612345678", ``wa.me/3161...``,
 ``tel:...``) are read only where the words or the link right before them say the digits are a
