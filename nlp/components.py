@@ -211,12 +211,56 @@ def _phrase_docs(nlp: Language, phrases: Iterable[str]) -> list[Doc]:
 
 
 class Locations:
-    """Dutch municipalities (and their seats and aliases) from the packaged gazetteer."""
+    """Dutch municipalities (and their seats and aliases) from the packaged gazetteer.
+
+    A place counts when written with a capital, or in lower case unless that spelling is an
+    everyday word ("leiden", to lead); names that are words or first names in any case ("Best",
+    "Goes", "Adam") need a location cue before them. Places joined to a district or a second
+    place by a hyphen or a slash count too ("Rotterdam-Charlois", "Groningen/Drenthe").
+    """
 
     def __init__(
-        self, matcher: PhraseMatcher, places: dict[int, Found], ambiguous: frozenset[str], cues: frozenset[str]
+        self,
+        matcher: PhraseMatcher,
+        places: dict[int, Found],
+        ambiguous: frozenset[str],
+        cues: frozenset[str],
+        lowercase_words: frozenset[str] = frozenset(),
+        by_form: dict[str, Found] | None = None,
+        number_is_cue: bool = False,
+        joins: frozenset[str] = frozenset(),
     ) -> None:
         self.matcher, self.places, self.ambiguous, self.cues = matcher, places, ambiguous, cues
+        self.lowercase_words, self.number_is_cue, self.joins = lowercase_words, number_is_cue, joins
+        self.by_form = by_form or {}  # lower-cased form -> place, for the parts of joined words
+
+    def _cue(self, doc: Doc, i: int, places_end: set[int]) -> str:
+        """What stands before token ``i``: "word" (a location cue), "number" (an age), or ""."""
+        k = i - 1
+        while k >= 0 and i - k <= 3 and not any(c.isalnum() for c in doc[k].text):
+            if doc[k].lower_ in self.cues or (doc[k].text in self.joins and k - 1 in places_end):
+                return "word"  # "-", "|", "📍", "Middelburg, Goes"
+            k -= 1  # punctuation and emoji between ("17 🐣 Hoorn", "– 40 – Kampen")
+        if k < 0:
+            return ""
+        token = doc[k]
+        if token.lower_ in self.cues:
+            return "word"
+        if token.lower_ in self.joins and k - 1 in places_end:
+            return "word"  # "Zwolle and Kampen"
+        return "number" if self.number_is_cue and (token.like_num or token.text[:1].isdigit()) else ""
+
+    def _accepts(self, text: str, cue: str, names: set[str]) -> bool:
+        """Whether ``text`` (a place's form as written) counts after ``cue`` (see :meth:`_cue`)."""
+        low = text.lower()
+        if low in names and low in self.ambiguous:
+            return False  # "Mijn naam is Adam"
+        if not (text[0].isupper() or text[0] in "'’" or text.isupper()):
+            if low not in self.by_form:
+                return False  # a lower-case word matched only through folding ("soon" -> "son")
+            if low in self.lowercase_words:
+                return cue == "word"  # "leiden" (to lead) is not Leiden, but "uit leiden" is
+        return low not in self.ambiguous or bool(cue)
 
     def __call__(self, doc: Doc) -> Doc:
         state = _state(doc)
@@ -224,20 +268,46 @@ class Locations:
         keys = {(s, e): match_id for match_id, s, e in self.matcher(doc)}
         names = {n.value.lower() for n in state.names}
         spans = filter_spans([doc[s:e] for s, e in keys])
+        matched = {i for span in spans for i in range(span.start, span.end)}
+        places_end: set[int] = set()  # last token of each accepted place
         for span in spans:
-            first = span.text[0]
-            if not (first.isupper() or first in "'’" or span.text.isupper()):
-                continue  # "leiden" (to lead) is not Leiden
-            if span.text.lower() in self.ambiguous and (
-                not (span.start and doc[span.start - 1].lower_ in self.cues)
-                or span.text.lower() in names  # "Mijn naam is Adam"
-            ):
-                continue
-            if overlaps(span.start_char, span.end_char, taken):
+            cue = self._cue(doc, span.start, places_end)
+            if not self._accepts(span.text, cue, names) or overlaps(span.start_char, span.end_char, taken):
                 continue
             place = self.places[keys[(span.start, span.end)]]
             state.locations.append(Found(place.value, span.start_char, span.end_char, extra=place.extra))
+            places_end.add(span.end - 1)
+        for token in doc:
+            if token.i in matched or not _JOINED.search(token.text):
+                continue
+            self._joined(doc, token, names, taken, state, places_end)
+        state.locations.sort(key=lambda f: f.start)
         return doc
+
+    def _joined(
+        self, doc: Doc, token: Any, names: set[str], taken: SpanSet, state: AdState, places_end: set[int]
+    ) -> None:
+        """Places inside "Rotterdam-Charlois", "Den Bosch-West" (with the word before), "Arnhem/Ede"."""
+        offset = 0
+        for k, part in enumerate(_JOINED.split(token.text)):
+            start = token.idx + token.text.index(part, offset) if part else token.idx + offset
+            offset = start - token.idx + len(part)
+            if not part or (k > 0 and "/" not in token.text):
+                continue  # after a hyphen comes a district ("-Noord"), after a slash another place
+            candidates = [(part, start)]
+            if k == 0 and token.i > 0 and doc[token.i - 1].whitespace_:
+                prev = doc[token.i - 1]
+                candidates.insert(0, (f"{prev.text} {part}", prev.idx))
+            for text, begin in candidates:
+                place = self.by_form.get(text.lower())
+                cue = self._cue(doc, token.i - (begin != start), places_end)
+                end = start + len(part)
+                if place is not None and self._accepts(text, cue, names) and not overlaps(begin, end, taken):
+                    state.locations.append(Found(place.value, begin, end, extra=place.extra))
+                    break
+
+
+_JOINED = re.compile(r"[-/]")
 
 
 @Language.factory(
@@ -247,12 +317,19 @@ def make_locations(nlp: Language, name: str, lexicons: list[str]) -> Locations:
     gaz = load_gazetteer()
     matcher = PhraseMatcher(nlp.vocab, attr="NORM")
     places: dict[int, Found] = {}
+    by_form: dict[str, Found] = {}
     for form, place in gaz.forms.items():
         key = f"PLACE:{place.name}"
-        places[nlp.vocab.strings.add(key)] = Found(place.name, 0, 0, extra={"lat": place.lat, "lon": place.lon})
+        found = Found(place.name, 0, 0, extra={"lat": place.lat, "lon": place.lon})
+        places[nlp.vocab.strings.add(key)] = found
+        by_form.setdefault(form.lower(), found)
         matcher.add(key, _phrase_docs(nlp, [form]))
-    cues = frozenset(str(c).lower() for c in lexicon.load("locations", lexicons).get("cues", []))
-    return Locations(matcher, places, gaz.ambiguous, cues)
+    lex = lexicon.load("locations", lexicons)
+    cues = frozenset(str(c).lower() for c in lex.get("cues", []))
+    joins = frozenset(str(j).lower() for j in lex.get("joins", []))
+    return Locations(
+        matcher, places, gaz.ambiguous, cues, gaz.lowercase_words, by_form, bool(lex.get("number_is_cue")), joins
+    )
 
 
 class Persons:

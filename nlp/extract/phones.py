@@ -115,6 +115,8 @@ def _joiners(words: list[str], plus: bool) -> re.Pattern[str] | None:
             rf"[ \t]*,?[ \t]*{first_chars(words)}(?:{alternation(words)})[ \t]*,?[ \t]*(?=\d)(?!0(?:[ \t.\-]?\d){{8}})"
         )
     if plus:
+        # After a country code alone ("+31 + 612340213") the rest is joined whatever its length.
+        alts.append(r"(?<=\+\d)[ \t]*\+[ \t]*(?=\d)|(?<=\+\d\d)[ \t]*\+[ \t]*(?=\d)|(?<=\+\d\d\d)[ \t]*\+[ \t]*(?=\d)")
         alts.append(r"[ \t]*\+[ \t]*(?=\d)(?!(?:\d[ \t.\-()]{0,2}){9})")
         firsts += r"\+"
     if not alts:
