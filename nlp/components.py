@@ -27,6 +27,7 @@ from nlp.extract.emails import EmailRules, find_emails
 from nlp.extract.handles import HandleRules, find_handles
 from nlp.extract.phones import PhoneRules, find_phones
 from nlp.extract.prices import PriceRules, find_prices
+from nlp.extract.wordrules import Rule, WordRules, compile_rule, words_of
 from nlp.gazetteer import load_gazetteer
 from nlp.normalize import NumberWords, SubstitutionKeys, Views
 from nlp.state import AdState
@@ -47,16 +48,19 @@ def make_doc(nlp: Language, text: str) -> Doc:
     return doc
 
 
-_REPEAT = re.compile(r"([a-z])\1+")
+_REPEATED_CONSONANT = re.compile(r"([b-df-hj-np-tv-z])\1+")
+_TRIPLED_VOWEL = re.compile(r"([aeiouy])\1{2,}")
 
 
 def squeeze(text: str) -> str:
-    """Collapse repeated letters ("schoool", "jongge", "hotell" -> "schol", "jonge", "hotel").
+    """Collapse repeated letters: a consonant run to one, three or more equal vowels to two
+    ("jongge", "hotell", "schoool" -> "jonge", "hotel", "school").
 
-    Applied to token norms *and* to lexicon terms, so doubled or tripled letters
-    (a common typo and a common filter-evasion trick) never stop a match.
+    Applied to token norms *and* to lexicon terms, so doubled or tripled letters (a common
+    typo and a common filter-evasion trick) never stop a match. Doubled vowels stay: in Dutch
+    and English they tell words apart ("teen"/"ten", "koopje"/"kopje").
     """
-    return _REPEAT.sub(r"\1", text)
+    return _TRIPLED_VOWEL.sub(r"\1\1", _REPEATED_CONSONANT.sub(r"\1", text))
 
 
 def fold_token(text: str) -> str:
@@ -472,8 +476,12 @@ class Indicators:
         not_negatable: frozenset[str],
         derived: dict,
         emit: Callable[..., dict],
+        word_rules: WordRules | None = None,
+        number_words: frozenset[str] = frozenset(),
+        window_after: int = 1,
     ) -> None:
         self.phrases, self.patterns, self.excludes, self.regexes = phrases, patterns, excludes, regexes
+        self.word_rules, self.number_words, self.window_after = word_rules, number_words, window_after
         self.rare_chars = frozenset().union(*(firsts for _, _, firsts in regexes if firsts is not None))
         # Most rules do not fire on most ads: a regex runs only where the strings it needs occur.
         self.literal_gate = LiteralGate([required_literals(pattern.pattern) for _, pattern, _ in regexes])
@@ -501,14 +509,19 @@ class Indicators:
         return False
 
     def _negated_after(self, doc: Doc, end: int) -> bool:
-        """ "hotels niet", "hotels: no" — a cue right after the match that closes the clause."""
+        """ "hotels niet", "hotels: no", "Hotelbezoek doe ik niet." — a cue after the match that closes
+        its clause, at most ``window_after`` tokens on."""
         i = end
         if i < len(doc) and doc[i].text in ":,-":
             i += 1
-        if i >= len(doc) or doc[i].norm_ not in self.after_cues:
-            return False
-        nxt = doc[i + 1] if i + 1 < len(doc) else None
-        return nxt is None or nxt.is_punct or nxt.is_space or "\n" in nxt.text_with_ws
+        for k in range(i, min(len(doc), i + self.window_after)):
+            token = doc[k]
+            if token.is_punct or "\n" in token.text:
+                return False
+            if token.norm_ in self.after_cues:
+                nxt = doc[k + 1] if k + 1 < len(doc) else None
+                return nxt is None or nxt.is_punct or nxt.is_space or "\n" in nxt.text_with_ws
+        return False
 
     def __call__(self, doc: Doc) -> Doc:
         state = _state(doc)
@@ -546,6 +559,13 @@ class Indicators:
                 span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
                 first, end = (span.start, span.end) if span is not None else (0, 0)
                 hits.append((code, m.start(), m.end(), first, end))
+        negatable: dict[tuple[str, int, int], bool] = {}  # a rule's own setting, where it has one
+        if self.word_rules is not None:
+            for rule, start, end in self._rule_hits(state):
+                span = doc.char_span(start, end, alignment_mode="expand")
+                hits.append((rule.code, start, end, *((span.start, span.end) if span is not None else (0, 0))))
+                if rule.negatable is not None:
+                    negatable[(rule.code, start, end)] = rule.negatable
         taken = state.contact_spans()
         found: dict[str, SpanSet] = {}
         for code, start, end, first, last in sorted(hits, key=lambda h: (h[1], -(h[2] - h[1]))):
@@ -553,12 +573,24 @@ class Indicators:
                 continue
             if code in excluded and excluded[code].covers(start, end):
                 continue
-            if code not in self.not_negatable and (self._negated(doc, first) or self._negated_after(doc, last)):
+            can_negate = negatable.get((code, start, end), code not in self.not_negatable)
+            if can_negate and (self._negated(doc, first) or self._negated_after(doc, last)):
                 continue
             found.setdefault(code, SpanSet()).add(start, end)
             state.indicators.append(self.emit(code, start, end, text))
         self._derive(state, text)
         return doc
+
+    def _rule_hits(self, state: AdState) -> list[tuple[Rule, int, int]]:
+        """(rule, source start, source end) of every word rule that matches the ad."""
+        words = words_of(state.views.chars, self.number_words)
+        words.places = SpanSet((f.start, f.end) for f in state.locations)
+        words.names = SpanSet((f.start, f.end) for f in state.names)
+        out = []
+        for rule, first, last in self.word_rules.find(words):  # type: ignore[union-attr]
+            start, end = words.view.to_source(words.items[first].start, words.items[last].end)
+            out.append((rule, start, end))
+        return out
 
     def _derive(self, state: AdState, text: str) -> None:
         rules = self.derived
@@ -632,6 +664,7 @@ def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators
         if spec.get("negatable", True) is False:
             not_negatable.add(code)
     negation = lex.get("negation", {})
+    word_rules = _word_rules(lexicons, meta)
 
     def emit(code: str, start: int, end: int, text: str) -> dict:
         while start < end and text[start].isspace():
@@ -660,4 +693,31 @@ def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators
         frozenset(not_negatable),
         derived,
         emit,
+        word_rules,
+        frozenset(NumberWords.from_lexicon(tuple(lexicons)).values),
+        int(negation.get("window_after", 1)),
     )
+
+
+def _word_rules(lexicons: list[str], meta: dict[str, Any]) -> WordRules | None:
+    """Every ``rules`` entry of the indicator lexicons, stemmed in the language of its file."""
+    sets = lexicon.load("indicators", lexicons).get("sets", {})
+    rules: list[Rule] = []
+    for lang, content in lexicon.load_each("indicators", lexicons):
+        for code, spec in (content.get("codes") or {}).items():
+            if code not in meta:
+                raise ValueError(f"lexicon names unknown indicator code {code!r} (see lexicons/common/codes.yaml)")
+            for item in spec.get("rules", []):
+                # A rule is a string, or {rule, negatable, also: [codes it signals too]} (an agency ad
+                # is written by a third person about several persons).
+                text, own, also = (
+                    (item.get("rule"), item.get("negatable"), item.get("also", []))
+                    if isinstance(item, dict)
+                    else (item, None, [])
+                )
+                for target in (code, *also):
+                    if target not in meta:
+                        raise ValueError(f"indicator rule {text!r} names unknown code {target!r}")
+                    rule = compile_rule(target, text, sets, None if lang == "common" else lang)
+                    rules.append(Rule(rule.code, rule.elements, rule.source, own))
+    return WordRules(rules) if rules else None

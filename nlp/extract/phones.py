@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from nlp.extract import Found
 from nlp.extract._phrases import alternation, first_char_set, first_chars
-from nlp.extract.phone_read import BARE_INTERNATIONAL, PhoneReader, Reading, shape
+from nlp.extract.phone_read import BARE_INTERNATIONAL, FIRST, PhoneReader, Reading, shape
 from nlp.rewrite import Rewritten, View
 
 #: A run of digits and separators, optionally after "+" or a word-initial "00". Written as the plain
@@ -260,11 +260,18 @@ def find_phones(view: View, rules: PhoneRules) -> list[Found]:
             for j in range(i, len(groups)):
                 g = groups[j]
                 if j > i:
-                    if best is not None and (
-                        _breaks(text, groups[j - 1], g, used)
-                        or (rules.not_number is not None and rules.not_number.match(text, g.start()))
+                    # Once the digits so far are a number of a written country or the first region, a
+                    # reader stops at a break or before an age ("19yo"); a later region's reading may
+                    # still grow into a first-region one ("06 31 47 82" is German, "... 05" Dutch).
+                    if (
+                        best is not None
+                        and best[2].tier <= FIRST
+                        and (
+                            _breaks(text, groups[j - 1], g, used)
+                            or (rules.not_number is not None and rules.not_number.match(text, g.start()))
+                        )
                     ):
-                        break  # the digits so far are a number, and a reader stops here (or at "19yo")
+                        break
                     used.add(text[groups[j - 1].end() : g.start()].strip())
                     # "+31 (0)6": the national trunk zero in brackets after a country code is not dialled.
                     if international and g.group() == "0" and text[g.start() - 1 : g.start()] == "(":
