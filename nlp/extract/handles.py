@@ -184,8 +184,8 @@ def _label_ok(m: re.Match[str], text: str, rules: HandleRules) -> bool:
     label, handle, sep = m.group("label"), m.group("handle"), m.group("sep").strip()
     # Without a separator a short or everyday-word label needs capitals ("IG name") or a
     # handle-like token ("ig name_21"): "of course", "snap it" are prose.
-    if not sep and label.lower() in rules.case_sensitive and not label.isupper():
-        return False
+    if not sep and label.lower() in rules.case_sensitive and (not label.isupper() or _shouted(text, m.start())):
+        return False  # "koffie of thee", and "SHOPPING INSTEAD OF CASH" (capitals all along) are prose
     handle_like = _HANDLE_LIKE.search(handle) is not None
     if not sep and label.lower() in rules.short and not (handle_like or label.isupper()):
         # "sc irinaxog" alone on its line is a label and a handle, "snap je het?" is a sentence.
@@ -198,3 +198,10 @@ def _label_ok(m: re.Match[str], text: str, rules: HandleRules) -> bool:
 
 
 _PROSE_AFTER = re.compile(r"[ \t]+[^\W\d_]")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+$")
+
+
+def _shouted(text: str, start: int) -> bool:
+    """True when the word before ``start`` is written in capitals too (a sentence in capitals)."""
+    m = _WORD_BEFORE.search(text, max(0, start - 40), start)
+    return m is not None and m.group(1).isupper() and len(m.group(1)) > 1

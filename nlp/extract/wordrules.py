@@ -8,7 +8,8 @@ word (``rules`` per code in ``lexicons/*/indicators.yaml``):
 * ``hotel``: any inflection of the word: Snowball stems (Dutch and English, PyStemmer) of
   the ad's word and of the lexicon word are compared, so "hotels", "hotelletje" need no entry;
 * ``hotel*`` / ``*school*`` / ``*meisje``: the folded word starts with, contains or ends with it
-  (compounds: "hotelkamer", "schoolmeisje", "tienermeisje");
+  (compounds: "hotelkamer", "schoolmeisje", "tienermeisje"); ``=manager``: that word only, where
+  its stem would take in another ("manage");
 * ``a|b|c``: one of several; ``@name``: a word set shared by rules (``sets``, e.g. all
   language names, or the men who control contact: manager, vriend, chauffeur, ...);
 * slots ``<NUM>`` (digits or a number word), ``<PLACE>`` (a place the locations component
@@ -127,15 +128,19 @@ class _Element:
     optional: bool = False
 
     def matches(self, word: Word, words: Words) -> bool:
-        if self.slot:
-            if self.slot == "NUM":
-                return word.number
-            spans = words.places if self.slot == "PLACE" else words.names
-            return spans.overlaps(*words.view.to_source(word.start, word.end))
+        if self.slot and self._fills_slot(word, words):
+            return True
         f = word.folded
         if f in self.exact or any(s in self.stems[i] for i, s in enumerate(word.stems) if i < len(self.stems)):
             return True
         return f.startswith(self.prefixes) or f.endswith(self.suffixes) or any(c in f for c in self.contains)
+
+
+    def _fills_slot(self, word: Word, words: Words) -> bool:
+        if self.slot == "NUM":
+            return word.number
+        spans = words.places if self.slot == "PLACE" else words.names
+        return spans.overlaps(*words.view.to_source(word.start, word.end))
 
 
 @dataclass(frozen=True)
@@ -160,7 +165,9 @@ def _word_element(spec: str, sets: dict[str, list[str]], lang: str | None) -> _E
                 raise ValueError(f"unknown slot {alt!r} in indicator rule {spec!r}")
             continue
         word = fold(alt)
-        if word.startswith("*") and word.endswith("*") and len(word) > 2:
+        if word.startswith("="):  # "=manager": this word only, not every word with its stem ("manage")
+            exact.add(word[1:])
+        elif word.startswith("*") and word.endswith("*") and len(word) > 2:
             contains.append(word[1:-1])
         elif word.endswith("*"):
             prefixes.append(word[:-1])
