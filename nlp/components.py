@@ -479,9 +479,11 @@ class Indicators:
         word_rules: WordRules | None = None,
         number_words: frozenset[str] = frozenset(),
         window_after: int = 1,
+        not_names: frozenset[str] = frozenset(),
     ) -> None:
         self.phrases, self.patterns, self.excludes, self.regexes = phrases, patterns, excludes, regexes
         self.word_rules, self.number_words, self.window_after = word_rules, number_words, window_after
+        self.not_names = not_names
         self.rare_chars = frozenset().union(*(firsts for _, _, firsts in regexes if firsts is not None))
         # Most rules do not fire on most ads: a regex runs only where the strings it needs occur.
         self.literal_gate = LiteralGate([required_literals(pattern.pattern) for _, pattern, _ in regexes])
@@ -586,6 +588,7 @@ class Indicators:
         words = words_of(state.views.chars, self.number_words)
         words.places = SpanSet((f.start, f.end) for f in state.locations)
         words.names = SpanSet((f.start, f.end) for f in state.names)
+        words.not_names = self.not_names
         out = []
         for rule, first, last in self.word_rules.find(words):  # type: ignore[union-attr]
             start, end = words.view.to_source(words.items[first].start, words.items[last].end)
@@ -696,7 +699,16 @@ def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators
         word_rules,
         frozenset(NumberWords.from_lexicon(tuple(lexicons)).values),
         int(negation.get("window_after", 1)),
+        _not_names(lexicons, lex.get("sets", {})),
     )
+
+
+def _not_names(lexicons: list[str], sets: dict[str, list[str]]) -> frozenset[str]:
+    """Folded words a <CAP> slot never takes: the persons lexicon's not-names, languages, weekdays, months."""
+    words = [*lexicon.load("persons", lexicons).get("names", {}).get("not_names", [])]
+    for name in ("langs", "weekdays", "foreign_places", "not_cap_names"):
+        words += sets.get(name, [])
+    return frozenset(fold(str(w)).lstrip("=") for w in words)
 
 
 def _word_rules(lexicons: list[str], meta: dict[str, Any]) -> WordRules | None:

@@ -13,7 +13,9 @@ word (``rules`` per code in ``lexicons/*/indicators.yaml``):
 * ``a|b|c``: one of several; ``@name``: a word set shared by rules (``sets``, e.g. all
   language names, or the men who control contact: manager, vriend, chauffeur, ...);
 * slots ``<NUM>`` (digits or a number word), ``<PLACE>`` (a place the locations component
-  found), ``<NAME>`` (a name the persons component found);
+  found), ``<NAME>`` (a name the persons component found, not a place), ``<CAP>`` (a word
+  written with a capital that is neither a place nor a word of ``not_names``: a name the
+  persons component may not know, as in "Lucy and Mona");
 * ``{m,n}``: between m and n other words of the same sentence; a trailing ``?`` makes an
   element optional.
 
@@ -78,6 +80,7 @@ class Word:
     stems: tuple[str, ...]
     sentence: int
     number: bool
+    capital: bool  # "Lucy", not "LUCY" or "lucy"
 
 
 @dataclass
@@ -88,6 +91,7 @@ class Words:
     items: list[Word]
     places: SpanSet = field(default_factory=SpanSet)
     names: SpanSet = field(default_factory=SpanSet)
+    not_names: frozenset[str] = frozenset()  # folded words a <CAP> slot never takes
 
 
 def words_of(view: View, number_words: frozenset[str] = frozenset()) -> Words:
@@ -106,8 +110,11 @@ def words_of(view: View, number_words: frozenset[str] = frozenset()) -> Words:
         if _SENTENCE_END.search(text, last, m.start()):
             sentence += 1
         last = m.end()
-        folded, word_stems = _folded_and_stems(m.group())
-        items.append(Word(m.start(), m.end(), folded, word_stems, sentence, folded.isdigit() or folded in number_words))
+        word = m.group()
+        folded, word_stems = _folded_and_stems(word)
+        number = folded.isdigit() or folded in number_words
+        capital = word[0].isupper() and not word.isupper() and len(word) > 1
+        items.append(Word(m.start(), m.end(), folded, word_stems, sentence, number, capital))
     return Words(view, items)
 
 
@@ -139,8 +146,14 @@ class _Element:
     def _fills_slot(self, word: Word, words: Words) -> bool:
         if self.slot == "NUM":
             return word.number
-        spans = words.places if self.slot == "PLACE" else words.names
-        return spans.overlaps(*words.view.to_source(word.start, word.end))
+        if self.slot == "CAP" and (not word.capital or word.folded in words.not_names):
+            return False
+        span = words.view.to_source(word.start, word.end)
+        if self.slot == "PLACE":
+            return words.places.overlaps(*span)
+        if words.places.overlaps(*span):
+            return False  # "uit Dordrecht, ontvangt": a place is no name
+        return self.slot == "CAP" or words.names.overlaps(*span)
 
 
 @dataclass(frozen=True)
@@ -161,7 +174,7 @@ def _word_element(spec: str, sets: dict[str, list[str]], lang: str | None) -> _E
     for alt in _alternatives(spec, sets):
         if alt.startswith("<") and alt.endswith(">"):
             slot = alt[1:-1].upper()
-            if slot not in ("NUM", "PLACE", "NAME"):
+            if slot not in ("NUM", "PLACE", "NAME", "CAP"):
                 raise ValueError(f"unknown slot {alt!r} in indicator rule {spec!r}")
             continue
         word = fold(alt)
