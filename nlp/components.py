@@ -462,6 +462,7 @@ class Indicators:
     """
 
     _CLAUSE_BREAK = frozenset("~•·|*→»")  # besides spaCy's punctuation and line breaks
+    _QUOTES = frozenset("'\"‘’“”")
 
     def __init__(
         self,
@@ -504,6 +505,8 @@ class Indicators:
     def _negated(self, doc: Doc, start: int) -> bool:
         for i in range(start - 1, max(0, start - self.window) - 1, -1):  # no Span object: plain indexing
             token = doc[i]
+            if token.text in self._QUOTES:
+                continue  # "geen cadeautjes of 'sponsors'": quotes end no clause
             if token.is_space or token.is_punct or token.text in self._CLAUSE_BREAK or "\n" in token.text:
                 return False
             if token.norm_ in self.negation_cues or token.lower_ in self.negation_cues:

@@ -16,8 +16,9 @@ word (``rules`` per code in ``lexicons/*/indicators.yaml``):
   found), ``<NAME>`` (a name the persons component found, not a place), ``<CAP>`` (a word
   written with a capital that is neither a place nor a word of ``not_names``: a name the
   persons component may not know, as in "Lucy and Mona");
-* ``{m,n}``: between m and n other words of the same sentence; a trailing ``?`` makes an
-  element optional.
+* ``{m,n}``: between m and n other words of the same clause (a comma or a colon ends one: "Incall
+  only, no hotels" holds no "only ... hotels"); a trailing ``?`` makes an element optional. No
+  match crosses a sentence end.
 
 Words come from a view of the text in which letters written one by one are joined ("j o n g")
 and digits inside words are read as the letters they imitate ("sch00l", "t33n"), so those
@@ -44,8 +45,10 @@ LANGS = tuple(_STEMMERS)
 
 #: A word of the view: letters and digits, with an inner apostrophe ("don't", "z'n").
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
-#: Where a sentence ends: a gap never crosses one.
+#: Where a sentence ends: no match crosses one.
 _SENTENCE_END = re.compile(r"[.!?;\n|•]")
+#: Where a clause ends: a gap never skips over one ("Incall only, no hotels" is two claims).
+_CLAUSE_END = re.compile(r"[,:()]")
 #: A word that mixes letters with digits that imitate letters ("sch00l", "h0tel", "t33n").
 _LEET_WORD = re.compile(r"(?<![\w])[A-Za-z][A-Za-z0-9]*[0-9][A-Za-z0-9]*(?![\w])")
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"}
@@ -79,6 +82,7 @@ class Word:
     folded: str
     stems: tuple[str, ...]
     sentence: int
+    clause: int
     number: bool
     capital: bool  # "Lucy", not "LUCY" or "lucy"
 
@@ -104,17 +108,20 @@ def words_of(view: View, number_words: frozenset[str] = frozenset()) -> Words:
     view = View(layers) if len(layers) != len(view.layers) else view
     text = view.text
     items = []
-    sentence = 0
+    sentence = clause = 0
     last = 0
     for m in _WORD.finditer(text):
         if _SENTENCE_END.search(text, last, m.start()):
             sentence += 1
+            clause += 1
+        elif _CLAUSE_END.search(text, last, m.start()):
+            clause += 1
         last = m.end()
         word = m.group()
         folded, word_stems = _folded_and_stems(word)
         number = folded.isdigit() or folded in number_words
         capital = word[0].isupper() and not word.isupper() and len(word) > 1
-        items.append(Word(m.start(), m.end(), folded, word_stems, sentence, number, capital))
+        items.append(Word(m.start(), m.end(), folded, word_stems, sentence, clause, number, capital))
     return Words(view, items)
 
 
@@ -141,7 +148,6 @@ class _Element:
         if f in self.exact or any(s in self.stems[i] for i, s in enumerate(word.stems) if i < len(self.stems)):
             return True
         return f.startswith(self.prefixes) or f.endswith(self.suffixes) or any(c in f for c in self.contains)
-
 
     def _fills_slot(self, word: Word, words: Words) -> bool:
         if self.slot == "NUM":
@@ -259,7 +265,15 @@ class WordRules:
         return out
 
 
-def _match(elements: tuple[_Element, ...], e: int, items: list[Word], i: int, words: Words, sentence: int) -> int | None:
+def _same_clause(items: list[Word], before: int, after: int) -> bool:
+    """True when the words from ``before`` to ``after`` (both may be out of range) are one clause."""
+    lo, hi = max(before, 0), min(after, len(items) - 1)
+    return items[lo].clause == items[hi].clause
+
+
+def _match(
+    elements: tuple[_Element, ...], e: int, items: list[Word], i: int, words: Words, sentence: int
+) -> int | None:
     """Index of the last word of a match of ``elements[e:]`` starting at word ``i``, or None."""
     if e == len(elements):
         return i - 1
@@ -267,7 +281,7 @@ def _match(elements: tuple[_Element, ...], e: int, items: list[Word], i: int, wo
     if element.gap is not None:
         low, high = element.gap
         for skip in range(low, high + 1):  # fewest words first: the shortest span
-            if i + skip > len(items) or (skip and items[i + skip - 1].sentence != sentence):
+            if i + skip > len(items) or (skip and not _same_clause(items, i - 1, i + skip)):
                 break
             if (end := _match(elements, e + 1, items, i + skip, words, sentence)) is not None:
                 return end
