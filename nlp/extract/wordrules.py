@@ -286,9 +286,13 @@ def _match(
             if (end := _match(elements, e + 1, items, i + skip, words, sentence)) is not None:
                 return end
         return None
-    if i < len(items) and items[i].sentence == sentence and element.matches(items[i], words):
-        if (end := _match(elements, e + 1, items, i + 1, words, sentence)) is not None:
-            return end
+    if (
+        i < len(items)
+        and items[i].sentence == sentence
+        and element.matches(items[i], words)
+        and (end := _match(elements, e + 1, items, i + 1, words, sentence)) is not None
+    ):
+        return end
     if element.optional:
         return _match(elements, e + 1, items, i, words, sentence)
     return None

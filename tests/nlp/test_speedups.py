@@ -559,7 +559,6 @@ def _after_number_patterns():
         ages.not_after_number,
         prices.cur_after,
         prices.per_after,
-        prices.unit_amount,
         pipeline.get_pipe("contacts").phones.joiners,
         pipeline.get_pipe("contacts").emails.may_have_at,
     ]
