@@ -27,7 +27,7 @@ from nlp.extract.emails import EmailRules, find_emails
 from nlp.extract.handles import HandleRules, find_handles
 from nlp.extract.phones import PhoneRules, find_phones
 from nlp.extract.prices import PriceRules, find_prices
-from nlp.extract.wordrules import Rule, WordRules, compile_rule, words_of
+from nlp.extract.wordrules import Rule, WordRules, compile_rule, mark_spans, words_of
 from nlp.gazetteer import load_gazetteer
 from nlp.normalize import NumberWords, SubstitutionKeys, Views
 from nlp.state import AdState
@@ -281,10 +281,13 @@ class Locations:
             place = self.places[keys[(span.start, span.end)]]
             state.locations.append(Found(place.value, span.start_char, span.end_char, extra=place.extra))
             places_end.add(span.end - 1)
-        for token in doc:
-            if token.i in matched or not _JOINED.search(token.text):
-                continue
-            self._joined(doc, token, names, taken, state, places_end)
+        done: set[int] = set()
+        for m in _JOINED_WORDS.finditer(state.views.source):  # "Rotterdam-Charlois": few per ad, found in C
+            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+            for token in span if span is not None else ():
+                if token.i not in matched and token.i not in done and _JOINED.search(token.text):
+                    done.add(token.i)
+                    self._joined(doc, token, names, taken, state, places_end)
         state.locations.sort(key=lambda f: f.start)
         return doc
 
@@ -312,6 +315,7 @@ class Locations:
 
 
 _JOINED = re.compile(r"[-/]")
+_JOINED_WORDS = re.compile(r"[^\W\d_]{2,}[-/][^\W\d_]{2,}")
 
 
 @Language.factory(
@@ -589,8 +593,9 @@ class Indicators:
     def _rule_hits(self, state: AdState) -> list[tuple[Rule, int, int]]:
         """(rule, source start, source end) of every word rule that matches the ad."""
         words = words_of(state.views.chars, self.number_words)
-        words.places = SpanSet((f.start, f.end) for f in state.locations)
-        words.names = SpanSet((f.start, f.end) for f in state.names)
+        mark_spans(
+            words, SpanSet((f.start, f.end) for f in state.locations), SpanSet((f.start, f.end) for f in state.names)
+        )
         words.not_names = self.not_names
         out = []
         for rule, first, last in self.word_rules.find(words):  # type: ignore[union-attr]

@@ -38,6 +38,9 @@ class SpanSet:
         for start, end in sorted(spans):
             self.add(start, end)
 
+    def __bool__(self) -> bool:
+        return bool(self._starts)
+
     def copy(self) -> SpanSet:
         """An independent copy (adding to it leaves this set alone)."""
         new = SpanSet()

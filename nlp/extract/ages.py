@@ -131,7 +131,8 @@ class AgeRules:
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _SEGMENT_LOOKBACK = 80
-_SEGMENT_MARKS = ("\n", ". ", "! ", "? ", " | ", " • ", " – ", " - ", "|", "•")
+#: The last line break, sentence end or list separator of a text (greedy ".*" finds the last one).
+_LAST_SEGMENT_MARK = re.compile(r"(?s:.*)(\n|[.!?] |[|•]| [–-] )")
 
 
 def _in_profile_slot(text: str, start: int, end: int, rules: AgeRules) -> bool:
@@ -140,7 +141,8 @@ def _in_profile_slot(text: str, start: int, end: int, rules: AgeRules) -> bool:
         return False
     window = text[max(0, start - _SEGMENT_LOOKBACK) : start]
     # The line or sentence starts after a line break, a sentence end or a list separator.
-    cut = max(window.rfind(m) for m in _SEGMENT_MARKS)
+    last = _LAST_SEGMENT_MARK.search(window)
+    cut = last.start(1) if last else -1
     if cut < 0 and start > _SEGMENT_LOOKBACK:
         return False  # no start within reach: far into a long sentence
     if len(_WORD.findall(window[cut + 1 :])) > rules.bare_max_words:

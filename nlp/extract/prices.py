@@ -43,6 +43,8 @@ class PriceRules:
     max_amount: int
     #: "half uur 90", "1 hour: 170": a duration, then an amount without a currency.
     unit_first: re.Pattern[str] | None = None
+    #: The same reading up to the amount, anchored at the amount (how :func:`unit_first` finds it).
+    unit_before_amount: re.Pattern[str] | None = None
     #: Minutes of a numeric duration -> per ("15" -> quarter_hour); others are a "visit".
     per_minutes: dict[int, str] | None = None
     #: The largest bare amount before an hour unit that is a time of day, not a price ("tot 22 uur").
@@ -89,7 +91,8 @@ class PriceRules:
             ),
             unit_before=re.compile(rf"(?P<unit>{unit})\)?[ \t]*[:=\-–]?[ \t]*{lead}(?:{cur})?[ \t]*$", re.IGNORECASE),
             unit_amount=re.compile(
-                rf"{_BOUNDED_AMOUNT}[ \t]*(?P<conn>(?:(?:{conn})[ \t]*){{0,2}})(?P<unit>{unit})", re.IGNORECASE
+                rf"{_BOUNDED_AMOUNT}[ \t]*{unit_or_conn_first}(?P<conn>(?:(?:{conn})[ \t]*){{0,2}})(?P<unit>{unit})",
+                re.IGNORECASE,
             ),
             currencies=currencies,
             units=units,
@@ -101,6 +104,11 @@ class PriceRules:
             unit_first=re.compile(
                 rf"(?<![\w])(?P<unit>{unit})\)?[ \t]*[:=\-–]?[ \t]*{lead}(?:(?P<cur>{cur})[ \t]*)?"
                 r"(?P<amt>\d(?<![\w.,]\d)\d{1,4})(?:[ \t]*,-|[ \t]*,--)?(?![\d]|[.,:]\d)",
+                re.IGNORECASE,
+            ),
+            unit_before_amount=re.compile(
+                rf"{first_chars([*units, *'123456789'])}(?<![\w])(?P<unit>{unit})\)?[ \t]*[:=\-–]?[ \t]*{lead}"
+                rf"(?:(?P<cur>{cur})[ \t]*)?$",
                 re.IGNORECASE,
             ),
             per_minutes={int(k): str(v) for k, v in durations.get("per_minutes", {}).items()},
@@ -175,6 +183,31 @@ def currency_first(text: str, rules: PriceRules) -> list[re.Match[str]]:
     return found
 
 
+_BARE_AMOUNT = re.compile(r"\d(?<![\w.,]\d)\d{1,4}(?!\d|[.,:]\d)")
+_UNIT_LOOKBACK = 40
+
+
+def unit_first(text: str, rules: PriceRules) -> list[re.Match[str]]:
+    """The matches of ``rules.unit_first`` ("half uur 90"), found from the amounts backwards.
+
+    Its units open with most letters, so a scan of the text would try the pattern almost
+    everywhere; a match ends with an amount, so it is looked for right before each amount
+    (``unit_before_amount``) and then matched from the unit on, as ``finditer`` would find it.
+    """
+    found: list[re.Match[str]] = []
+    done = 0
+    for amount in _BARE_AMOUNT.finditer(text):
+        start = amount.start()
+        before = rules.unit_before_amount.search(text, max(done, start - _UNIT_LOOKBACK), start)  # type: ignore[union-attr]
+        if before is None:
+            continue
+        m = rules.unit_first.match(text, before.start("unit"))  # type: ignore[union-attr]
+        if m is not None and m.start("amt") == start:
+            found.append(m)
+            done = m.end()
+    return found
+
+
 def find_prices(view: View, rules: PriceRules, taken: SpanSet) -> list[Found]:
     """Prices with their source span; ``taken`` spans (phones, ages) are never prices."""
     text = view.text
@@ -188,7 +221,7 @@ def find_prices(view: View, rules: PriceRules, taken: SpanSet) -> list[Found]:
     hits += [(_DASH, m) for m in rules.dash_form.finditer(text)]
     hits += [(_unit_after_rank(m.group("conn")), m) for m in rules.unit_amount.finditer(text)]
     if rules.unit_first is not None:
-        hits += [(_UNIT_BEFORE, m) for m in rules.unit_first.finditer(text)]
+        hits += [(_UNIT_BEFORE, m) for m in unit_first(text, rules)]
     # One amount, several readings: one that names a currency wins, then a unit right after the
     # amount, then a unit before it, then a unit after a connector; among equals the longest.
     for _, m in sorted(hits, key=lambda h: (h[1].start("amt"), h[0], -(h[1].end() - h[1].start()))):

@@ -45,10 +45,11 @@ LANGS = tuple(_STEMMERS)
 
 #: A word of the view: letters and digits, with an inner apostrophe ("don't", "z'n").
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
-#: Where a sentence ends: no match crosses one.
-_SENTENCE_END = re.compile(r"[.!?;\n|•]")
+#: Characters in the gap between two words that end a sentence (no match crosses one) or a clause.
 #: Where a clause ends: a gap never skips over one ("Incall only, no hotels" is two claims).
-_CLAUSE_END = re.compile(r"[,:()]")
+_CLAUSE_MARKS = frozenset(",:()")
+_SENTENCE_MARKS = frozenset(".!?;\n|•")
+_WORD_SPLIT = re.compile(f"({_WORD.pattern})")
 #: A word that mixes letters with digits that imitate letters ("sch00l", "h0tel", "t33n").
 _LEET_WORD = re.compile(r"(?<![\w])[A-Za-z][A-Za-z0-9]*[0-9][A-Za-z0-9]*(?![\w])")
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"}
@@ -56,10 +57,11 @@ _GAP = re.compile(r"^\{(\d+),(\d+)\}$")
 
 
 @lru_cache(maxsize=65536)
-def _folded_and_stems(word: str) -> tuple[str, tuple[str, ...]]:
-    """A word's folded form and its stem in each language (Dutch, English); words repeat, so cached."""
+def _word_keys(word: str) -> tuple[str, ...]:
+    """A word's lookup keys: its folded form, then ``"<i>:<stem>"`` for each language's stem (Dutch,
+    English). Words repeat across ads, so cached."""
     folded = fold(word)
-    return folded, tuple(_STEMMERS[lang].stemWord(folded) for lang in LANGS)
+    return (folded, *(f"{i}:{_STEMMERS[lang].stemWord(folded)}" for i, lang in enumerate(LANGS)))
 
 
 def leet_layer(text: str) -> Rewritten:
@@ -79,12 +81,17 @@ class Word:
 
     start: int  # view offsets
     end: int
-    folded: str
-    stems: tuple[str, ...]
+    keys: tuple[str, ...]  # folded form, then "<i>:<stem>" per language (see _word_keys)
     sentence: int
     clause: int
     number: bool
     capital: bool  # "Lucy", not "LUCY" or "lucy"
+    named: bool = False  # inside a name the persons component found (and no place)
+    placed: bool = False  # inside a place the locations component found
+
+    @property
+    def folded(self) -> str:
+        return self.keys[0]
 
 
 @dataclass
@@ -106,23 +113,38 @@ def words_of(view: View, number_words: frozenset[str] = frozenset()) -> Words:
     if not leet.identity:
         layers.append(leet)
     view = View(layers) if len(layers) != len(view.layers) else view
-    text = view.text
     items = []
     sentence = clause = 0
-    last = 0
-    for m in _WORD.finditer(text):
-        if _SENTENCE_END.search(text, last, m.start()):
-            sentence += 1
-            clause += 1
-        elif _CLAUSE_END.search(text, last, m.start()):
-            clause += 1
-        last = m.end()
-        word = m.group()
-        folded, word_stems = _folded_and_stems(word)
-        number = folded.isdigit() or folded in number_words
-        capital = word[0].isupper() and not word.isupper() and len(word) > 1
-        items.append(Word(m.start(), m.end(), folded, word_stems, sentence, clause, number, capital))
+    # One split gives the words and the gaps between them; a gap of one blank (the usual one) ends nothing.
+    parts = _WORD_SPLIT.split(view.text)
+    position = len(parts[0])
+    for k in range(1, len(parts), 2):
+        gap = parts[k - 1]
+        if k > 1 and gap != " ":
+            if not _SENTENCE_MARKS.isdisjoint(gap):
+                sentence += 1
+                clause += 1
+            elif not _CLAUSE_MARKS.isdisjoint(gap):
+                clause += 1
+        word = parts[k]
+        keys = _word_keys(word)
+        end = position + len(word)
+        number = keys[0].isdigit() or keys[0] in number_words
+        capital = len(word) > 1 and word[0].isupper() and not word.isupper()
+        items.append(Word(position, end, keys, sentence, clause, number, capital))
+        position = end + len(parts[k + 1])
     return Words(view, items)
+
+
+def mark_spans(words: Words, places: SpanSet, names: SpanSet) -> None:
+    """Mark the words inside places and names (source spans), for the <PLACE>, <NAME> and <CAP> slots."""
+    words.places, words.names = places, names
+    if not (places or names):
+        return
+    for word in words.items:
+        start, end = words.view.to_source(word.start, word.end)
+        word.placed = places.overlaps(start, end)
+        word.named = not word.placed and names.overlaps(start, end)
 
 
 # --- compiled rules --------------------------------------------------------------------------
@@ -132,47 +154,55 @@ def words_of(view: View, number_words: frozenset[str] = frozenset()) -> Words:
 class _Element:
     """One element of a rule: what a word must be (or a gap of other words)."""
 
-    exact: frozenset[str] = frozenset()  # folded words
-    stems: tuple[frozenset[str], ...] = ()  # per language: stems a word's stem may equal
+    keys: frozenset[str] = frozenset()  # folded words and "<i>:<stem>" keys (see _word_keys)
     prefixes: tuple[str, ...] = ()
     suffixes: tuple[str, ...] = ()
     contains: tuple[str, ...] = ()
-    slot: str = ""  # NUM, PLACE, NAME
+    slot: str = ""  # NUM, PLACE, NAME, CAP
     gap: tuple[int, int] | None = None
     optional: bool = False
 
     def matches(self, word: Word, words: Words) -> bool:
         if self.slot and self._fills_slot(word, words):
             return True
-        f = word.folded
-        if f in self.exact or any(s in self.stems[i] for i, s in enumerate(word.stems) if i < len(self.stems)):
+        if not self.keys.isdisjoint(word.keys):
             return True
-        return f.startswith(self.prefixes) or f.endswith(self.suffixes) or any(c in f for c in self.contains)
+        f = word.keys[0]
+        return bool(
+            (self.prefixes and f.startswith(self.prefixes))
+            or (self.suffixes and f.endswith(self.suffixes))
+            or (self.contains and any(c in f for c in self.contains))
+        )
 
     def _fills_slot(self, word: Word, words: Words) -> bool:
         if self.slot == "NUM":
             return word.number
-        if self.slot == "CAP" and (not word.capital or word.folded in words.not_names):
-            return False
-        span = words.view.to_source(word.start, word.end)
         if self.slot == "PLACE":
-            return words.places.overlaps(*span)
-        if words.places.overlaps(*span):
-            return False  # "uit Dordrecht, ontvangt": a place is no name
-        return self.slot == "CAP" or words.names.overlaps(*span)
+            return word.placed
+        if self.slot == "NAME":
+            return word.named
+        return word.capital and not word.placed and word.keys[0] not in words.not_names  # CAP
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: a rule is hashed for every candidate word
 class Rule:
     code: str
     elements: tuple[_Element, ...]
     source: str  # the rule as written, for error messages and reports
     negatable: bool | None = None  # None: as the code
 
+    @property
+    def required(self) -> tuple[frozenset[str], ...]:
+        """Keys of the elements every match needs a word of (plain words only: no slot, wildcard or gap)."""
+        return tuple(
+            e.keys
+            for e in self.elements
+            if e.keys and not (e.optional or e.slot or e.prefixes or e.suffixes or e.contains)
+        )
+
 
 def _word_element(spec: str, sets: dict[str, list[str]], lang: str | None) -> _Element:
-    exact: set[str] = set()
-    stem_sets: list[set[str]] = [set() for _ in LANGS]
+    keys: set[str] = set()
     prefixes: list[str] = []
     suffixes: list[str] = []
     contains: list[str] = []
@@ -185,7 +215,7 @@ def _word_element(spec: str, sets: dict[str, list[str]], lang: str | None) -> _E
             continue
         word = fold(alt)
         if word.startswith("="):  # "=manager": this word only, not every word with its stem ("manage")
-            exact.add(word[1:])
+            keys.add(word[1:])
         elif word.startswith("*") and word.endswith("*") and len(word) > 2:
             contains.append(word[1:-1])
         elif word.endswith("*"):
@@ -193,13 +223,13 @@ def _word_element(spec: str, sets: dict[str, list[str]], lang: str | None) -> _E
         elif word.startswith("*"):
             suffixes.append(word[1:])
         else:
-            exact.add(word)
-            for i, language in enumerate(LANGS):
-                if lang in (None, language):
-                    stem_sets[i].add(_STEMMERS[language].stemWord(word))
-    return _Element(
-        frozenset(exact), tuple(map(frozenset, stem_sets)), tuple(prefixes), tuple(suffixes), tuple(contains), slot
-    )
+            keys.add(word)
+            keys.update(
+                f"{i}:{_STEMMERS[language].stemWord(word)}"
+                for i, language in enumerate(LANGS)
+                if lang in (None, language)
+            )
+    return _Element(frozenset(keys), tuple(prefixes), tuple(suffixes), tuple(contains), slot)
 
 
 def _alternatives(spec: str, sets: dict[str, list[str]]) -> Iterable[str]:
@@ -230,39 +260,80 @@ def compile_rule(code: str, spec: Sequence[str] | str, sets: dict[str, list[str]
     return Rule(code, tuple(elements), " ".join(parts))
 
 
+_PREFIX_INDEX = 3  # wildcard prefixes at least this long are indexed by their first characters
+
+
 class WordRules:
-    """Every compiled rule, indexed by what its first word can be."""
+    """Every compiled rule, indexed by what its first word can be, so a word tries only its own rules."""
 
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
-        self.by_key: dict[str, list[Rule]] = {}  # folded word or "<lang>:stem" -> rules
-        self.scan: list[Rule] = []  # rules whose first element has a wildcard or a slot: tried everywhere
+        self.by_key: dict[str, list[Rule]] = {}  # word key (folded or "<i>:<stem>") -> rules
+        self.by_prefix: dict[str, list[Rule]] = {}  # first characters of a wildcard prefix -> rules
+        self.by_slot: dict[str, list[Rule]] = {}  # NUM, PLACE, NAME, CAP -> rules
+        self.scan: list[Rule] = []  # rules whose first element is a suffix or infix wildcard: tried everywhere
+        # Each rule is gated by one element every match needs (its plain word with the fewest forms,
+        # the rarest as a rule): only the rules whose gate word occurs in an ad are tried on it.
+        self._gated: dict[str, list[int]] = {}
+        self._ungated: list[int] = []
+        for rule in rules:
+            required = rule.required
+            if not required:
+                self._ungated.append(id(rule))
+            for key in min(required, key=len) if required else ():
+                self._gated.setdefault(key, []).append(id(rule))
         for rule in rules:
             first = rule.elements[0]
-            if first.prefixes or first.suffixes or first.contains or first.slot:
-                self.scan.append(rule)
-                continue
-            keys = {*first.exact, *(f"{i}:{s}" for i, stems in enumerate(first.stems) for s in stems)}
-            for key in keys:
+            for key in first.keys:
                 self.by_key.setdefault(key, []).append(rule)
+            if first.slot:
+                self.by_slot.setdefault(first.slot, []).append(rule)
+            for prefix in first.prefixes:
+                if len(prefix) >= _PREFIX_INDEX:
+                    self.by_prefix.setdefault(prefix[:_PREFIX_INDEX], []).append(rule)
+            if first.suffixes or first.contains or any(len(p) < _PREFIX_INDEX for p in first.prefixes):
+                self.scan.append(rule)
+        self._scan_parts = {
+            id(r): (*r.elements[0].suffixes, *r.elements[0].contains, *r.elements[0].prefixes) for r in self.scan
+        }
 
     def find(self, words: Words) -> list[tuple[Rule, int, int]]:
         """(rule, first word, last word) for every rule that matches at a word (shortest match)."""
-        out = []
+        out: list[tuple[Rule, int, int]] = []
         items = words.items
+        # Most rules need a word the ad does not have at all ("manager", "bescherming"): those are
+        # set aside once per ad, so the common words that open many rules ("in", "de") try few.
+        possible = set(self._ungated)
+        gated = self._gated
+        for key in {key for word in items for key in word.keys}:
+            if key in gated:
+                possible.update(gated[key])
+        by_key, by_prefix, by_slot = self.by_key, self.by_prefix, self.by_slot
+        scan = self.scan
+        if scan:  # infix and suffix wildcards ("*goedkoop*"): only where the text holds their letters
+            joined = " ".join(word.keys[0] for word in items)
+            scan = [r for r in scan if any(part in joined for part in self._scan_parts[id(r)])]
         for i, word in enumerate(items):
-            candidates = [*self.by_key.get(word.folded, ()), *self.scan]
-            for k, stem in enumerate(word.stems):
-                candidates += self.by_key.get(f"{k}:{stem}", ())
-            seen: set[int] = set()
-            for rule in candidates:
-                if id(rule) in seen:
+            # The rules that may start at this word; most words start none (one dict test per key).
+            found = [r for key in word.keys if key in by_key for r in by_key[key]]
+            prefix = word.keys[0][:_PREFIX_INDEX]
+            if prefix in by_prefix:
+                found += by_prefix[prefix]
+            if word.number or word.capital or word.placed or word.named:
+                found += [r for slot, flag in self._slot_flags(word) if flag for r in by_slot.get(slot, ())]
+            if scan:
+                found += scan
+            for rule in dict.fromkeys(found) if len(found) > 1 else found:
+                if id(rule) not in possible:
                     continue
-                seen.add(id(rule))
-                end = _match(rule.elements, 0, items, i, words, items[i].sentence)
+                end = _match(rule.elements, 0, items, i, words, word.sentence)
                 if end is not None:
                     out.append((rule, i, end))
         return out
+
+    @staticmethod
+    def _slot_flags(word: Word) -> tuple[tuple[str, bool], ...]:
+        return (("NUM", word.number), ("CAP", word.capital), ("PLACE", word.placed), ("NAME", word.named))
 
 
 def _same_clause(items: list[Word], before: int, after: int) -> bool:
