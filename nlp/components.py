@@ -593,9 +593,8 @@ class Indicators:
     def _rule_hits(self, state: AdState) -> list[tuple[Rule, int, int]]:
         """(rule, source start, source end) of every word rule that matches the ad."""
         words = words_of(state.views.chars, self.number_words)
-        mark_spans(
-            words, SpanSet((f.start, f.end) for f in state.locations), SpanSet((f.start, f.end) for f in state.names)
-        )
+        places = SpanSet((f.start, f.end) for f in state.locations)
+        mark_spans(words, places, SpanSet((f.start, f.end) for f in state.names), state.views.source)
         words.not_names = self.not_names
         out = []
         for rule, first, last in self.word_rules.find(words):  # type: ignore[union-attr]

@@ -74,14 +74,24 @@ class SubstitutionKeys:
 
     patterns: tuple[re.Pattern[str], ...]
     gate: LiteralGate
+    #: Lower-cased strings one of which every key holds ("=", " is een ", "replace"): most ads have none.
+    triggers: tuple[str, ...] = ()
 
     @classmethod
     def from_lexicon(cls, langs: tuple[str, ...]) -> SubstitutionKeys:
-        sources = [str(p) for p in load("numbers", langs).get("substitution_keys", [])]
-        return cls(tuple(compile_fast(p) for p in sources), LiteralGate([required_literals(p) for p in sources]))
+        lex = load("numbers", langs)
+        sources = [str(p) for p in lex.get("substitution_keys", [])]
+        triggers = tuple(str(t).lower() for t in lex.get("substitution_key_triggers", []))
+        return cls(
+            tuple(compile_fast(p) for p in sources), LiteralGate([required_literals(p) for p in sources]), triggers
+        )
 
     def find(self, text: str) -> dict[str, str]:
         """Symbol -> what it stands for, for every key the text gives."""
+        if self.triggers:
+            low = text.lower()
+            if not any(t in low for t in self.triggers):
+                return {}
         keys: dict[str, str] = {}
         for pattern, possible in zip(self.patterns, self.gate.possible(text), strict=True):
             if possible:

@@ -124,19 +124,27 @@ class PhoneReader:
 
     def national(self, digits: str, cued: tuple[str, ...] = ()) -> Reading | None:
         """The best reading of a national-format number (see the module docstring for the order)."""
+        return self.national_first(digits, cued) or self.national_later(digits)
+
+    def national_first(self, digits: str, cued: tuple[str, ...] = ()) -> Reading | None:
+        """A reading in a region the ad names or in the first region (cheap: mostly phonenumbers' metadata)."""
         for region in cued:
             if e164 := self.valid_national(digits, region):
                 return Reading(e164, CUED)
         if not self.regions:
             return None
-        first, *later = self.regions
+        first = self.regions[0]
         if e164 := self.valid_national(digits, first):
             return Reading(e164, FIRST)
         rules = shape(first)
         nsn = rules.national_number(digits)  # type: ignore[union-attr]
         if nsn is not None and rules.fits(nsn):  # type: ignore[union-attr]
             return Reading(f"+{rules.cc}{nsn}", FIRST, UNASSIGNED)  # type: ignore[union-attr]
-        for region in later:
+        return None
+
+    def national_later(self, digits: str) -> Reading | None:
+        """A valid reading in a later region (each tried with ``phonenumbers.parse``)."""
+        for region in self.regions[1:]:
             if e164 := self.valid_national(digits, region):
                 return Reading(e164, LATER)
         return None

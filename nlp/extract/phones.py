@@ -50,8 +50,9 @@ class PhoneRules:
     max_single_digit_groups: int = 3
     max_attempts: int = 2000  # failed parses per document: bounds the cost of pathological digit soup
     joiners: re.Pattern[str] | None = None  # "061 ... 2340069", "+3161234 en dan 0012"
-    #: (region, pattern of words that name it): an ad that names a region reads its numbers there first.
-    region_cues: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    #: (region, pattern of words that name it, those words lower-cased): an ad that names a region
+    #: reads its numbers there first.
+    region_cues: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = ()
     #: Words or link prefixes right before digits that make them a contact (ends with "$").
     contact_cue: re.Pattern[str] | None = None
     #: Digits that start an age, a price, a time, a date or a postcode ("19yo", "21.00", "3511 AB"):
@@ -62,7 +63,7 @@ class PhoneRules:
     def from_lexicon(cls, lex: dict) -> PhoneRules:
         p = lex.get("phones", {})
         cues = tuple(
-            (str(region), re.compile(alternation(words), re.IGNORECASE))
+            (str(region), re.compile(alternation(words), re.IGNORECASE), tuple(str(w).lower() for w in words))
             for region, words in p.get("region_cues", {}).items()
             if words
         )
@@ -146,7 +147,9 @@ def _read_uncached(
     reader = phone_reader(regions)
     if mode == "international":
         return reader.international(digits[2:] if digits.startswith("00") else digits)
-    reading = reader.national(digits, cued) if reader.takes_national(digits) else None
+    if mode == "later":  # asked only when no window read in a named or the first region
+        return reader.national_later(digits) if reader.takes_national(digits) else None
+    reading = reader.national_first(digits, cued) if reader.takes_national(digits) else None
     if reading is None and bare and not digits.startswith("0"):
         reading = reader.international(digits, BARE_INTERNATIONAL)
     return reading
@@ -174,6 +177,22 @@ def _obfuscated(text: str, groups: list[re.Match[str]], rules: PhoneRules) -> bo
     if any(ch not in rules.normal_separators for ch in between):
         return True
     return sum(len(g.group()) == 1 for g in groups) > rules.max_single_digit_groups
+
+
+def _later_reading(
+    text: str, groups: list[re.Match[str]], i: int, rules: PhoneRules, international: bool
+) -> tuple[tuple[int, bool, int], int, Reading] | None:
+    """The longest window from group ``i`` that is a valid number of a later region (no break rule:
+    without a first-region reading no window was a number yet)."""
+    digits = ""
+    best = None
+    for j in range(i, len(groups)):
+        digits += groups[j].group()
+        if len(digits) > rules.max_digits + 2:
+            break
+        if len(digits) >= rules.min_digits and (reading := _read("later", digits, rules.regions, (), False)):
+            best = ((reading.tier, False, -len(digits)), j, reading)
+    return best
 
 
 def _breaks(text: str, before: re.Match[str], after: re.Match[str], used: set[str]) -> bool:
@@ -205,7 +224,11 @@ def _inside_other_numbers(text: str, groups: list[re.Match[str]], rules: PhoneRu
 
 def _cued_regions(text: str, rules: PhoneRules) -> tuple[str, ...]:
     """Regions the ad names ("Belgisch nummer", "Antwerpen"), in the order of ``region_cues``."""
-    return tuple(region for region, cue in rules.region_cues if cue.search(text))
+    low = text.lower()
+    # A substring test per word first (C speed); the word-bounded pattern only where one occurs.
+    return tuple(
+        region for region, cue, words in rules.region_cues if any(w in low for w in words) and cue.search(text)
+    )
 
 
 def find_phones(view: View, rules: PhoneRules) -> list[Found]:
@@ -246,6 +269,7 @@ def find_phones(view: View, rules: PhoneRules) -> list[Found]:
                 not international
                 and not lead.startswith("0")
                 and rules.contact_cue is not None
+                and sum(len(g.group()) for g in groups[i:]) >= rules.min_digits  # digits enough for a number
                 and rules.contact_cue.search(text, max(0, first.start() - 40), first.start()) is not None
             )
             if not (international or national or bare):
@@ -290,6 +314,8 @@ def find_phones(view: View, rules: PhoneRules) -> list[Found]:
                 key = (reading.tier, bool(reading.check), -len(digits))
                 if best is None or key < best[0]:
                     best = (key, j, reading)
+            if best is None and national:
+                best = _later_reading(text, groups, i, rules, international)
             if best is None:
                 i += 1
                 continue

@@ -136,12 +136,24 @@ def words_of(view: View, number_words: frozenset[str] = frozenset()) -> Words:
     return Words(view, items)
 
 
-def mark_spans(words: Words, places: SpanSet, names: SpanSet) -> None:
-    """Mark the words inside places and names (source spans), for the <PLACE>, <NAME> and <CAP> slots."""
+def mark_spans(words: Words, places: SpanSet, names: SpanSet, source: str) -> None:
+    """Mark the words inside places and names (source spans of ``source``), for the slots.
+
+    Only words spelled like a word of some place or name are mapped back to the source to check
+    (a few per ad), not all of them.
+    """
     words.places, words.names = places, names
     if not (places or names):
         return
+    spelled = {
+        _word_keys(w)[0]
+        for spans in (places, names)
+        for start, end in spans.spans()
+        for w in _WORD.findall(source[start:end])
+    }
     for word in words.items:
+        if word.keys[0] not in spelled:
+            continue
         start, end = words.view.to_source(word.start, word.end)
         word.placed = places.overlaps(start, end)
         word.named = not word.placed and names.overlaps(start, end)
@@ -263,6 +275,12 @@ def compile_rule(code: str, spec: Sequence[str] | str, sets: dict[str, list[str]
 _PREFIX_INDEX = 3  # wildcard prefixes at least this long are indexed by their first characters
 
 
+def _rarity(keys: frozenset[str]) -> tuple[int, int]:
+    """How rare an element's words are likely to be: short words ("in", "en", "de") are the common
+    ones, and fewer alternatives are rarer."""
+    return min(len(k) for k in keys if ":" not in k), -len(keys)
+
+
 class WordRules:
     """Every compiled rule, indexed by what its first word can be, so a word tries only its own rules."""
 
@@ -272,16 +290,16 @@ class WordRules:
         self.by_prefix: dict[str, list[Rule]] = {}  # first characters of a wildcard prefix -> rules
         self.by_slot: dict[str, list[Rule]] = {}  # NUM, PLACE, NAME, CAP -> rules
         self.scan: list[Rule] = []  # rules whose first element is a suffix or infix wildcard: tried everywhere
-        # Each rule is gated by one element every match needs (its plain word with the fewest forms,
-        # the rarest as a rule): only the rules whose gate word occurs in an ad are tried on it.
-        self._gated: dict[str, list[int]] = {}
-        self._ungated: list[int] = []
+        # Each rule is gated by one element every match needs (the one likely rarest in ads, see
+        # _rarity): only the rules whose gate word occurs in an ad are tried on it.
+        self._gated: dict[str, list[Rule]] = {}
+        self._ungated: list[Rule] = []
         for rule in rules:
             required = rule.required
             if not required:
-                self._ungated.append(id(rule))
-            for key in min(required, key=len) if required else ():
-                self._gated.setdefault(key, []).append(id(rule))
+                self._ungated.append(rule)
+            for key in max(required, key=_rarity) if required else ():
+                self._gated.setdefault(key, []).append(rule)
         for rule in rules:
             first = rule.elements[0]
             for key in first.keys:
@@ -293,47 +311,58 @@ class WordRules:
                     self.by_prefix.setdefault(prefix[:_PREFIX_INDEX], []).append(rule)
             if first.suffixes or first.contains or any(len(p) < _PREFIX_INDEX for p in first.prefixes):
                 self.scan.append(rule)
+        self._first_keys = frozenset(self.by_key)
         self._scan_parts = {
             id(r): (*r.elements[0].suffixes, *r.elements[0].contains, *r.elements[0].prefixes) for r in self.scan
         }
 
     def find(self, words: Words) -> list[tuple[Rule, int, int]]:
         """(rule, first word, last word) for every rule that matches at a word (shortest match)."""
-        out: list[tuple[Rule, int, int]] = []
         items = words.items
-        # Most rules need a word the ad does not have at all ("manager", "bescherming"): those are
-        # set aside once per ad, so the common words that open many rules ("in", "de") try few.
-        possible = set(self._ungated)
-        gated = self._gated
-        for key in {key for word in items for key in word.keys}:
-            if key in gated:
-                possible.update(gated[key])
-        by_key, by_prefix, by_slot = self.by_key, self.by_prefix, self.by_slot
-        scan = self.scan
-        if scan:  # infix and suffix wildcards ("*goedkoop*"): only where the text holds their letters
-            joined = " ".join(word.keys[0] for word in items)
-            scan = [r for r in scan if any(part in joined for part in self._scan_parts[id(r)])]
+        # Where each word key, word opening and slot occurs in this ad: built once, then each rule
+        # looks up the places its first element can start instead of every word being tried.
+        at_key: dict[str, list[int]] = {}
+        at_prefix: dict[str, list[int]] = {}
+        at_slot: dict[str, list[int]] = {"NUM": [], "CAP": [], "PLACE": [], "NAME": []}
         for i, word in enumerate(items):
-            # The rules that may start at this word; most words start none (one dict test per key).
-            found = [r for key in word.keys if key in by_key for r in by_key[key]]
-            prefix = word.keys[0][:_PREFIX_INDEX]
-            if prefix in by_prefix:
-                found += by_prefix[prefix]
-            if word.number or word.capital or word.placed or word.named:
-                found += [r for slot, flag in self._slot_flags(word) if flag for r in by_slot.get(slot, ())]
-            if scan:
-                found += scan
-            for rule in dict.fromkeys(found) if len(found) > 1 else found:
-                if id(rule) not in possible:
-                    continue
-                end = _match(rule.elements, 0, items, i, words, word.sentence)
+            for key in word.keys:
+                at_key.setdefault(key, []).append(i)
+            at_prefix.setdefault(word.keys[0][:_PREFIX_INDEX], []).append(i)
+            if word.number:
+                at_slot["NUM"].append(i)
+            if word.capital:
+                at_slot["CAP"].append(i)
+            if word.placed:
+                at_slot["PLACE"].append(i)
+            if word.named:
+                at_slot["NAME"].append(i)
+        # Most rules need a word the ad does not have at all ("manager", "bescherming"): only the
+        # rules whose gate word (see __init__) occurs are tried.
+        possible = [*self._ungated]
+        for key in at_key.keys() & self._gated.keys():
+            possible += self._gated[key]
+        out: list[tuple[Rule, int, int]] = []
+        joined: str | None = None
+        for rule in dict.fromkeys(possible):
+            first = rule.elements[0]
+            starts = {i for key in first.keys & at_key.keys() for i in at_key[key]}
+            if first.slot:
+                starts.update(at_slot[first.slot])
+            for prefix in first.prefixes:
+                starts.update(
+                    i for i in at_prefix.get(prefix[:_PREFIX_INDEX], ()) if items[i].keys[0].startswith(prefix)
+                )
+            if first.suffixes or first.contains or any(len(p) < _PREFIX_INDEX for p in first.prefixes):
+                # Infix and suffix wildcards ("*goedkoop*"): every word, where the text holds their letters.
+                if joined is None:
+                    joined = " ".join(word.keys[0] for word in items)
+                if any(part in joined for part in self._scan_parts[id(rule)]):
+                    starts.update(range(len(items)))
+            for i in sorted(starts):
+                end = _match(rule.elements, 0, items, i, words, items[i].sentence)
                 if end is not None:
                     out.append((rule, i, end))
         return out
-
-    @staticmethod
-    def _slot_flags(word: Word) -> tuple[tuple[str, bool], ...]:
-        return (("NUM", word.number), ("CAP", word.capital), ("PLACE", word.placed), ("NAME", word.named))
 
 
 def _same_clause(items: list[Word], before: int, after: int) -> bool:
