@@ -139,6 +139,8 @@ def _in_profile_slot(text: str, start: int, end: int, rules: AgeRules) -> bool:
     """True when a bare number sits among the first words of its line or sentence (see the docstring)."""
     if not rules.bare_max_words:
         return False
+    if (unit := rules.unit.match(text, start)) and rules.not_after_unit.match(text, unit.end()):
+        return False  # "al twintig jaar woon": the unit's own rule says it counts something else
     window = text[max(0, start - _SEGMENT_LOOKBACK) : start]
     # The line or sentence starts after a line break, a sentence end or a list separator.
     last = _LAST_SEGMENT_MARK.search(window)
