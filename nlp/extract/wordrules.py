@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import Stemmer
@@ -89,19 +89,13 @@ class Word:
     named: bool = False  # inside a name the persons component found (and no place)
     placed: bool = False  # inside a place the locations component found
 
-    @property
-    def folded(self) -> str:
-        return self.keys[0]
-
 
 @dataclass
 class Words:
-    """The words of one text, with the spans of the places and names found in it (source offsets)."""
+    """The words of one text (``view`` maps their offsets back to the published text)."""
 
     view: View
     items: list[Word]
-    places: SpanSet = field(default_factory=SpanSet)
-    names: SpanSet = field(default_factory=SpanSet)
     not_names: frozenset[str] = frozenset()  # folded words a <CAP> slot never takes
 
 
@@ -142,7 +136,6 @@ def mark_spans(words: Words, places: SpanSet, names: SpanSet, source: str) -> No
     Only words spelled like a word of some place or name are mapped back to the source to check
     (a few per ad), not all of them.
     """
-    words.places, words.names = places, names
     if not (places or names):
         return
     spelled = {
@@ -272,7 +265,7 @@ def compile_rule(code: str, spec: Sequence[str] | str, sets: dict[str, list[str]
     return Rule(code, tuple(elements), " ".join(parts))
 
 
-_PREFIX_INDEX = 3  # wildcard prefixes at least this long are indexed by their first characters
+_PREFIX_INDEX = 3  # wildcard prefixes at least this long are looked up by their first characters
 
 
 def _rarity(keys: frozenset[str]) -> tuple[int, int]:
@@ -282,39 +275,27 @@ def _rarity(keys: frozenset[str]) -> tuple[int, int]:
 
 
 class WordRules:
-    """Every compiled rule, indexed by what its first word can be, so a word tries only its own rules."""
+    """Every compiled rule; per ad, only the rules whose rarest word occurs are tried, each at the
+    words its first element can be."""
 
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
-        self.by_key: dict[str, list[Rule]] = {}  # word key (folded or "<i>:<stem>") -> rules
-        self.by_prefix: dict[str, list[Rule]] = {}  # first characters of a wildcard prefix -> rules
-        self.by_slot: dict[str, list[Rule]] = {}  # NUM, PLACE, NAME, CAP -> rules
-        self.scan: list[Rule] = []  # rules whose first element is a suffix or infix wildcard: tried everywhere
         # Each rule is gated by one element every match needs (the one likely rarest in ads, see
         # _rarity): only the rules whose gate word occurs in an ad are tried on it.
         self._gated: dict[str, list[Rule]] = {}
         self._ungated: list[Rule] = []
+        # Rules opening with an infix or suffix wildcard ("*goedkoop*") may start at any word; their
+        # letters are looked for in the ad first.
+        self._scan_parts: dict[int, tuple[str, ...]] = {}
         for rule in rules:
             required = rule.required
             if not required:
                 self._ungated.append(rule)
             for key in max(required, key=_rarity) if required else ():
                 self._gated.setdefault(key, []).append(rule)
-        for rule in rules:
             first = rule.elements[0]
-            for key in first.keys:
-                self.by_key.setdefault(key, []).append(rule)
-            if first.slot:
-                self.by_slot.setdefault(first.slot, []).append(rule)
-            for prefix in first.prefixes:
-                if len(prefix) >= _PREFIX_INDEX:
-                    self.by_prefix.setdefault(prefix[:_PREFIX_INDEX], []).append(rule)
             if first.suffixes or first.contains or any(len(p) < _PREFIX_INDEX for p in first.prefixes):
-                self.scan.append(rule)
-        self._first_keys = frozenset(self.by_key)
-        self._scan_parts = {
-            id(r): (*r.elements[0].suffixes, *r.elements[0].contains, *r.elements[0].prefixes) for r in self.scan
-        }
+                self._scan_parts[id(rule)] = (*first.suffixes, *first.contains, *first.prefixes)
 
     def find(self, words: Words) -> list[tuple[Rule, int, int]]:
         """(rule, first word, last word) for every rule that matches at a word (shortest match)."""
@@ -352,7 +333,7 @@ class WordRules:
                 starts.update(
                     i for i in at_prefix.get(prefix[:_PREFIX_INDEX], ()) if items[i].keys[0].startswith(prefix)
                 )
-            if first.suffixes or first.contains or any(len(p) < _PREFIX_INDEX for p in first.prefixes):
+            if id(rule) in self._scan_parts:
                 # Infix and suffix wildcards ("*goedkoop*"): every word, where the text holds their letters.
                 if joined is None:
                     joined = " ".join(word.keys[0] for word in items)
