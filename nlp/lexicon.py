@@ -83,6 +83,20 @@ def load(kind: str, langs: tuple[str, ...] | list[str]) -> dict[str, Any]:
     return merged
 
 
+def load_each(kind: str, langs: tuple[str, ...] | list[str]) -> list[tuple[str, dict[str, Any]]]:
+    """``(lang, content)`` of ``common/<kind>.yaml`` and each ``<lang>/<kind>.yaml`` that exists, unmerged.
+
+    For data whose meaning depends on its language (indicator rules are stemmed with the
+    stemmer of the file they are written in).
+    """
+    out = []
+    for lang in ("common", *langs):
+        path = lexicon_dir() / lang / f"{kind}.yaml"
+        if path.exists():
+            out.append((lang, _read(path)))
+    return out
+
+
 def codes() -> dict[str, dict[str, Any]]:
     """Indicator codes with category and starting weight (``common/codes.yaml``)."""
     return _read(lexicon_dir() / "common" / "codes.yaml")["codes"]
