@@ -70,7 +70,7 @@ def test_photos_are_stored_uncompressed_in_their_gzip_member_and_read_back_byte_
     ev_page = store.write("http://127.0.0.1:1/ad/p1", page, headers=[("Content-Type", "text/html; charset=utf-8")])
     store.close()
     warc = tmp_path / "ev" / ev_photo.warc_file
-    assert verify_file(warc, signing.load_public_key()).ok
+    assert verify_file(warc, load_public_key()).ok
     lengths = {r["record_id"]: r["length"] for r in orjson.loads(manifest_path(warc).read_bytes())["records"]}
     assert lengths[ev_photo.record_id] > len(photo)  # stored: the member holds every byte plus headers
     assert lengths[ev_page.record_id] < len(page) / 10  # text is still compressed
