@@ -81,6 +81,20 @@ def kill_tree(proc: subprocess.Popen, *, group: bool = True) -> None:
     proc.wait()
 
 
+def stop(proc: subprocess.Popen, *, group: bool = False, deadline_s: float = DEADLINE_S) -> int | None:
+    """SIGTERM ``proc`` and wait for its exit; SIGKILL it (and its children) if that takes ``deadline_s``.
+    Returns its exit code, or None when it had to be killed."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            return proc.wait(timeout=deadline_s)
+        except subprocess.TimeoutExpired:
+            kill_tree(proc, group=group)
+            return None
+    kill_tree(proc, group=group)  # exited: only children it may have left behind
+    return proc.returncode
+
+
 def _tail(text: str | None) -> str:
     return (text or "")[-TAIL_CHARS:]
 
