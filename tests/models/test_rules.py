@@ -1,4 +1,7 @@
+import pytest
+
 from models import queue_priority, score
+from models.config import rules_config
 from models.rules import RulesScorer
 
 
@@ -23,7 +26,13 @@ def test_rules_baseline_scores_in_order_with_analyst_reasons(monkeypatch, tmp_pa
     assert first["model_version"] == "rules-v1"
     assert "stated age 16" in first["reasons"]
     assert "hotel visits only (TRAF_HOTEL)" in first["reasons"]
-    assert first["minor"] > 0.9 > out[2]["risk"]["minor"]
+    # noisy-or of the weights in rules.yaml: stated age under 18 and MINOR_STATED_AGE; TRAF_HOTEL alone
+    cfg = rules_config()
+    minor = 1 - (1 - cfg.entities["age_under_18"]["weight"]) * (1 - cfg.indicators["MINOR_STATED_AGE"].weight)
+    assert first["minor"] == pytest.approx(minor, abs=1e-6)
+    assert first["trafficking"] == pytest.approx(cfg.indicators["TRAF_HOTEL"].weight, abs=1e-6)
+    assert out[2]["risk"]["minor"] == 0.0
+    assert out[2]["risk"]["trafficking"] == first["trafficking"]
     assert out[1]["risk"] == {
         "minor": 0.0,
         "trafficking": 0.0,
@@ -31,7 +40,7 @@ def test_rules_baseline_scores_in_order_with_analyst_reasons(monkeypatch, tmp_pa
         "reasons": [],
         "model_version": "rules-v1",
     }
-    assert first["priority"] >= max(first["minor"], first["trafficking"]) * 0.85
+    assert first["priority"] == pytest.approx(cfg.priority(first["minor"], first["trafficking"]), abs=1e-6)
 
 
 def test_duplicate_indicator_counts_once():
@@ -54,5 +63,8 @@ def test_queue_priority_is_raised_by_link_indicators_but_not_saturated():
             ],
         }
     )
-    assert 0.3 < one == many < two < 1.0
+    scale = rules_config().link_scale
+    assert one == many == pytest.approx(1 - 0.7 * (1 - scale * 0.5), abs=1e-6)  # each code counts once
+    assert two == pytest.approx(1 - 0.7 * (1 - scale * 0.5) * (1 - scale * 0.6), abs=1e-6)
+    assert 0.3 < one < two < 1.0
     assert queue_priority({}) == 0.0
