@@ -128,7 +128,8 @@ def test_related_explains_every_link(es, index_prefix, linked):
         for h in helpers.scan(es, index=f"{index_prefix}-ads", query={"query": {"range": {"cluster.size": {"gte": 3}}}})
     )
     result = related(es, linked)
-    assert result["cluster"]["size"] >= 3 and result["links"]
+    stored = es.get(index=f"{index_prefix}-ads", id=linked)["_source"]["cluster"]
+    assert result["cluster"]["size"] == stored["size"] >= 3 and result["links"]
     for item in result["links"]:
         assert item["reason"] and item["other_ad_ids"] and linked not in item["other_ad_ids"]
         if item["kind"] in ("phone", "email", "handle"):

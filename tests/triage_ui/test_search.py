@@ -90,7 +90,10 @@ def test_saved_search_is_owner_only(client_for, ui_ctx):
     ]["hits"][0]["_id"]
     thief, csrf2 = client_for("admin1")
     assert thief.post(f"/saved/{saved_id}/delete", data={"csrf_token": csrf2}).status_code == 404
-    assert owner.post(f"/saved/{saved_id}/run", data={"csrf_token": csrf}).status_code == 200
+    ran = owner.post(f"/saved/{saved_id}/run", data={"csrf_token": csrf})
+    assert ran.status_code == 200
+    hotel = _fixture_ids(lambda text: "hotel" in text)
+    assert _found(ran.text) == (len(hotel), hotel)
 
 
 def test_network_page(client_for):
