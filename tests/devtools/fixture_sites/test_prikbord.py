@@ -10,10 +10,12 @@ import pytest
 from parsel import Selector
 from PIL import Image
 
+from tests.helpers import DEADLINE_S
+
 
 @pytest.fixture(scope="module")
 def client():
-    with httpx.Client(timeout=10) as c:
+    with httpx.Client(timeout=DEADLINE_S) as c:
         yield c
 
 
