@@ -3,7 +3,8 @@
 #   1. a Python 3.11 virtualenv in .venv with the pinned package installed (re-installed when pyproject.toml changes);
 #   2. Debian's chromium for Playwright (Playwright's own browser download does not work on these machines),
 #      plus its chromium-headless-shell, the crawler's cheaper browser (docs/crawler.md, "Browser cost");
-#   3. the Elasticsearch distribution fetched through Maven and unpacked under var/ (skipped when SIGNAAL_ES_URL
+#   3. Debian's stress-ng, which keeps the cores busy for the under-load test run (scripts/test-under-load.sh);
+#   4. the Elasticsearch distribution fetched through Maven and unpacked under var/ (skipped when SIGNAAL_ES_URL
 #      points at an existing cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +50,18 @@ elif [ ! -x /usr/lib/chromium/chromium-headless-shell ]; then
     apt-get install -y -qq --no-install-recommends chromium-headless-shell >/dev/null
   else
     say "note: chromium-headless-shell is missing (sudo apt-get install -y chromium-headless-shell); the crawler uses the full chromium"
+  fi
+fi
+
+# stress-ng keeps every core busy for the under-load test run (scripts/test-under-load.sh, README "Tests").
+if ! command -v stress-ng >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ]; then
+    say "installing Debian's stress-ng (the suite's under-load run)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends stress-ng >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends stress-ng >/dev/null; }
+  else
+    say "note: stress-ng is missing (sudo apt-get install -y stress-ng); only scripts/test-under-load.sh needs it"
   fi
 fi
 

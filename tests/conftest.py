@@ -47,6 +47,15 @@ def _start_local_node() -> tuple[str, object, Path]:
     return node.url, node, base
 
 
+@pytest.fixture(autouse=True)
+def _settings_follow_the_environment() -> Iterator[None]:
+    """``get_settings()`` is cached per process: each test reads the environment as it is when the test runs
+    (module fixtures, monkeypatch, ``CliRunner(env=...)``), never values cached by whichever test ran before."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def es_url() -> Iterator[str]:
     """URL of a real Elasticsearch for this session (``SIGNAAL_ES_URL`` or a node started here)."""
