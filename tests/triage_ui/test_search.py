@@ -85,9 +85,9 @@ def test_watch_feeds_inbox_with_new_ads_only(client_for, ui_ctx):
 def test_saved_search_is_owner_only(client_for, ui_ctx):
     owner, csrf = client_for("investigator1")
     owner.post("/search/save", data={"csrf_token": csrf, "kind": "text", "q": "hotel", "name": "mine"})
-    saved_id = ui_ctx.es.search(index=ui_ctx.alias("saved-searches"), query={"term": {"user": "investigator1"}})[
-        "hits"
-    ]["hits"][0]["_id"]
+    mine = {"bool": {"filter": [{"term": {"user": "investigator1"}}, {"term": {"name.raw": "mine"}}]}}
+    (saved,) = ui_ctx.es.search(index=ui_ctx.alias("saved-searches"), query=mine)["hits"]["hits"]
+    saved_id = saved["_id"]
     thief, csrf2 = client_for("admin1")
     assert thief.post(f"/saved/{saved_id}/delete", data={"csrf_token": csrf2}).status_code == 404
     ran = owner.post(f"/saved/{saved_id}/run", data={"csrf_token": csrf})
