@@ -10,6 +10,7 @@ machine makes it longer but never makes it fail.
 from __future__ import annotations
 
 import random
+import signal
 import threading
 import uuid
 
@@ -72,6 +73,10 @@ def test_twenty_concurrent_users_get_no_errors(es, fresh_index_prefix):
         assert not errors, errors[:10]
         assert counts == [2 * ROUNDS] * USERS
         assert proc.poll() is None, "the UI process died under load"
+        for client in clients:
+            client.close()
+        # uvicorn shuts down gracefully, then re-raises the signal it caught: -SIGTERM is a clean exit
+        assert stop(proc) in (0, -signal.SIGTERM), "the UI did not stop on SIGTERM"
     finally:
         for client in clients:
             client.close()
