@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from devtools.es_node.distribution import ensure_distribution
 from devtools.es_node.node import LocalElasticsearch, free_port
@@ -29,6 +30,11 @@ from signaal.settings import get_settings
 
 # fixtures every test package may use (trained models, a registry, indexed generator ads)
 pytest_plugins = ["tests.models.fixtures"]
+
+# Hypothesis times each example (200 ms by default) and fails a test whose examples are slow to run or to
+# generate: wall-clock bounds that a busy machine breaks. Properties are about results, not speed.
+settings.register_profile("signaal", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("signaal")
 
 
 def _start_local_node() -> tuple[str, object, Path]:
