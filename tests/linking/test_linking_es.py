@@ -123,15 +123,15 @@ def test_link_indicators_match_truth_and_raise_priority(es, index_prefix, linked
 
 
 def test_related_explains_every_link(es, index_prefix, linked):
-    linked = next(
+    ad_id = next(
         h["_id"]
         for h in helpers.scan(es, index=f"{index_prefix}-ads", query={"query": {"range": {"cluster.size": {"gte": 3}}}})
     )
-    result = related(es, linked)
-    stored = es.get(index=f"{index_prefix}-ads", id=linked)["_source"]["cluster"]
+    result = related(es, ad_id)
+    stored = es.get(index=f"{index_prefix}-ads", id=ad_id)["_source"]["cluster"]
     assert result["cluster"]["size"] == stored["size"] >= 3 and result["links"]
     for item in result["links"]:
-        assert item["reason"] and item["other_ad_ids"] and linked not in item["other_ad_ids"]
+        assert item["reason"] and item["other_ad_ids"] and ad_id not in item["other_ad_ids"]
         if item["kind"] in ("phone", "email", "handle"):
             assert item["value"]
         if item["kind"] == "image_phash":
@@ -139,7 +139,7 @@ def test_related_explains_every_link(es, index_prefix, linked):
         if item["kind"] == "text":
             assert item["similarity"] >= 0.75
     text = format_related(result)
-    assert linked in text and result["links"][0]["kind"] in text
+    assert ad_id in text and result["links"][0]["kind"] in text
 
 
 def test_new_ad_merges_two_clusters(es, fresh_index_prefix, corpus):
