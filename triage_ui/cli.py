@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 from typing import Annotated
 
 import typer
@@ -27,7 +29,7 @@ def _context():
         settings = get_ui_settings()
     except ValidationError as exc:
         raise _fail(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
-    es = get_client()
+    es = get_client(component="ui")
     prefix = get_settings().index_prefix
     try:
         ensure_ui_indices(es, prefix)
@@ -53,8 +55,17 @@ def ui(
     ):
         raise _fail("serving beyond loopback needs TLS: set SIGNAAL_UI_COOKIE_SECURE=true behind an https proxy")
     app = create_app(ctx.es, ctx.prefix, ctx.settings, ensure_indices=False)
+    threading.Thread(target=_warm_map, args=(ctx.settings.basemap,), name="warm-map", daemon=True).start()
     typer.echo(f"Signaal triage UI on http://{host}:{port}/ (indices {ctx.prefix}-*)")
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
+
+
+def _warm_map(basemap) -> None:
+    """Decode the map boundaries once, off the request path (a missing file is reported on the map page)."""
+    from triage_ui.render.geomap import BasemapMissingError, country_shapes
+
+    with contextlib.suppress(BasemapMissingError):
+        country_shapes(basemap)
 
 
 users_app = typer.Typer(help="Manage triage UI accounts (analyst, investigator, ml, admin).", no_args_is_help=True)

@@ -7,12 +7,14 @@ is visible in one place and validated before the server accepts a single request
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from signaal.chromium import CHROMIUM_PATH
+from signaal.paths import REPO_ROOT
 
 DEV_SECRET = "signaal-dev-secret-change-me"  # noqa: S105 - refused outside development
 
@@ -38,6 +40,14 @@ class UISettings(BaseSettings):
     page_size: int = Field(default=50, ge=5, le=200)
     export_max_ads: int = Field(default=5000, ge=1)
     chromium_path: str = CHROMIUM_PATH
+    evidence_dir: Path | None = Field(default=None, description="WARC files; None = var/evidence (the crawler's).")
+    basemap: Path = Field(
+        default=REPO_ROOT / "node_modules" / "world-atlas" / "countries-10m.json",
+        description="Natural Earth boundaries (TopoJSON) for the map, installed by scripts/setup.sh (npm ci).",
+    )
+    public_key: Path | None = Field(
+        default=None, description="PEM public key that checks WARC manifests; None = the installation's (var/keys)."
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> UISettings:

@@ -14,8 +14,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.evidence import signing
-from crawler.evidence.verify import record_payload_sha256, run_verify, verify_file
-from crawler.evidence.warcstore import WarcStore, manifest_path
+from crawler.evidence.verify import run_verify
+from crawler.evidence.warcstore import WarcStore
+from signaal.evidence.seal import PRIVATE_NAME, load_public_key, manifest_path
+from signaal.evidence.verify import record_payload_sha256, verify_file
 
 
 @pytest.fixture
@@ -42,10 +44,10 @@ def _fill(directory: Path, n: int = 6, **kwargs) -> tuple[WarcStore, list]:
 
 def test_key_is_created_private_and_digests_are_sha256(tmp_path, keys):
     _, evs = _fill(tmp_path / "ev")
-    private = keys / signing.PRIVATE_NAME
+    private = keys / PRIVATE_NAME
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
     warc = tmp_path / "ev" / evs[0].warc_file
-    report = verify_file(warc, signing.load_public_key())
+    report = verify_file(warc, load_public_key())
     assert report.ok and report.records == 8  # warcinfo + 6 pages + 1 image
     body = b"<article>ad 0</article>" * 40
     assert evs[0].sha256 == hashlib.sha256(body).hexdigest()
@@ -59,6 +61,24 @@ def test_key_is_created_private_and_digests_are_sha256(tmp_path, keys):
     assert expected in digests
 
 
+def test_photos_are_stored_uncompressed_in_their_gzip_member_and_read_back_byte_for_byte(tmp_path, keys):
+    """Already compressed media skip gzip's work (stored blocks); pages are compressed; both verify."""
+    store = WarcStore(tmp_path / "ev", "prikbord")
+    photo = os.urandom(64_000)
+    page = b"<article>ad</article>" * 400
+    ev_photo = store.write("http://127.0.0.1:1/img/a.jpg", photo, headers=[("Content-Type", "image/jpeg")])
+    ev_page = store.write("http://127.0.0.1:1/ad/p1", page, headers=[("Content-Type", "text/html; charset=utf-8")])
+    store.close()
+    warc = tmp_path / "ev" / ev_photo.warc_file
+    assert verify_file(warc, signing.load_public_key()).ok
+    lengths = {r["record_id"]: r["length"] for r in orjson.loads(manifest_path(warc).read_bytes())["records"]}
+    assert lengths[ev_photo.record_id] > len(photo)  # stored: the member holds every byte plus headers
+    assert lengths[ev_page.record_id] < len(page) / 10  # text is still compressed
+    with warc.open("rb") as fh:
+        bodies = {r.rec_headers.get_header("WARC-Record-ID"): r.content_stream().read() for r in ArchiveIterator(fh)}
+    assert bodies[ev_photo.record_id] == photo and bodies[ev_page.record_id] == page
+
+
 def test_files_rotate_by_size_and_each_is_sealed(tmp_path, keys):
     store, evs = _fill(tmp_path / "ev", n=30, max_bytes=2000)
     files = {e.warc_file for e in evs}
@@ -70,7 +90,7 @@ def test_verify_catches_changed_byte_truncation_missing_and_bad_signature(tmp_pa
     _, evs = _fill(tmp_path / "ev")
     warc = tmp_path / "ev" / evs[0].warc_file
     original = warc.read_bytes()
-    key = signing.load_public_key()
+    key = load_public_key()
     lines: list[str] = []
 
     flipped = bytearray(original)
@@ -116,7 +136,7 @@ def test_interrupted_file_is_recovered_and_sealed_on_next_start(tmp_path, keys):
     store._current.fh.close()
     path.write_bytes(path.read_bytes()[:-200])
     WarcStore(directory, "vitrine")  # next crawl start seals what it finds
-    report = verify_file(path, signing.load_public_key())
+    report = verify_file(path, load_public_key())
     assert report.ok and report.records == 4  # warcinfo + 3 complete records; the cut one is gone
 
 
@@ -127,7 +147,7 @@ def test_timestamp_request_is_built_offline_and_unreachable_tsa_keeps_the_query(
     sealed = store.sealed[0]
     mpath = manifest_path(sealed)
     assert mpath.with_name(mpath.name + ".tsq").exists()
-    assert verify_file(sealed, signing.load_public_key()).ok
+    assert verify_file(sealed, load_public_key()).ok
 
 
 def test_keygen_refuses_to_overwrite(keys):

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from devtools.es_node.cluster import LocalCluster
 from devtools.es_node.distribution import ensure_distribution
-from devtools.es_node.node import LocalElasticsearch, free_port
 from indexing.indexer import IndexingError, index_ads
 from indexing.synthetic import scored_ad
-from signaal.es.client import get_client
 from signaal.es.mappings import apply_mappings
 from signaal.paths import var_dir
 from tests.helpers import DEADLINE_S, wait_until
@@ -34,9 +33,9 @@ def own_node():
     parent.mkdir(parents=True, exist_ok=True)
     base = Path(tempfile.mkdtemp(prefix="restart-", dir=parent))
     base.chmod(0o755)
-    node = LocalElasticsearch(ensure_distribution(), base, port=free_port(), heap="512m", cluster_name="restart")
+    node = LocalCluster(ensure_distribution(), base, heap="512m", cluster_name="restart", free_ports=True)
     try:
-        node.start()
+        node.start(timeout=DEADLINE_S)
         yield node
     finally:
         node.stop()
@@ -44,9 +43,9 @@ def own_node():
 
 
 def test_stop_mid_load_then_rerun_loses_and_duplicates_nothing(own_node):
+    apply_mappings(own_node.client("admin"), "restart", kinds=["ads", "ad-versions"])
     # Generous request timeout: a busy machine must not look like a stopped node.
-    es = get_client(own_node.url, request_timeout=DEADLINE_S, max_retries=1)
-    apply_mappings(es, "restart", kinds=["ads", "ad-versions"])
+    es = own_node.client("indexer", request_timeout=DEADLINE_S, max_retries=1)
     ads = [scored_ad(n, site="restart") for n in range(N_ADS)]
     at_gate, node_stopped = threading.Event(), threading.Event()
     outcome: dict[str, object] = {}
@@ -82,8 +81,8 @@ def test_stop_mid_load_then_rerun_loses_and_duplicates_nothing(own_node):
     assert 0 < acknowledged <= HALF
     assert (partial.indexed, partial.created, partial.failed) == (acknowledged, acknowledged, 0)
 
-    own_node.start()
-    es = get_client(own_node.url, request_timeout=DEADLINE_S)
+    own_node.start(timeout=DEADLINE_S)
+    es = own_node.client("indexer", request_timeout=DEADLINE_S)
     es.cluster.health(index="restart-ads", wait_for_status="green", timeout=f"{DEADLINE_S:.0f}s")
     before = es.count(index="restart-ads")["count"]
     assert before == acknowledged  # everything acknowledged before the stop survived it, and nothing else was written

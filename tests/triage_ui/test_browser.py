@@ -4,73 +4,15 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-
 import pytest
-import uvicorn
 
-from devtools.es_node.node import free_port
-from signaal.chromium import CHROMIUM_PATH, LAUNCH_ARGS
-from signaal.paths import var_dir
-from tests.helpers import DEADLINE_S, wait_until
-from tests.triage_ui.helpers import PASSWORD
+from tests.triage_ui.helpers import BrowserSession as Session
+from triage_ui.store import breakdowns
 from triage_ui.store.ads import undecided_query
 
 pytestmark = [pytest.mark.es, pytest.mark.browser, pytest.mark.slow]
 XSS_AD = "prikbord:1030"  # the fixture's top-priority ad, whose text carries a script payload
 AUDITED_AD = "prikbord:1025"  # decided by the audit test only
-
-
-@pytest.fixture(scope="module")
-def base_url(ui_app) -> Iterator[str]:
-    """The app served by a real uvicorn on 127.0.0.1 in a background thread."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(ui_app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        wait_until(lambda: server.started or not thread.is_alive(), "uvicorn to start")
-        assert server.started, "uvicorn stopped before it started serving"
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(DEADLINE_S)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM_PATH, headless=True, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def shots():
-    path = var_dir() / "test-artifacts" / "ui"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-class Session:
-    """One analyst's browser context; records every dialog so an XSS would be noticed."""
-
-    def __init__(self, browser, base_url: str, user: str) -> None:
-        self.context = browser.new_context(
-            base_url=base_url, viewport={"width": 1440, "height": 900}, accept_downloads=True
-        )
-        self.context.set_default_timeout(DEADLINE_S * 1000)  # a busy machine is slow, not broken
-        self.page = self.context.new_page()
-        self.dialogs: list[str] = []
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        self.page.goto("/login")
-        self.page.fill("input[name=username]", user)
-        self.page.fill("input[name=password]", PASSWORD)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url("**/queue")
 
 
 def test_end_to_end_triage(browser, base_url, shots, ui_ctx):
@@ -175,9 +117,12 @@ def test_investigator_follows_a_phone_into_its_network(browser, base_url, shots)
     assert page.locator(".timeline circle").count() == 3
     page.screenshot(path=str(shots / "network.png"), full_page=True)
     page.goto("/dashboards?days=365")
-    # Seven charts, each drawn or saying "No data." (the decision charts have data only once a test decided).
-    assert page.locator(".chart").count() == 7
-    assert page.locator(".chart svg").count() + page.locator(".chart p.muted").count() == 7
+    # Seven charts and one per signal by gender, each drawn or saying "No data." (the decision charts have
+    # data only once a test decided), then the three gender tables.
+    charts = 7 + len(breakdowns.SIGNALS)
+    assert page.locator(".chart").count() == charts
+    assert page.locator(".chart svg").count() + page.locator(".chart p.muted").count() == charts
+    assert page.locator(".gender-table").count() == 3
     drawn = set(page.locator(".chart svg").evaluate_all("svgs => svgs.map(s => s.getAttribute('aria-label'))"))
     assert {"Ads first seen per day", "Ads by indicator", "Ads by city"} <= drawn
     page.screenshot(path=str(shots / "dashboards.png"), full_page=True)

@@ -1,4 +1,4 @@
-"""Admin pages: browse the audit trail, manage accounts (add, disable)."""
+"""Admin pages: browse the audit trail, see how crawls ended, manage accounts (add, disable)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from triage_ui import data
 from triage_ui.deps import Ctx, Principal, audit_log, requires
 from triage_ui.security.passwords import WeakPasswordError
-from triage_ui.store import audit
+from triage_ui.store import audit, crawls
 from triage_ui.store.users import UserError, add_user, list_users, set_disabled
 from triage_ui.templating import render
 
@@ -39,6 +39,12 @@ def audit_page(
         actions=audit.ACTIONS,
         f={"user": user or "", "action": action or "", "since": since or "", "until": until or ""},
     )
+
+
+@router.get("/crawls")
+def crawls_page(request: Request, ctx: Ctx, principal: Annotated[Principal, requires("audit")]) -> Response:
+    audit_log(request, "view", target="crawls")
+    return render(request, "crawls.html", runs=crawls.recent_runs(ctx))
 
 
 @router.get("/users")

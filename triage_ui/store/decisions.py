@@ -76,6 +76,32 @@ def _conditional_update(ctx: UIContext, ad_id: str, triage: dict, seq_no: int, p
     raise DecisionConflict({})
 
 
+def decision_entries(
+    decision: Decision, *, user: str, role: str, previous_triage: dict, cluster_id: str | None
+) -> tuple[dict, dict]:
+    """The ad's new ``triage`` block and the decision log entry: one shape for every writer of decisions."""
+    now = utc_iso(utcnow())
+    labels = {"minor": decision.label_minor, "trafficking": decision.label_trafficking}
+    triage = {
+        "status": decision.decision,
+        "assigned_to": previous_triage.get("assigned_to") or user,
+        "decided_by": user,
+        "decided_at": now,
+        "labels": labels,
+    }
+    doc = {
+        "ad_id": decision.ad_id,
+        "cluster_id": cluster_id,
+        "decision": decision.decision,
+        "labels": labels,
+        "notes": decision.notes,
+        "user": user,
+        "role": role,
+        "decided_at": now,
+    }
+    return triage, doc
+
+
 def decide(
     ctx: UIContext,
     decision: Decision,
@@ -88,26 +114,10 @@ def decide(
     previous_triage: dict,
     cluster_id: str | None,
 ) -> dict:
-    now = utc_iso(utcnow())
-    labels = {"minor": decision.label_minor, "trafficking": decision.label_trafficking}
-    triage = {
-        "status": decision.decision,
-        "assigned_to": previous_triage.get("assigned_to") or user,
-        "decided_by": user,
-        "decided_at": now,
-        "labels": labels,
-    }
+    triage, doc = decision_entries(
+        decision, user=user, role=role, previous_triage=previous_triage, cluster_id=cluster_id
+    )
     _conditional_update(ctx, decision.ad_id, triage, seq_no, primary_term, stamp)
-    doc = {
-        "ad_id": decision.ad_id,
-        "cluster_id": cluster_id,
-        "decision": decision.decision,
-        "labels": labels,
-        "notes": decision.notes,
-        "user": user,
-        "role": role,
-        "decided_at": now,
-    }
     append(ctx.es, "decisions", doc, prefix=ctx.prefix)
     return triage
 
