@@ -103,6 +103,7 @@ def run(
     args: Sequence[str],
     *,
     env: dict[str, str] | None = None,
+    cwd: Path | None = None,
     input: str | None = None,
     deadline_s: float = DEADLINE_S,
 ) -> subprocess.CompletedProcess[str]:
@@ -111,6 +112,7 @@ def run(
     proc = subprocess.Popen(
         list(args),
         env=env,
+        cwd=cwd,
         stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
