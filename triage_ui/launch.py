@@ -20,11 +20,13 @@ import httpx
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def start_ui_process(port: int, env: dict[str, str] | None = None, *, timeout: float = 60.0) -> subprocess.Popen:
+def start_ui_process(port: int, env: dict[str, str] | None = None, *, timeout: float = 300.0) -> subprocess.Popen:
     """Start ``python -m signaal ui`` on 127.0.0.1:``port`` with test settings; return once /login answers.
 
     ``env`` overrides the inherited environment (e.g. ``SIGNAAL_ES_URL``, ``SIGNAAL_INDEX_PREFIX``).
-    A fresh random secret key per process: sessions never outlive the run.
+    A fresh random secret key per process: sessions never outlive the run. ``timeout`` is generous on
+    purpose: the wait ends as soon as the page answers, and on a machine shared with other work the start
+    (imports, the first Elasticsearch round trip) can take minutes.
     """
     proc_env = {
         **os.environ,
@@ -33,6 +35,7 @@ def start_ui_process(port: int, env: dict[str, str] | None = None, *, timeout: f
         "SIGNAAL_UI_COOKIE_SECURE": "false",
         **(env or {}),
     }
+    url = f"http://127.0.0.1:{port}/login"
     # stderr to a file, not a pipe: an unread pipe fills up under load and stalls the server.
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(  # noqa: S603 - our own CLI with arguments we built
@@ -44,20 +47,26 @@ def start_ui_process(port: int, env: dict[str, str] | None = None, *, timeout: f
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and proc.poll() is None:
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/login", timeout=1).status_code == 200:
+                # A refused connection fails at once; a server that is up but busy gets all the time left.
+                if httpx.get(url, timeout=max(1.0, deadline - time.monotonic())).status_code == 200:
                     return proc
             except httpx.HTTPError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         proc.kill()
-        proc.wait(timeout=10)
+        proc.wait()
         log.seek(0)
         tail = log.read().decode(errors="replace")[-500:]
-    raise RuntimeError(f"signaal ui did not start within {timeout:.0f} s: {tail}")
+    raise RuntimeError(f"signaal ui did not answer within {timeout:.0f} s: {tail}")
 
 
-def signed_in_client(base_url: str, username: str, password: str) -> httpx.Client:
-    """An httpx client holding a session for ``username``, logged in through the login form (CSRF included)."""
-    client = httpx.Client(base_url=base_url, timeout=30)
+def signed_in_client(base_url: str, username: str, password: str, *, timeout: float = 120.0) -> httpx.Client:
+    """An httpx client holding a session for ``username``, logged in through the login form (CSRF included).
+
+    ``timeout`` per request is generous: under load a request can queue behind many others, and a slow
+    answer is not an error.
+    """
+    client = httpx.Client(base_url=base_url, timeout=timeout)
     match = CSRF_FIELD.search(client.get("/login").text)
     if match is None:
         raise RuntimeError("the login page carries no CSRF token")

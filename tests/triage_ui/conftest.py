@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from playwright.sync_api import sync_playwright
 from devtools.es_node.node import free_port
 from signaal.chromium import CHROMIUM_PATH, LAUNCH_ARGS
 from signaal.paths import var_dir
+from tests.helpers import DEADLINE_S, wait_until
 from tests.triage_ui import fixture_ads
 from tests.triage_ui.helpers import PASSWORD, login
 from triage_ui.app import create_app
@@ -81,13 +81,13 @@ def base_url(ui_app) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(ui_app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        wait_until(lambda: server.started or not thread.is_alive(), "uvicorn to start")
+        assert server.started, "uvicorn stopped before it started serving"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(DEADLINE_S)
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,8 @@ import re
 
 from fastapi.testclient import TestClient
 
+from tests.helpers import DEADLINE_S
+
 PASSWORD = "correct horse battery staple"
 
 
@@ -17,6 +19,7 @@ class BrowserSession:
         self.context = browser.new_context(
             base_url=base_url, viewport={"width": 1440, "height": 900}, accept_downloads=True
         )
+        self.context.set_default_timeout(DEADLINE_S * 1000)  # a busy machine is slow, not broken
         self.page = self.context.new_page()
         self.dialogs: list[str] = []
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
