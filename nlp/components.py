@@ -27,7 +27,7 @@ from nlp.extract.emails import EmailRules, find_emails
 from nlp.extract.handles import HandleRules, find_handles
 from nlp.extract.phones import PhoneRules, find_phones
 from nlp.extract.prices import PriceRules, find_prices
-from nlp.extract.wordrules import Rule, WordRules, compile_rule, mark_spans, words_of
+from nlp.extract.wordrules import Rule, WordRules, compile_rule, words_of
 from nlp.gazetteer import load_gazetteer
 from nlp.normalize import NumberWords, SubstitutionKeys, Views
 from nlp.state import AdState
@@ -282,8 +282,8 @@ class Locations:
             state.locations.append(Found(place.value, span.start_char, span.end_char, extra=place.extra))
             places_end.add(span.end - 1)
         done: set[int] = set()
-        for m in _JOINED_WORDS.finditer(state.views.source):  # "Rotterdam-Charlois": few per ad, found in C
-            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+        for start, end in joined_words(state.views.source):  # "Rotterdam-Charlois": few per ad
+            span = doc.char_span(start, end, alignment_mode="expand")
             for token in span if span is not None else ():
                 if token.i not in matched and token.i not in done and _JOINED.search(token.text):
                     done.add(token.i)
@@ -316,6 +316,30 @@ class Locations:
 
 _JOINED = re.compile(r"[-/]")
 _JOINED_WORDS = re.compile(r"[^\W\d_]{2,}[-/][^\W\d_]{2,}")
+#: The "-" or "/" of a joined word: two letters on each side. Opening with the separator, ``re`` finds
+#: it in C, where the plain pattern starts at every letter.
+_JOIN_MARK = re.compile(r"[-/](?<=[^\W\d_]{2}[-/])(?=[^\W\d_]{2})")
+_LETTER = re.compile(r"[^\W\d_]")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def joined_words(text: str) -> list[tuple[int, int]]:
+    """The spans of ``_JOINED_WORDS.finditer(text)`` (letters, "-" or "/", letters), found from the
+    separators: a match starts where the letters before its separator start and ends where the
+    letters after it end, and never starts inside an earlier match."""
+    spans: list[tuple[int, int]] = []
+    done = 0
+    for mark in _JOIN_MARK.finditer(text):
+        sep = mark.start()
+        start = sep - 2
+        if start < done:
+            continue  # the letters before it belong to the previous match ("ab-cd-ef")
+        while start > done and _LETTER.match(text, start - 1):
+            start -= 1
+        end = _LETTERS.match(text, sep + 1).end()  # type: ignore[union-attr]
+        spans.append((start, end))
+        done = end
+    return spans
 
 
 @Language.factory(
@@ -482,13 +506,10 @@ class Indicators:
         derived: dict,
         emit: Callable[..., dict],
         word_rules: WordRules | None = None,
-        number_words: frozenset[str] = frozenset(),
         window_after: int = 1,
-        not_names: frozenset[str] = frozenset(),
     ) -> None:
         self.phrases, self.patterns, self.excludes, self.regexes = phrases, patterns, excludes, regexes
-        self.word_rules, self.number_words, self.window_after = word_rules, number_words, window_after
-        self.not_names = not_names
+        self.word_rules, self.window_after = word_rules, window_after
         self.rare_chars = frozenset().union(*(firsts for _, _, firsts in regexes if firsts is not None))
         # Most rules do not fire on most ads: a regex runs only where the strings it needs occur.
         self.literal_gate = LiteralGate([required_literals(pattern.pattern) for _, pattern, _ in regexes])
@@ -592,15 +613,13 @@ class Indicators:
 
     def _rule_hits(self, state: AdState) -> list[tuple[Rule, int, int]]:
         """(rule, source start, source end) of every word rule that matches the ad."""
-        words = words_of(state.views.chars, self.number_words)
+        words = words_of(state.views.chars)
         places = SpanSet((f.start, f.end) for f in state.locations)
-        mark_spans(words, places, SpanSet((f.start, f.end) for f in state.names), state.views.source)
-        words.not_names = self.not_names
-        out = []
-        for rule, first, last in self.word_rules.find(words):  # type: ignore[union-attr]
-            start, end = words.view.to_source(words.items[first].start, words.items[last].end)
-            out.append((rule, start, end))
-        return out
+        names = SpanSet((f.start, f.end) for f in state.names)
+        return [
+            (rule, *words.to_source(first, last))
+            for rule, first, last in self.word_rules.find(words, places, names)  # type: ignore[union-attr]
+        ]
 
     def _derive(self, state: AdState, text: str) -> None:
         rules = self.derived
@@ -674,7 +693,7 @@ def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators
         if spec.get("negatable", True) is False:
             not_negatable.add(code)
     negation = lex.get("negation", {})
-    word_rules = _word_rules(lexicons, meta)
+    word_rules = _word_rules(lexicons, meta, _not_names(lexicons, lex.get("sets", {})))
 
     def emit(code: str, start: int, end: int, text: str) -> dict:
         while start < end and text[start].isspace():
@@ -704,9 +723,7 @@ def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators
         derived,
         emit,
         word_rules,
-        frozenset(NumberWords.from_lexicon(tuple(lexicons)).values),
         int(negation.get("window_after", 1)),
-        _not_names(lexicons, lex.get("sets", {})),
     )
 
 
@@ -718,7 +735,7 @@ def _not_names(lexicons: list[str], sets: dict[str, list[str]]) -> frozenset[str
     return frozenset(fold(str(w)).lstrip("=") for w in words)
 
 
-def _word_rules(lexicons: list[str], meta: dict[str, Any]) -> WordRules | None:
+def _word_rules(lexicons: list[str], meta: dict[str, Any], not_names: frozenset[str]) -> WordRules | None:
     """Every ``rules`` entry of the indicator lexicons, stemmed in the language of its file."""
     sets = lexicon.load("indicators", lexicons).get("sets", {})
     rules: list[Rule] = []
@@ -739,4 +756,5 @@ def _word_rules(lexicons: list[str], meta: dict[str, Any]) -> WordRules | None:
                         raise ValueError(f"indicator rule {text!r} names unknown code {target!r}")
                     rule = compile_rule(target, text, sets, None if lang == "common" else lang)
                     rules.append(Rule(rule.code, rule.elements, rule.source, own))
-    return WordRules(rules) if rules else None
+    number_words = frozenset(NumberWords.from_lexicon(tuple(lexicons)).values)
+    return WordRules(rules, number_words, not_names) if rules else None
