@@ -568,7 +568,9 @@ class Indicators:
         if self.words:
             norms = doc.to_array("NORM").tolist()
             in_doc = set(norms)
-            for norm in in_doc - self._word_hits.keys():  # set arithmetic: only new words reach Python
+            # Only new words reach Python. ``set.difference(dict)`` looks each of the ad's words up in the
+            # dict; ``set - dict.keys()`` would walk every word ever seen (it grows with the vocabulary).
+            for norm in in_doc.difference(self._word_hits):
                 self._word_codes(norm, strings)
             if matching := in_doc & self._word_matching:
                 # Token by token, each token's codes in rule order: hits at one token keep the rule
