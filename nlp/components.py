@@ -24,6 +24,8 @@ from nlp.extract._phrases import alternation, first_chars
 from nlp.extract._regex import LiteralGate, compile_fast, rare_first_chars, required_literals
 from nlp.extract.ages import AgeRules, find_ages
 from nlp.extract.emails import EmailRules, find_emails
+from nlp.extract.genders import GenderCues, NameGenders
+from nlp.extract.genders import decide as decide_genders
 from nlp.extract.handles import HandleRules, find_handles
 from nlp.extract.phones import PhoneRules, find_phones
 from nlp.extract.prices import PriceRules, find_prices
@@ -365,7 +367,7 @@ def make_locations(nlp: Language, name: str, lexicons: list[str]) -> Locations:
 
 
 class Persons:
-    """Names (after a cue or in the "Name (19)" form), nationalities and genders."""
+    """Names (after a cue or in the "Name (19)" form), nationalities and genders (see nlp.extract.genders)."""
 
     def __init__(
         self,
@@ -375,10 +377,17 @@ class Persons:
         matcher: PhraseMatcher,
         values: dict[int, tuple[str, str]],
         language_context: frozenset[str],
+        gender_cues: GenderCues | None = None,
+        name_genders: NameGenders | None = None,
+        cued_word: re.Pattern[str] | None = None,
+        vocab_words: frozenset[str] = frozenset(),
     ) -> None:
         self.name_patterns, self.not_names, self.places = name_patterns, not_names, places
         self.matcher, self.values, self.language_context = matcher, values, language_context
         self.cue_last_words = frozenset(cue.rsplit(" ", 1)[-1] for cue in name_patterns[0])
+        self.gender_cues, self.name_genders = gender_cues or GenderCues(), name_genders
+        self.cued_word = cued_word or re.compile(r"(?!x)x(?P<name>)")  # the word after a name cue, any case
+        self.vocab_words = vocab_words  # gender words and pronouns: never read as a first name
 
     def __call__(self, doc: Doc) -> Doc:
         state = _state(doc)
@@ -410,6 +419,8 @@ class Persons:
                 continue
             taken.add(start, end)
             state.names.append(Found(name, start, end))
+        words: list[tuple[str, int, int]] = []  # gender words that present the advertised person
+        pronouns: list[tuple[str, int, int]] = []
         for match_id, s, e in self.matcher(doc):
             kind, value = self.values[match_id]
             span = doc[s:e]
@@ -417,12 +428,83 @@ class Persons:
                 before = {t.lower_ for t in doc[max(0, s - 2) : s]}
                 if before & self.language_context or overlaps(span.start_char, span.end_char, taken):
                     continue
-            target = state.nationalities if kind == "nationality" else state.genders
-            target.append(Found(value, span.start_char, span.end_char))
+                state.nationalities.append(Found(value, span.start_char, span.end_char))
+            elif kind == "gender" and self._presents(doc, s, e):
+                words.append((value, span.start_char, span.end_char))
+            elif kind == "pronoun" and self._is_pronoun(doc, s):
+                pronouns.append((value, span.start_char, span.end_char))
+        names = self._name_genders(state, text, title_end) if not words else []
+        state.genders = [Found(value, start, end) for value, start, end in decide_genders(words, names, pronouns)]
         return doc
+
+    def _name_genders(self, state: AdState, text: str, title_end: int) -> list[tuple[str, int, int]]:
+        """Genders of the first names: the names found, and the first word of the title and of the body or
+        the word after a name cue in any case ("kyra, piepjong", "hoi ik ben annika"), when the names
+        list knows it as a first name; not a name after "mijn vriend", "my manager" (someone else)."""
+        if self.name_genders is None:
+            return []
+        view = state.views.chars
+        found = {name.start: (name.value, name.start, name.end) for name in state.names}
+        starts = [0, title_end + len(_TITLE_BODY)] if title_end >= 0 else [0]
+        spans = [m.span(1) for at in starts if (m := _FIRST_WORD.match(text, at))]
+        spans += [m.span("name") for m in self.cued_word.finditer(text)]
+        for start, end in spans:
+            word = text[start:end].lower()
+            if word in self.not_names or word in self.places or word in self.vocab_words:
+                continue
+            src = view.to_source(start, end)
+            found.setdefault(src[0], (text[start:end], *src))
+        out = []
+        source = state.views.source
+        for name, start, end in sorted(found.values(), key=lambda f: f[1]):
+            before = _LAST_WORD.search(source, max(0, start - 30), start)
+            if before is not None and fold_token(before.group(1)) in self.gender_cues.name_not_after:
+                continue
+            if (gender := self.name_genders.gender(name)) is not None:
+                out.append((gender, start, end))
+        return out
+
+    def _clause_words(self, doc: Doc, start: int, stop: int, step: int) -> list[str]:
+        """Folded words from token ``start`` towards ``stop`` (exclusive) until a clause ends ("&" and "/"
+        join a list: "mannen & vrouwen")."""
+        out = []
+        for i in range(start, stop, step):
+            token = doc[i]
+            if token.text in _LIST_JOINERS:
+                continue
+            if token.is_punct or token.is_space or "\n" in token.text:
+                break
+            out.append(token.norm_)
+        return out
+
+    def _presents(self, doc: Doc, s: int, e: int) -> bool:
+        """True when the gender word ``doc[s:e]`` is about the advertised person: not the clients ("voor
+        heren", "men only"), not negated ("geen mannen"), not someone else's ("mijn man")."""
+        cues = self.gender_cues
+        text = doc[s:e].text
+        if text.lower() in cues.capitals_only and not text.isupper():
+            return False  # "tv" is a television
+        before = self._clause_words(doc, s - 1, max(-1, s - 1 - cues.window_before), -1)
+        if before and before[0] in cues.other_before:
+            return False
+        if not cues.client_before.isdisjoint(before) or not cues.negation.isdisjoint(before):
+            return False
+        after = self._clause_words(doc, e, min(len(doc), e + cues.window_after), 1)
+        return cues.client_after.isdisjoint(after) and " ".join(after[:2]) not in cues.client_after
+
+    def _is_pronoun(self, doc: Doc, s: int) -> bool:
+        """False for a word that is a pronoun only sometimes, after a word that makes it another ("blond haar")."""
+        not_after = self.gender_cues.pronoun_not_after.get(doc[s].norm_)
+        return not_after is None or s == 0 or doc[s - 1].norm_ not in not_after
 
 
 _NAME = r"(?P<name>[A-Z][a-zà-ÿ]{1,19}(?:-[A-Z][a-zà-ÿ]{1,19})?)(?![\w@])"
+_TITLE_BODY = "\n\n\n\n"  # analyzer.SEPARATOR, which this module cannot import (the analyzer imports it)
+#: The first word of a title or body, after emoji and punctuation, standing alone: punctuation, a digit,
+#: an emoji or the line end follows ("🍭 Lieve 🍭", "kyra, piepjong", "fenna 17"; not "Dag en nacht").
+_FIRST_WORD = re.compile(r"[^\w\n]*([^\W\d_]{2,20})(?=[ \t]*(?:[^\w\s@.]|\.(?!\w)|\d|$))", re.MULTILINE)
+_LAST_WORD = re.compile(r"([^\W\d_]+)[^\w\n]{1,3}$")
+_LIST_JOINERS = frozenset("&/+")
 _CUE_WORDS = re.compile(r"[\w']+")
 
 
@@ -470,7 +552,13 @@ def make_persons(nlp: Language, name: str, lexicons: list[str]) -> Persons:
     after = re.compile(rf"[ \t]*,?[ \t]+{first_chars(after_words)}(?:{alternation(after_words)})", re.IGNORECASE)
     matcher = PhraseMatcher(nlp.vocab, attr="NORM")
     values: dict[int, tuple[str, str]] = {}
-    for kind, table in (("nationality", lex.get("nationalities", {})), ("gender", lex.get("genders", {}))):
+    genders = lex.get("genders", {})
+    tables = (
+        ("nationality", lex.get("nationalities", {})),
+        ("gender", genders.get("words", {})),
+        ("pronoun", genders.get("pronouns", {})),
+    )
+    for kind, table in tables:
         for value, forms in table.items():
             key = f"{kind.upper()}:{value}"
             values[nlp.vocab.strings.add(key)] = (kind, str(value))
@@ -478,7 +566,18 @@ def make_persons(nlp: Language, name: str, lexicons: list[str]) -> Persons:
     not_names = frozenset(str(n).lower() for n in names.get("not_names", []))
     places = frozenset(form.lower() for form in load_gazetteer().forms)
     context = frozenset(str(w).lower() for w in names.get("language_context", []))
-    return Persons((cues, after), not_names, places, matcher, values, context)
+    name_genders = NameGenders(tuple(str(c) for c in genders.get("name_countries", [])))
+    gender_cues = GenderCues.from_lexicon(genders, fold_token)
+    cue_words = names.get("cues", [])
+    cued_word = re.compile(
+        rf"{first_chars(cue_words)}(?:{alternation(cue_words)})[ \t]*[:,\-]?[ \t]*(?P<name>[^\W\d_]{{2,20}})(?![\w@.])",
+        re.IGNORECASE,
+    )
+    tables = (genders.get("words", {}), genders.get("pronouns", {}))
+    vocab = frozenset(str(w).lower() for table in tables for forms in table.values() for w in forms)
+    return Persons(
+        (cues, after), not_names, places, matcher, values, context, gender_cues, name_genders, cued_word, vocab
+    )
 
 
 class Indicators:
