@@ -70,25 +70,27 @@ def fold_token(text: str) -> str:
     return squeeze(fold(text))
 
 
-def set_norms(doc: Doc) -> Doc:
+def set_norms(doc: Doc, done: set[int] | None = None) -> Doc:
     """Give every word a folded NORM, set once per vocabulary entry (lexeme), not per token.
 
     Token-level norms from tokenizer exceptions ("'m" -> "am") still win, exactly
-    as in spaCy; a lexeme is folded the first time any document contains it.
+    as in spaCy. ``done``: the lexemes (ORTH ids) of this doc's vocabulary already folded, kept by
+    the caller that owns the vocabulary (the normalizer of a pipeline), so a lexeme is folded the
+    first time any document contains it; without it every lexeme of the doc is folded (folding is
+    idempotent). The set belongs to the pipeline, not to ``id(vocab)``: a rebuilt pipeline's new
+    vocabulary can get the id of a collected one, and would then skip folding its lexemes.
     """
     vocab = doc.vocab
-    done = _FOLDED.setdefault(id(vocab), set())
-    for orth in set(doc.to_array("ORTH").tolist()) - done:
+    orths = set(doc.to_array("ORTH").tolist())
+    for orth in orths if done is None else orths - done:
         lex = vocab[orth]
         text = lex.orth_
         norm = squeeze(lex.norm_) if text.isascii() else fold_token(text)
         if norm != lex.norm_:
             lex.norm_ = norm
-        done.add(orth)
+    if done is not None:
+        done |= orths
     return doc
-
-
-_FOLDED: dict[int, set[int]] = {}  # vocab id -> lexemes whose NORM is already folded
 
 
 def fold_pattern(pattern: Any) -> Any:
@@ -134,9 +136,10 @@ class Normalizer:
 
     def __init__(self, numbers: NumberWords, keys: SubstitutionKeys | None = None) -> None:
         self.numbers, self.keys = numbers, keys
+        self.folded: set[int] = set()  # lexemes of this pipeline's vocabulary whose NORM is folded
 
     def __call__(self, doc: Doc) -> Doc:
-        set_norms(doc)
+        set_norms(doc, self.folded)
         # ``doc.text`` re-joins every token; the analyzer hands over the text it tokenised instead.
         text = doc.user_data.get(SOURCE_KEY)
         doc._.signaal = AdState(views=Views(text if isinstance(text, str) else doc.text, self.numbers, self.keys))

@@ -16,9 +16,9 @@ from nlp.extract._regex import LiteralGate, _case_traps, compile_fast, rare_firs
 from nlp.extract.ages import _WORDS, _ends_with_phrase, _last_words
 from nlp.extract.wordrules import _word_keys, words_of
 from nlp.normalize import _FOLD_TARGETS, _LOOKALIKE_RUN, _NON_ASCII, _WORD, NumberWords, Views, words_and_spans
-from nlp.pipeline import get_pipeline
+from nlp.pipeline import get_pipeline, reload_all
 from nlp.rewrite import Rewritten, View
-from tests.nlp.helpers import TEXT
+from tests.nlp.helpers import TEXT, analyze, codes
 
 ADS = [f"{a['title']}\n\n\n\n{a['body']}" for a in generate(seed=5, n_ads=120, epoch=1).ads]
 PLAIN = {lang: spacy.blank(lang).tokenizer for lang in ("nl", "en")}
@@ -964,3 +964,14 @@ def test_handles_with_a_label_after_them_on_ads():
         assert got == [m.span() for m in rules.word_then_label.finditer(text)]
         found += len(got)
     assert found >= 4
+
+
+def test_norms_are_folded_in_every_rebuilt_pipeline():
+    """Folded NORMs are remembered per pipeline: a rebuilt pipeline's vocabulary may reuse a collected
+    one's id, and must still fold its words ("TWEE VRIENDINNEN" matches the term "twee vriendinnen")."""
+    body = "Samira hier.\nTWEE VRIENDINNEN SAMEN\nBel 06-1234 0033"
+    assert "TRAF_MULTIPLE_PERSONS" in codes(analyze(body))
+    for _ in range(5):
+        reload_all()
+        reload_all()
+        assert "TRAF_MULTIPLE_PERSONS" in codes(analyze(body))
