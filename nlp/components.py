@@ -384,6 +384,7 @@ class Persons:
         name_genders: NameGenders | None = None,
         cued_word: re.Pattern[str] | None = None,
         vocab_words: frozenset[str] = frozenset(),
+        pronoun_norms: dict[int, str] | None = None,
     ) -> None:
         self.name_patterns, self.not_names, self.places = name_patterns, not_names, places
         self.matcher, self.values, self.language_context = matcher, values, language_context
@@ -391,6 +392,7 @@ class Persons:
         self.gender_cues, self.name_genders = gender_cues or GenderCues(), name_genders
         self.cued_word = cued_word or re.compile(r"(?!x)x(?P<name>)")  # the word after a name cue, any case
         self.vocab_words = vocab_words  # gender words and pronouns: never read as a first name
+        self.pronoun_norms = pronoun_norms or {}  # folded pronoun (NORM id) -> gender
 
     def __call__(self, doc: Doc) -> Doc:
         state = _state(doc)
@@ -423,7 +425,6 @@ class Persons:
             taken.add(start, end)
             state.names.append(Found(name, start, end))
         words: list[tuple[str, int, int]] = []  # gender words that present the advertised person
-        pronouns: list[tuple[str, int, int]] = []
         for match_id, s, e in self.matcher(doc):
             kind, value = self.values[match_id]
             span = doc[s:e]
@@ -434,11 +435,24 @@ class Persons:
                 state.nationalities.append(Found(value, span.start_char, span.end_char))
             elif kind == "gender" and self._presents(doc, s, e):
                 words.append((value, span.start_char, span.end_char))
-            elif kind == "pronoun" and self._is_pronoun(doc, s):
-                pronouns.append((value, span.start_char, span.end_char))
+        # Names and pronouns are read only where no word decides (most ads name their person or say
+        # "dame", "jongen"), so their cost falls on the few ads that need them.
         names = self._name_genders(state, text, title_end) if not words else []
+        pronouns = self._pronouns(doc) if not (words or names) else []
         state.genders = [Found(value, start, end) for value, start, end in decide_genders(words, names, pronouns)]
         return doc
+
+    def _pronouns(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """Third-person pronouns, as (gender, start, end); not a word that is a pronoun only sometimes
+        after a word that makes it another ("blond haar" is hair)."""
+        out = []
+        norms = doc.to_array("NORM").tolist()
+        for i in (i for i, norm in enumerate(norms) if norm in self.pronoun_norms):
+            token = doc[i]
+            not_after = self.gender_cues.pronoun_not_after.get(token.norm_)
+            if not_after is None or i == 0 or doc[i - 1].norm_ not in not_after:
+                out.append((self.pronoun_norms[norms[i]], token.idx, token.idx + len(token)))
+        return out
 
     def _name_genders(self, state: AdState, text: str, title_end: int) -> list[tuple[str, int, int]]:
         """Genders of the first names: the names found, and the first word of the title and of the body or
@@ -450,7 +464,8 @@ class Persons:
         found = {name.start: (name.value, name.start, name.end) for name in state.names}
         starts = [0, title_end + len(_TITLE_BODY)] if title_end >= 0 else [0]
         spans = [m.span(1) for at in starts if (m := _FIRST_WORD.match(text, at))]
-        spans += [m.span("name") for m in self.cued_word.finditer(text)]
+        if not found:  # no name found with a capital: one in lower case after a cue ("ik ben annika")
+            spans += [m.span("name") for m in self.cued_word.finditer(text)]
         for start, end in spans:
             word = text[start:end].lower()
             if word in self.not_names or word in self.places or word in self.vocab_words:
@@ -494,11 +509,6 @@ class Persons:
             return False
         after = self._clause_words(doc, e, min(len(doc), e + cues.window_after), 1)
         return cues.client_after.isdisjoint(after) and " ".join(after[:2]) not in cues.client_after
-
-    def _is_pronoun(self, doc: Doc, s: int) -> bool:
-        """False for a word that is a pronoun only sometimes, after a word that makes it another ("blond haar")."""
-        not_after = self.gender_cues.pronoun_not_after.get(doc[s].norm_)
-        return not_after is None or s == 0 or doc[s - 1].norm_ not in not_after
 
 
 _NAME = r"(?P<name>[A-Z][a-zà-ÿ]{1,19}(?:-[A-Z][a-zà-ÿ]{1,19})?)(?![\w@])"
@@ -559,7 +569,6 @@ def make_persons(nlp: Language, name: str, lexicons: list[str]) -> Persons:
     tables = (
         ("nationality", lex.get("nationalities", {})),
         ("gender", genders.get("words", {})),
-        ("pronoun", genders.get("pronouns", {})),
     )
     for kind, table in tables:
         for value, forms in table.items():
@@ -578,8 +587,23 @@ def make_persons(nlp: Language, name: str, lexicons: list[str]) -> Persons:
     )
     tables = (genders.get("words", {}), genders.get("pronouns", {}))
     vocab = frozenset(str(w).lower() for table in tables for forms in table.values() for w in forms)
+    pronouns = {
+        nlp.vocab.strings.add(fold_token(str(w))): str(value)
+        for value, ws in genders.get("pronouns", {}).items()
+        for w in ws
+    }
     return Persons(
-        (cues, after), not_names, places, matcher, values, context, gender_cues, name_genders, cued_word, vocab
+        (cues, after),
+        not_names,
+        places,
+        matcher,
+        values,
+        context,
+        gender_cues,
+        name_genders,
+        cued_word,
+        vocab,
+        pronouns,
     )
 
 

@@ -58,6 +58,8 @@ def test_clients_negations_and_others_do_not_count(body, expected):
         ("", "Lisa (22) en Mark (25) uit Leiden.", ["female", "male"]),
         ("", "Denise, 26. Afspraken via mijn vriend Ahmed.", ["female"]),  # his name is not the person's
         ("Dag en nacht bereikbaar", "Carla, 33, Dordrecht.", ["female"]),  # "Dag" is a word here, not a name
+        ("Roos | Amersfoort", "My name is Roos, I'm age 20.", ["female"]),  # "age" after "I'm" is no name
+        ("", "hi i'm aged 24, from breda", []),  # nor without a capitalised name
     ],
 )
 def test_first_names_decide_where_no_word_does(title, body, expected):
