@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, compress, count
-from operator import attrgetter
+from operator import attrgetter, not_
 
 import Stemmer
 
@@ -54,6 +54,10 @@ _SENTENCE_MARKS = frozenset(".!?;\n|•")
 _WORD_SPLIT = re.compile(f"({_WORD.pattern})")
 #: A word that mixes letters with digits that imitate letters ("sch00l", "h0tel", "t33n").
 _LEET_WORD = re.compile(r"(?<![\w])[A-Za-z][A-Za-z0-9]*[0-9][A-Za-z0-9]*(?![\w])")
+#: Where a look-alike word can be: a digit right after an ASCII letter (a match's first digit is one).
+_DIGIT_AFTER_LETTER = re.compile(r"[0-9](?<=[A-Za-z][0-9])")
+_WORD_CHAR = re.compile(r"\w")
+_WORD_CHAR_RUN = re.compile(r"\w*")
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"}
 _GAP = re.compile(r"^\{(\d+),(\d+)\}$")
 SLOTS = ("NUM", "PLACE", "NAME", "CAP")
@@ -67,14 +71,35 @@ def _word_keys(word: str) -> tuple[str, ...]:
     return (folded, *(f"{i}:{_STEMMERS[lang].stemWord(folded)}" for i, lang in enumerate(LANGS)))
 
 
+def leet_words(text: str) -> list[tuple[int, str]]:
+    """(start, word) of each match of ``_LEET_WORD`` in ``text``, found from its digits.
+
+    ``_LEET_WORD`` opens with a letter, so ``re`` tries it at nearly every letter of an ad. A match is a
+    whole word (a run of ``\\w``) whose first digit follows a letter, so the scan looks for a digit after
+    a letter (a few per ad) and tests the word around it.
+    """
+    found = []
+    done = 0
+    for m in _DIGIT_AFTER_LETTER.finditer(text):
+        start = m.start()
+        if start < done:
+            continue  # a later digit of a word already tested
+        while start and _WORD_CHAR.match(text, start - 1):
+            start -= 1
+        end = _WORD_CHAR_RUN.match(text, start).end()
+        done = end
+        if _LEET_WORD.fullmatch(text, start, end):
+            found.append((start, text[start:end]))
+    return found
+
+
 def leet_layer(text: str) -> Rewritten:
     """Digits inside a word read as letters, when the word has more letters than digits."""
     edits = []
-    for m in _LEET_WORD.finditer(text):
-        word = m.group()
+    for start, word in leet_words(text):
         digits = sum(c.isdigit() for c in word)
         if digits * 2 <= len(word) and all(c in _LEET for c in word if c.isdigit()):
-            edits += [(m.start() + i, m.start() + i + 1, _LEET[c]) for i, c in enumerate(word) if c.isdigit()]
+            edits += [(start + i, start + i + 1, _LEET[c]) for i, c in enumerate(word) if c.isdigit()]
     return Rewritten(text, edits)
 
 
@@ -243,6 +268,9 @@ class _Lexeme:
 
 _ELEMENTS = attrgetter("elements")
 _FOLDED = attrgetter("folded")
+_OPENS = attrgetter("opens")
+_NUMBER = attrgetter("number")
+_CAPITAL = attrgetter("capital")
 
 #: A step of a compiled rule: (element id or -1, slot, optional, gap); a gap step has only the gap.
 _Step = tuple[int, str, bool, "tuple[int, int] | None"]
@@ -261,13 +289,14 @@ class _Ad:
 
     def slot_positions(self, slot: str) -> list[int]:
         """The words that fill ``slot``, in order (the same words :meth:`fills` accepts)."""
+        # ``compress`` picks the words in C; a Python test runs only on the few capitalised ones.
         if slot == "NUM":
-            return [i for i, lexeme in enumerate(self.lexemes) if lexeme.number]
+            return list(compress(count(), map(_NUMBER, self.lexemes)))
         if slot == "PLACE":
             return sorted(self.placed)
         if slot == "NAME":
             return sorted(self.named)
-        return [i for i, lexeme in enumerate(self.lexemes) if lexeme.capital and self.fills(slot, i)]
+        return [i for i in compress(count(), map(_CAPITAL, self.lexemes)) if self.fills(slot, i)]
 
     def fills(self, slot: str, i: int) -> bool:
         if slot == "NUM":
@@ -364,7 +393,11 @@ class WordRules:
         """The ad as the matcher reads it: each word's lexeme, and which words are inside a place or a
         name (source spans of ``words.view``'s source) for the slots."""
         cache, learn = self._lexemes, self._lexeme
-        ad = _Ad([cache.get(t) or learn(t) for t in words.texts], words.sentence, words.clause)
+        lexemes = list(map(cache.get, words.texts))  # words seen before (nearly all), in C
+        if not all(lexemes):
+            for k in compress(count(), map(not_, lexemes)):
+                lexemes[k] = cache.get(words.texts[k]) or learn(words.texts[k])
+        ad = _Ad(lexemes, words.sentence, words.clause)
         ad.not_names = self.not_names
         places, names = places or SpanSet(), names or SpanSet()
         if places or names:
@@ -395,11 +428,12 @@ class WordRules:
         present = frozenset().union(*map(_ELEMENTS, lexemes))
         needs, steps, second = self._needs, self._steps, self._second
         # The elements of word i + 1 (none after the last word), for the second-word test.
-        following = [lexeme.elements for lexeme in lexemes[1:]] + [frozenset()]
+        following = list(map(_ELEMENTS, lexemes[1:]))
+        following.append(frozenset())
         possible: dict[int, bool] = {}
         tries: list[tuple[int, int]] = []
-        for i, lexeme in enumerate(lexemes):
-            for r in lexeme.opens:
+        for i in compress(count(), map(_OPENS, lexemes)):  # only the words that open some rule
+            for r in lexemes[i].opens:
                 ok = possible.get(r)
                 if ok is None:
                     ok = possible[r] = needs[r] <= present

@@ -1005,3 +1005,26 @@ def test_pronouns_from_the_norm_ids_are_the_phrase_matcher_pronouns():
             assert pronouns == _pronouns_by_phrase_matcher(pipeline, doc)
             found += len(pronouns)
     assert found > 100  # pronouns occur (blind-1 alone has ~100 per pipeline)
+
+
+_PLAIN_LEET_WORD = re.compile(r"(?<![\w])[A-Za-z][A-Za-z0-9]*[0-9][A-Za-z0-9]*(?![\w])")
+LEET_TEXT = st.lists(
+    st.sampled_from(["sch00l", "t33n", "a1", "1a", "ab_2", "x", "é5", "5", " ", ".", "_", "Ω", "h0t3l", "\n", "9b9"]),
+    max_size=12,
+).map("".join)
+
+
+@FAST
+@given(text=st.one_of(TEXT, LEET_TEXT))
+def test_look_alike_words_found_from_their_digits_are_the_plain_scan(text):
+    assert wordrules.leet_words(text) == [(m.start(), m.group()) for m in _PLAIN_LEET_WORD.finditer(text)]
+
+
+def test_look_alike_words_on_ads():
+    found = 0
+    for text in [*ADS, *BLIND]:
+        view = Views(text, NUMBERS).chars.text
+        plain = [(m.start(), m.group()) for m in _PLAIN_LEET_WORD.finditer(view)]
+        assert wordrules.leet_words(view) == plain
+        found += len(plain)
+    assert found > 10
