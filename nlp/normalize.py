@@ -20,7 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, cached_property
-from itertools import accumulate
+from itertools import accumulate, compress, count
 
 from nlp.extract._regex import LiteralGate, compile_fast, required_literals
 from nlp.lexicon import load
@@ -206,6 +206,24 @@ def words_and_spans(text: str, word: re.Pattern[str]) -> tuple[list[str], list[t
     return parts[1::2], list(zip(bounds[::2], bounds[1::2], strict=False))
 
 
+class _Spans:
+    """Word spans read from the running sums of a capturing ``split`` (see :func:`words_and_spans`), built
+    only for the words asked for (a few per ad)."""
+
+    __slots__ = ("_bounds", "_n")
+
+    def __init__(self, bounds: list[int]) -> None:
+        self._bounds, self._n = bounds, len(bounds) // 2
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: int) -> tuple[int, int]:
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return self._bounds[2 * i], self._bounds[2 * i + 1]
+
+
 def number_words(text: str, words: NumberWords) -> Rewritten:
     """Number words to digits ("nul zes" -> "0 6", "zeventien" -> "17", "twenty-two" -> "22")."""
     edits: list[tuple[int, int, str]] = []
@@ -214,22 +232,28 @@ def number_words(text: str, words: NumberWords) -> Rewritten:
     # from letter to non-letter when lower-cased; tests/nlp/test_nlp_speedups.py checks every one);
     # else ("İ" lower-cases to two characters) lower-case word by word.
     same_length = len(low) == len(text)
+    bounds: list[int] = []
     if same_length:
-        lowered, spans = words_and_spans(low, words.pattern)
+        # ``words_and_spans`` without building every span: word i spans bounds[2 * i] to bounds[2 * i + 1].
+        parts = _splitter(words.pattern).split(low)
+        lowered = parts[1::2]
+        bounds = list(accumulate(map(len, parts)))
     else:
         lowered = [w.lower() for w in words.pattern.findall(text)]
     # Only a few words can start an edit; find them in one C-speed-ish pass, then look closer.
     candidates = words.candidates
     jarig = "jarig" in low
-    picked = [
-        i
-        for i, w in enumerate(lowered)
-        if w in candidates or not w.isascii() or (jarig and w.endswith(("jarig", "jarige")))
-    ]
+    if jarig or not all(map(str.isascii, lowered)):
+        picked = [
+            i
+            for i, w in enumerate(lowered)
+            if w in candidates or not w.isascii() or (jarig and w.endswith(("jarig", "jarige")))
+        ]
+    else:  # the same test where every word is ASCII and none can end with "jarig": a set lookup, in C
+        picked = list(compress(count(), map(candidates.__contains__, lowered)))
     if not picked:
         return Rewritten(text, edits)
-    if not same_length:
-        spans = [m.span() for m in words.pattern.finditer(text)]
+    spans = _Spans(bounds) if same_length else [m.span() for m in words.pattern.finditer(text)]
     heads = words.pair_heads
     consumed = -1  # index of the second word of the last two-word form
     for i in picked:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from spacy.matcher import PhraseMatcher
 
 from devtools.fixture_sites import generate
-from nlp import components, lexicon
+from nlp import components, lexicon, normalize
 from nlp.components import _JOINED_WORDS, joined_words
 from nlp.extract import SpanSet, phones, wordrules
 from nlp.extract._regex import LiteralGate, _case_traps, compile_fast, rare_first_chars, required_literals
@@ -1028,3 +1028,66 @@ def test_look_alike_words_on_ads():
         assert wordrules.leet_words(view) == plain
         found += len(plain)
     assert found > 10
+
+
+def _plain_number_words(text, words):
+    """``number_words`` as it was: every word's span built, every word tested in Python."""
+    edits = []
+    low = text.lower()
+    if len(low) == len(text):
+        lowered, spans = words_and_spans(low, words.pattern)
+    else:
+        lowered = [w.lower() for w in words.pattern.findall(text)]
+        spans = [m.span() for m in words.pattern.finditer(text)]
+    jarig = "jarig" in low
+    picked = [
+        i
+        for i, w in enumerate(lowered)
+        if w in words.candidates or not w.isascii() or (jarig and w.endswith(("jarig", "jarige")))
+    ]
+    consumed = -1
+    for i in picked:
+        if i <= consumed:
+            continue
+        start, end = spans[i]
+        word = lowered[i]
+        if i + 1 < len(spans) and (word in words.pair_heads or not word.isascii()):
+            next_start, next_end = spans[i + 1]
+            gap = text[end:next_start]
+            if gap in ("-", " ") and (value := words.value(f"{word}{gap}{lowered[i + 1]}")) is not None:
+                edits.append((start, next_end, str(value)))
+                consumed = i + 1
+                continue
+        value = words.value(word)
+        if value is not None:
+            edits.append((start, end, str(value)))
+        elif word.endswith("jarig") or word.endswith("jarige"):
+            stem = re.sub(r"-?jarige?$", "", word, flags=re.IGNORECASE)
+            if (value := words.value(stem)) is not None:
+                edits.append((start, start + len(stem), str(value)))
+    return Rewritten(text, edits)
+
+
+def _rewrite_key(rewritten):
+    return rewritten.text, rewritten._segs, rewritten._deleted
+
+
+NUMBER_TEXT = st.lists(
+    st.sampled_from(["twintig", "twenty", "-", "two", " ", "zeventienjarige", "één", "İ", "nul", "zes", "x", "Zes"]),
+    max_size=10,
+).map("".join)
+
+
+@FAST
+@given(text=st.one_of(TEXT, NUMBER_TEXT))
+def test_number_words_picked_in_c_are_the_plain_reading(text):
+    assert _rewrite_key(normalize.number_words(text, NUMBERS)) == _rewrite_key(_plain_number_words(text, NUMBERS))
+
+
+def test_number_words_on_ads():
+    edited = 0
+    for text in [*ADS, *BLIND]:
+        got = normalize.number_words(text, NUMBERS)
+        assert _rewrite_key(got) == _rewrite_key(_plain_number_words(text, NUMBERS))
+        edited += not got.identity
+    assert edited > 10
