@@ -94,18 +94,28 @@ class FastParser:
 
     def international(self, digits: str) -> str | None:
         """``phonenumbers.parse("+" + digits)`` when that is provably a valid number, else None."""
+        return self.decide_international(digits)[1]
+
+    def decide_international(self, digits: str) -> tuple[bool, str | None]:
+        """(True, what ``valid_with_phonenumbers("+" + digits, None)`` gives: E.164 or None) where this
+        module can prove it, else (False, None).
+
+        Invalid numbers are proved too: with the country code read as above and nothing stripped,
+        ``parse`` keeps the rest as the national number (or raises for fewer than 2 or more than 17
+        digits, which no region's lengths hold), so its validity is ``valid(rest)``.
+        """
         if not digits or digits[0] == "0":
-            return None
+            return False, None
         for i in range(
             1, min(len(digits), _MAX_CC_DIGITS) + 1
         ):  # phonenumbers' country code: the shortest known prefix
             if int(digits[:i]) in COUNTRY_CODE_TO_REGION_CODE:
                 region = self.by_cc.get(digits[:i])
                 rest = digits[i:]
-                if region is None or rest.startswith((region.prefix, "0")) or not region.valid(rest):
-                    return None
-                return "+" + digits
-        return None
+                if region is None or rest.startswith((region.prefix, "0")):
+                    return False, None
+                return True, ("+" + digits if region.valid(rest) else None)
+        return False, None
 
     def national(self, digits: str, region_code: str) -> str | None:
         """``phonenumbers.parse(digits, region_code)`` when that is provably a valid number, else None.
@@ -113,10 +123,26 @@ class FastParser:
         The reasoning does not depend on other regions (``parse`` takes one), so it holds for
         every configured region, in any order.
         """
+        return self.decide_national(digits, region_code)[1]
+
+    def decide_national(self, digits: str, region_code: str) -> tuple[bool, str | None]:
+        """(True, what ``valid_with_phonenumbers(digits, region_code)`` gives) where provable, else (False, None).
+
+        An invalid number is proved only where ``parse`` surely strips the national prefix: the rest has
+        a possible length of the region (``parse`` keeps the prefix when the rest's length is not
+        possible) and matches the general pattern or the whole does not (``parse`` keeps the prefix when
+        only the whole matches it). Then the national number is the rest, and it is not ``valid``.
+        """
         region = self.by_region.get(region_code)
         if region is None or not digits.startswith(region.prefix) or digits.startswith((region.idd, region.cc)):
-            return None
+            return False, None
         rest = digits[len(region.prefix) :]
         if rest.startswith("0"):
-            return None  # a national significant number with a leading zero: phonenumbers' special case
-        return "+" + region.cc + rest if region.valid(rest) else None
+            return False, None  # a national significant number with a leading zero: phonenumbers' special case
+        if region.valid(rest):
+            return True, "+" + region.cc + rest
+        if len(rest) in region.lengths and (
+            region.general.fullmatch(rest) is not None or region.general.fullmatch(digits) is None
+        ):
+            return True, None
+        return False, None

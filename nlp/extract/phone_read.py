@@ -120,7 +120,8 @@ class PhoneReader:
         """E.164 when ``digits`` is a valid national number of ``region`` (fast path first)."""
         if shape(region).national_number(digits) is None:  # type: ignore[union-attr]
             return None
-        return self.fast.national(digits, region) or valid_with_phonenumbers(digits, region)
+        decided, e164 = self.fast.decide_national(digits, region)
+        return e164 if decided else valid_with_phonenumbers(digits, region)
 
     def national(self, digits: str, cued: tuple[str, ...] = ()) -> Reading | None:
         """The best reading of a national-format number (see the module docstring for the order)."""
@@ -151,7 +152,8 @@ class PhoneReader:
 
     def international(self, digits: str, tier: int = INTERNATIONAL) -> Reading | None:
         """``digits`` after a "+" or "00": valid, or with the country's shape (flagged), else None."""
-        if e164 := self.fast.international(digits) or valid_with_phonenumbers("+" + digits, None):
+        decided, e164 = self.fast.decide_international(digits)
+        if e164 := (e164 if decided else valid_with_phonenumbers("+" + digits, None)):
             return Reading(e164, tier)
         split = _country(digits)
         if split is None:

@@ -382,6 +382,37 @@ def test_phone_fast_path_on_any_digits(digits, international, region):
     assert got is None or got == _plain(digits, international, region)
 
 
+def _decide(fast, digits, international, region):
+    return fast.decide_international(digits) if international else fast.decide_national(digits, region)
+
+
+def test_phone_fast_path_decides_invalid_numbers_as_phonenumbers_does():
+    """Decided answers, valid or not, are phonenumbers' answers (the reads it now spares are the
+    windows of digits that are no number yet: "+31 6 1234", "06 1234 56")."""
+    from nlp.extract.phone_fast import FastParser
+
+    fast = FastParser(REGIONS)
+    invalid = 0
+    for digits, international in _numbers_to_try():
+        for region in REGIONS if not international else (None,):
+            decided, got = _decide(fast, digits, international, region)
+            if decided:
+                assert got == _plain(digits, international, region), (digits, international, region)
+                invalid += got is None
+    assert invalid > 1000  # invalid numbers are decided, not always deferred
+
+
+@FAST
+@given(
+    digits=st.text("0123456789", min_size=1, max_size=18), international=st.booleans(), region=st.sampled_from(REGIONS)
+)
+def test_phone_fast_path_decides_any_digits_as_phonenumbers_does(digits, international, region):
+    from nlp.extract.phone_fast import FastParser
+
+    decided, got = _decide(FastParser(REGIONS), digits, international, region)
+    assert not decided or got == _plain(digits, international, region)
+
+
 def test_phone_fast_path_answers_the_numbers_of_ads():
     """The generator's numbers (Dutch, Belgian, German, in every written form) need no phonenumbers call."""
     from nlp.extract import phone_read
