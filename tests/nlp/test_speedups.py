@@ -1122,3 +1122,27 @@ def test_number_words_on_ads():
         assert _rewrite_key(got) == _rewrite_key(_plain_number_words(text, NUMBERS))
         edited += not got.identity
     assert edited > 10
+
+
+LANG_TEXT = st.lists(
+    st.sampled_from(["don't", "'", "rock'n'roll", "é", "Ü", "²", "½", "_", "7", " ", "\u00a0", "\u2028", "✨"])
+    | st.sampled_from(["\ud800", "x'", "'y"])
+    | st.text(max_size=6),
+    max_size=14,
+).map("".join)
+
+
+@FAST
+@given(text=st.one_of(TEXT, LANG_TEXT))
+def test_language_words_by_blanking_ascii_non_letters_are_the_plain_findall(text):
+    from nlp import langid
+
+    for case in (text, text.lower()):
+        assert langid.words(case) == langid._WORD.findall(case)
+
+
+def test_language_words_on_ads():
+    from nlp import langid
+
+    for text in [*ADS, *BLIND]:
+        assert langid.words(text.lower()) == langid._WORD.findall(text.lower())
