@@ -7,37 +7,13 @@ pipeline; accuracy is measured by ``signaal nlp evaluate`` on the fixtures.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from functools import cache
 
+from nlp.extract._words import letter_words
 from nlp.lexicon import DATA_DIR, _read
 
-_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 UNDETERMINED = "und"
-#: Every ASCII character that no ``_WORD`` match holds (all but the letters and "'") becomes a blank; the
-#: bytes of UTF-8 sequences (128 and up) stay.
-_ASCII_NON_LETTERS = bytes(c if c >= 128 or chr(c).isalpha() or chr(c) == "'" else 32 for c in range(256))
-
-
-def words(text: str) -> list[str]:
-    """The matches of ``_WORD`` in ``text``, in order.
-
-    ``findall`` costs ~1,000 instructions per word, most of it per match, not per character. No match
-    holds an ASCII non-letter (other than "'") or a blank, so blanking those (a byte ``translate`` of the
-    UTF-8 text, which leaves every multi-byte character as it is) and a ``split``, all in C, cut the text
-    into chunks whose matches are the text's; a chunk of ASCII letters alone is one match, and only the
-    others (with "'" or non-ASCII characters, a few per ad) go to ``findall``.
-    """
-    out: list[str] = []
-    for chunk in (
-        text.encode("utf-8", "surrogatepass").translate(_ASCII_NON_LETTERS).decode("utf-8", "surrogatepass").split()
-    ):
-        if chunk.isascii() and "'" not in chunk:
-            out.append(chunk)
-        else:
-            out += _WORD.findall(chunk)
-    return out
 
 
 @cache
@@ -56,7 +32,7 @@ def identify(text: str, *, max_chars: int = 4000) -> str:
     # Look-ups and counting of the words' language tuples run in C (``map``, ``Counter``); then each
     # distinct tuple adds its count to its languages: the same counts as one loop over the words.
     counts: Counter[str] = Counter()
-    for langs, n in Counter(filter(None, map(index.get, words(text[:max_chars].lower())))).items():
+    for langs, n in Counter(filter(None, map(index.get, letter_words(text[:max_chars].lower())))).items():
         for lang in langs:
             counts[lang] += n
     if not counts:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from nlp.extract import Found, SpanSet, overlaps
 from nlp.extract._phrases import alternation, ends_with, first_chars, starts_with
 from nlp.extract._regex import LiteralGate, required_literals
+from nlp.extract._words import letter_words
 from nlp.rewrite import View
 
 # One or two digits, not right after a word character, a price sign, a time or a range (the look-behind
@@ -129,7 +130,6 @@ class AgeRules:
         )
 
 
-_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _SEGMENT_LOOKBACK = 80
 #: The last line break, sentence end or list separator of a text (greedy ".*" finds the last one).
 _LAST_SEGMENT_MARK = re.compile(r"(?s:.*)(\n|[.!?] |[|•]| [–-] )")
@@ -147,10 +147,10 @@ def _in_profile_slot(text: str, start: int, end: int, rules: AgeRules) -> bool:
     cut = last.start(1) if last else -1
     if cut < 0 and start > _SEGMENT_LOOKBACK:
         return False  # no start within reach: far into a long sentence
-    if len(_WORD.findall(window[cut + 1 :])) > rules.bare_max_words:
+    if len(letter_words(window[cut + 1 :])) > rules.bare_max_words:
         return False
     # The word right before the number, also across a full stop ("Nr. 12").
-    before = _WORD.findall(window[-30:])
+    before = letter_words(window[-30:])
     if before:
         last = before[-1].lower()
         if last in rules.bare_not_after or last.endswith(rules.bare_not_after_suffixes):

@@ -14,6 +14,7 @@ from nlp import components, lexicon, normalize
 from nlp.components import _JOINED_WORDS, joined_words
 from nlp.extract import SpanSet, phones, wordrules
 from nlp.extract._regex import LiteralGate, _case_traps, compile_fast, rare_first_chars, required_literals
+from nlp.extract._words import LETTER_WORD, letter_words
 from nlp.extract.ages import _WORDS, _ends_with_phrase, _last_words
 from nlp.extract.wordrules import _word_keys, words_of
 from nlp.normalize import _FOLD_TARGETS, _LOOKALIKE_RUN, _NON_ASCII, _WORD, NumberWords, Views, words_and_spans
@@ -572,11 +573,11 @@ def test_view_skipping_unedited_layers_maps_as_every_layer(source, layers):
 def test_language_counts_by_word_tuples_are_the_plain_counts(text):
     from collections import Counter
 
-    from nlp.langid import _WORD, UNDETERMINED, _word_languages, identify
+    from nlp.langid import UNDETERMINED, _word_languages, identify
 
     order, index = _word_languages()
     counts: Counter[str] = Counter()
-    for word in _WORD.findall(text.lower()):
+    for word in LETTER_WORD.findall(text.lower()):
         for lang in index.get(word, ()):
             counts[lang] += 1
     plain = next(lang for lang in order if counts[lang] == max(counts.values())) if counts else UNDETERMINED
@@ -1134,15 +1135,12 @@ LANG_TEXT = st.lists(
 
 @FAST
 @given(text=st.one_of(TEXT, LANG_TEXT))
-def test_language_words_by_blanking_ascii_non_letters_are_the_plain_findall(text):
-    from nlp import langid
-
+def test_letter_words_by_blanking_ascii_non_letters_are_the_plain_findall(text):
     for case in (text, text.lower()):
-        assert langid.words(case) == langid._WORD.findall(case)
+        assert letter_words(case) == LETTER_WORD.findall(case)
 
 
-def test_language_words_on_ads():
-    from nlp import langid
-
+def test_letter_words_on_ads():
     for text in [*ADS, *BLIND]:
-        assert langid.words(text.lower()) == langid._WORD.findall(text.lower())
+        assert letter_words(text.lower()) == LETTER_WORD.findall(text.lower())
+        assert letter_words(text[-30:]) == LETTER_WORD.findall(text[-30:])  # the age windows
