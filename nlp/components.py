@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from itertools import product
+from itertools import compress, count, product
 from typing import Any
 
 from spacy.language import Language
@@ -447,7 +447,7 @@ class Persons:
         after a word that makes it another ("blond haar" is hair)."""
         out = []
         norms = doc.to_array("NORM").tolist()
-        for i in (i for i, norm in enumerate(norms) if norm in self.pronoun_norms):
+        for i in compress(count(), map(self.pronoun_norms.__contains__, norms)):
             token = doc[i]
             not_after = self.gender_cues.pronoun_not_after.get(token.norm_)
             if not_after is None or i == 0 or doc[i - 1].norm_ not in not_after:
@@ -702,13 +702,12 @@ class Indicators:
                 # Token by token, each token's codes in rule order: hits at one token keep the rule
                 # order, and hits at different tokens are ordered by the sort below.
                 codes = [code for code, _ in self.words]
-                for i, norm in enumerate(norms):
-                    if norm in matching:
-                        token_codes = self._word_hits[norm]
-                        token = doc[i]
-                        for code in codes:
-                            if code in token_codes:
-                                hits.append((code, token.idx, token.idx + len(token), i, i + 1))
+                for i in compress(count(), map(matching.__contains__, norms)):  # the few such tokens, in C
+                    token_codes = self._word_hits[norms[i]]
+                    token = doc[i]
+                    for code in codes:
+                        if code in token_codes:
+                            hits.append((code, token.idx, token.idx + len(token), i, i + 1))
         present = {c for c in self.rare_chars if c in text}  # emoji openings: a fast substring test each
         for (code, pattern, firsts), possible in zip(self.regexes, self.literal_gate.possible(text), strict=True):
             if not possible or (firsts is not None and firsts.isdisjoint(present)):
