@@ -80,7 +80,10 @@ class HandleRules:
         )
         trailing_starts = [rf"[(\[](?=[ \t]*(?:{label_alt})[ \t]*[)\]])"]
         if after:
-            trailing_starts.append(rf"[ \t](?=(?:{alternation(after)})[ \t]+(?:{label_alt})(?![\w]))")
+            # Tried at every blank: the first-character lookahead rejects most with one class test.
+            trailing_starts.append(
+                rf"[ \t]{first_chars(after)}(?=(?:{alternation(after)})[ \t]+(?:{label_alt})(?![\w]))"
+            )
         urls = {str(k).lower(): v for k, v in h.get("urls", {}).items()}
         url_alt = "|".join(re.escape(u) for u in sorted(urls, key=len, reverse=True))
         url_pattern = re.compile(

@@ -1144,3 +1144,14 @@ def test_letter_words_on_ads():
     for text in [*ADS, *BLIND]:
         assert letter_words(text.lower()) == LETTER_WORD.findall(text.lower())
         assert letter_words(text[-30:]) == LETTER_WORD.findall(text[-30:])  # the age windows
+
+
+@FAST
+@given(text=st.one_of(TEXT, TRAILING_TEXT))
+def test_label_after_handle_starts_with_a_first_character_lookahead_are_the_plain_starts(text):
+    rules = get_pipeline("nl").get_pipe("contacts").handles
+    fast = rules.trailing_starts[1]
+    plain = re.compile(fast.pattern.replace(_FIRST_CHARS.search(fast.pattern).group(), "", 1), fast.flags)
+    assert plain.pattern != fast.pattern
+    for case in (text, *ADS[:3], "x on snap, y op insta, z via TELEGRAM, w at sc"):
+        assert [m.span() for m in fast.finditer(case)] == [m.span() for m in plain.finditer(case)]
