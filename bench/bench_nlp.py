@@ -3,6 +3,7 @@
 Usage: python bench/bench_nlp.py [--n-ads 3000] [--chars 500] [--seed 7] [--no-phone-memo]
        python bench/bench_nlp.py --before main [--rounds 5] [--n-ads 3000]
        valgrind --tool=callgrind --instr-atstart=no python bench/bench_nlp.py --instructions 150
+       valgrind --tool=callgrind --instr-atstart=no python bench/bench_nlp.py --stage-instructions 150
 
 Ads come from the fixture generator, with bodies joined or cut to about
 ``--chars`` characters so the measurement matches the issue's "500-character
@@ -34,6 +35,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -135,6 +137,64 @@ def count_instructions(n: int, chars: int, seed: int) -> None:
     print(f"{n} ads analyzed with collection on: instructions per ad = callgrind totals / {n}")
 
 
+def count_stage_instructions(n: int, chars: int, seed: int) -> None:
+    """Under callgrind: switch collection on around one stage at a time, over ``n`` ads (after a warm-up).
+
+    Stage k runs on docs brought to it by the earlier stages with collection off, so each stage's
+    instructions are counted alone; callgrind_control's dump after each stage writes its count (the
+    ``totals`` line of ``<out>.<k>``, divided by ``n``). The same work as ``analyze`` (language,
+    tokenizer, every component, output dicts), ad by ad instead of in a batch.
+    """
+    import shutil
+
+    import nlp
+    from nlp import analyzer
+    from nlp.components import make_doc
+    from nlp.extract import phones
+    from nlp.langid import identify
+    from nlp.pipeline import get_pipeline, languages
+
+    ads = make_ads(max(3000, n + 1000), chars, seed)
+    list(nlp.analyze(ads[:300]))
+    phones.use_parse_memo(False)
+    control = shutil.which("callgrind_control")
+    if control is None:
+        raise SystemExit("--stage-instructions needs valgrind's callgrind_control on PATH")
+    pid = str(os.getpid())
+    known = set(languages())
+    chosen = ads[1000 : 1000 + n]
+    texts = [(analyzer.field_text(a.get("title")), analyzer.field_text(a.get("body"))) for a in chosen]
+    langs = [identify(f"{title}\n{body}") for title, body in texts]
+    pipelines = [get_pipeline(lang if lang in known else "nl") for lang in langs]
+    names = [name for name, _ in pipelines[0].pipeline]
+
+    def counted(stage: str, work: Callable[[], object]) -> None:
+        subprocess.run([control, "-i", "on", pid], check=True, capture_output=True)
+        work()
+        subprocess.run([control, "-i", "off", pid], check=True, capture_output=True)
+        subprocess.run([control, "-d", stage, pid], check=True, capture_output=True)
+
+    counted("language", lambda: [identify(f"{title}\n{body}") for title, body in texts])
+    joined = [title + analyzer.SEPARATOR + body for title, body in texts]
+    counted("tokenizer", lambda: [make_doc(p, text) for p, text in zip(pipelines, joined, strict=True)])
+    for k, name in enumerate(names):
+        docs = [make_doc(p, text) for p, text in zip(pipelines, joined, strict=True)]
+        for doc, p in zip(docs, pipelines, strict=True):
+            for _, component in p.pipeline[:k]:
+                component(doc)
+        components = [p.pipeline[k][1] for p in pipelines]
+        counted(name, lambda docs=docs, components=components: [c(d) for c, d in zip(components, docs, strict=True)])
+    states = [doc._.signaal for doc in docs]  # the last loop ran every stage on these docs
+    counted(
+        "output dicts",
+        lambda: [
+            (analyzer._entities(s), analyzer._indicators(s, t, b)) for s, (t, b) in zip(states, texts, strict=True)
+        ],
+    )
+    print(f"{n} ads, stage by stage: instructions per ad of a stage = totals of its dump / {n}")
+
+
+REPO = Path(__file__).resolve().parents[1]
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -196,6 +256,12 @@ def main() -> None:
         metavar="N",
         help="under callgrind (--instr-atstart=no): count only analyze on N ads, memo off, then stop",
     )
+    parser.add_argument(
+        "--stage-instructions",
+        type=int,
+        metavar="N",
+        help="under callgrind (--instr-atstart=no): count each stage alone on N ads (one dump per stage)",
+    )
     parser.add_argument("--before", metavar="REF", help="also measure nlp/ as of git REF, alternating (baseline)")
     parser.add_argument("--rounds", type=int, default=3, help="with --before: before/after pairs to run")
     parser.add_argument("--rate-only", action="store_true", help=argparse.SUPPRESS)
@@ -209,6 +275,9 @@ def main() -> None:
         return
     if args.instructions:
         count_instructions(args.instructions, args.chars, args.seed)
+        return
+    if args.stage_instructions:
+        count_stage_instructions(args.stage_instructions, args.chars, args.seed)
         return
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # "per core": pin to one CPU
     proc = psutil.Process()
