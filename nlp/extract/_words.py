@@ -6,8 +6,7 @@ import re
 
 LETTER_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 #: Every ASCII character that no ``LETTER_WORD`` match holds (all but the letters and "'") becomes a
-#: blank; the
-#: bytes of UTF-8 sequences (128 and up) stay.
+#: blank; the bytes of UTF-8 sequences (128 and up) stay.
 _ASCII_NON_LETTERS = bytes(c if c >= 128 or chr(c).isalpha() or chr(c) == "'" else 32 for c in range(256))
 
 
