@@ -13,7 +13,8 @@ load time, and answers only when it can prove ``phonenumbers`` would give the sa
   with its international prefix or country code, and the rest is a valid number of that region
   (so ``phonenumbers.parse(digits, region)`` strips the prefix, keeps the rest and finds it valid).
 
-Where those conditions hold, an invalid number is proved invalid as well (``decide_international``,
+Where those conditions hold (for a national number: where ``parse`` surely strips the prefix), an
+invalid number is proved invalid as well (``decide_international``,
 ``decide_national``), so the digit windows that are no number yet need no ``parse`` either.
 
 "Valid" is ``phonenumbers``' own test (``_number_type_helper`` is not UNKNOWN): the general
