@@ -1,4 +1,4 @@
-"""UI test fixtures: one app per test module on its own index prefix, with fixture ads and users."""
+"""UI test fixtures: one app per test module on its own index prefix, with fixture ads and enrolled users."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.triage_ui import fixture_ads
-from tests.triage_ui.helpers import PASSWORD, login
+from tests.triage_ui.helpers import BASE_URL, PASSWORD, SEEDS, login
 from triage_ui.app import create_app
 from triage_ui.config import UISettings
 from triage_ui.context import UIContext
-from triage_ui.store.users import add_user
+from triage_ui.launch import add_enrolled_user
 
 USERS = {
     "analyst1": "analyst",
@@ -21,24 +21,31 @@ USERS = {
     "mlstaff": "ml",
     "admin1": "admin",
 }
+# Cheap argon2 parameters: the tests sign in hundreds of times; production defaults are RFC 9106's.
+FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+def test_settings(**overrides) -> UISettings:
+    """Production rules (the default), a test secret and cheap hashing."""
+    return UISettings(**{"environment": "test", "secret_key": TEST_SECRET, **FAST_ARGON2, **overrides})
 
 
 @pytest.fixture(scope="module")
 def ui_settings() -> UISettings:
-    return UISettings(
-        environment="test", secret_key="test-secret-" + "x" * 20, cookie_secure=False, login_max_failures=5
-    )
+    return test_settings()
 
 
 @pytest.fixture(scope="module")
 def ui_app(es, index_prefix: str, ui_settings: UISettings):
-    """The app on a fresh prefix with fixture ads and one user per role."""
+    """The app on a fresh prefix with fixture ads and one enrolled user per role."""
     app = create_app(es, index_prefix, ui_settings)
     ctx: UIContext = app.state.ctx
     fixture_ads.load(es, index_prefix, fixture_ads.make_ads())
     for name, role in USERS.items():
-        add_user(ctx, name, role, PASSWORD)
-    return app
+        SEEDS[name] = add_enrolled_user(ctx, name, role, PASSWORD)
+    yield app
+    app.state.pdf.close()
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +59,7 @@ def client_for(ui_app) -> Iterator:
     clients: list[TestClient] = []
 
     def make(name: str | None = None) -> tuple[TestClient, str | None]:
-        client = TestClient(ui_app, base_url="http://127.0.0.1")
+        client = TestClient(ui_app, base_url=BASE_URL)
         clients.append(client)
         token = login(client, name) if name else None
         return client, token

@@ -11,11 +11,21 @@ from triage_ui.render.csvsafe import safe_cell, to_csv
 pytestmark = pytest.mark.es
 
 
-@pytest.mark.parametrize("value", ["=1+1", "+31 6", "-2", "@SUM(A1)", "\tx", "\rx"])
+FORMULAS = ["=1+1", "+1+A1", "-2+3*A1", "@SUM(A1)", "\tx", "\rx", "\n=1+1", " =HYPERLINK(\"x\")", "\t=1", " @x"]
+
+
+@pytest.mark.parametrize("value", FORMULAS)
 def test_csv_cells_cannot_start_a_formula(value):
+    """OWASP's triggers, also behind leading whitespace or a newline (finding 8)."""
     assert safe_cell(value) == "'" + value
     row = next(csv.reader(io.StringIO(to_csv(["h"], [[value]]).split("\r\n", 1)[1])))
-    assert row[0].startswith("'")
+    assert row[0] == "'" + value
+
+
+@pytest.mark.parametrize("value", ["+31612345678", "-2", "+31612340001 +31612340002", "1,5", "42"])
+def test_csv_leaves_plain_numbers_alone(value):
+    """A phone number or a negative number keeps its value (finding 8: no '+316... any more)."""
+    assert safe_cell(value) == value
 
 
 def test_investigator_exports_csv_and_json(client_for, ui_ctx):

@@ -42,6 +42,7 @@ def test_text_search_syntax_is_safe(client_for):
 def test_watch_feeds_inbox_with_new_ads_only(client_for, ui_ctx):
     client, csrf = client_for("investigator1")
     client.post("/search/save", data={"csrf_token": csrf, "kind": "phone", "q": "06-1234 0099", "name": "watch 99"})
+    client.post("/inbox/refresh", data={"csrf_token": csrf})
     assert "No alerts" in client.get("/inbox").text  # nothing new since the watch was made
     ad = {
         "id": "prikbord:9999",
@@ -54,6 +55,8 @@ def test_watch_feeds_inbox_with_new_ads_only(client_for, ui_ctx):
         "priority": 0.1,
     }
     ui_ctx.es.index(index=ui_ctx.alias("ads"), id=ad["id"], document=ad, refresh="wait_for")
+    assert "prikbord:9999" not in client.get("/inbox").text  # finding 8: a GET changes nothing
+    client.post("/inbox/refresh", data={"csrf_token": csrf})
     page = client.get("/inbox").text
     assert "prikbord:9999" in page and "watch 99" in page
     other, _ = client_for("admin1")

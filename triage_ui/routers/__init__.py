@@ -1,6 +1,7 @@
 """One router per resource; ``ROUTERS`` is the order they are mounted in."""
 
 from triage_ui.routers import (
+    account,
     admin,
     ads,
     auth,
@@ -14,6 +15,7 @@ from triage_ui.routers import (
 
 ROUTERS = [
     auth.router,
+    account.router,
     queue.router,
     ads.router,
     search.router,

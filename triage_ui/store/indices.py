@@ -12,7 +12,7 @@ from elasticsearch import Elasticsearch
 from signaal.es.mappings import apply_mappings
 from signaal.settings import alias
 
-UI_KINDS = ("users", "sessions", "saved-searches", "alerts", "exports")
+UI_KINDS = ("users", "sessions", "saved-searches", "alerts", "exports", "throttle")
 USED_KINDS = ("ads", "ad-versions", "decisions", "audit", *UI_KINDS)
 
 
