@@ -161,6 +161,7 @@ async def csrf_protect(request: Request) -> None:
             raise NotAuthenticated()
         expected = session.csrf_token
     if not csrf.tokens_match(expected, given if isinstance(given, str) else None):
+        await run_in_threadpool(optional_principal, request, ctx)  # so the refusal is audited under the user
         raise Forbidden("CSRF token missing or invalid")
 
 

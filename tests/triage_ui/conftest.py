@@ -26,14 +26,14 @@ FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_paralle
 TEST_SECRET = "test-secret-" + "x" * 40
 
 
-def test_settings(**overrides) -> UISettings:
+def settings_for_tests(**overrides) -> UISettings:
     """Production rules (the default), a test secret and cheap hashing."""
     return UISettings(**{"environment": "test", "secret_key": TEST_SECRET, **FAST_ARGON2, **overrides})
 
 
 @pytest.fixture(scope="module")
 def ui_settings() -> UISettings:
-    return test_settings()
+    return settings_for_tests()
 
 
 @pytest.fixture(scope="module")

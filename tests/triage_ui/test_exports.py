@@ -11,7 +11,7 @@ from triage_ui.render.csvsafe import safe_cell, to_csv
 pytestmark = pytest.mark.es
 
 
-FORMULAS = ["=1+1", "+1+A1", "-2+3*A1", "@SUM(A1)", "\tx", "\rx", "\n=1+1", " =HYPERLINK(\"x\")", "\t=1", " @x"]
+FORMULAS = ["=1+1", "+1+A1", "-2+3*A1", "@SUM(A1)", "\tx", "\rx", "\n=1+1", ' =HYPERLINK("x")', "\t=1", " @x"]
 
 
 @pytest.mark.parametrize("value", FORMULAS)

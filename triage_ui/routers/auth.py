@@ -64,7 +64,8 @@ def login_form(request: Request, ctx: Ctx) -> Response:
     principal = optional_principal(request, ctx)
     if principal is not None:
         return RedirectResponse(home_for(principal), status_code=303)
-    return _login_page(request, ctx)
+    # an address over its soft limit gets the code field at once
+    return _login_page(request, ctx, soft=request.app.state.throttle.source_soft(client_ip(request)))
 
 
 def _password_step(request: Request, ctx: Ctx, username: str, password: str, code: str) -> tuple[Response, bool]:

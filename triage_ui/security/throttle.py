@@ -62,9 +62,13 @@ class LoginThrottle:
         counter = counters.peek(self.ctx, DEVICE, device_id, self.window)
         return counter is None or counter.count < self.settings.login_free_failures
 
+    def source_soft(self, source: str) -> bool:
+        """Whether ``source`` is over its soft limit (password and code together)."""
+        counter = counters.peek(self.ctx, SOURCE, source, self.window)
+        return counter is not None and counter.count >= self.settings.login_source_soft_limit
+
     def check(self, username: str, source: str, device_id: str | None) -> Verdict:
-        soft_counter = counters.peek(self.ctx, SOURCE, source, self.window)
-        soft = soft_counter is not None and soft_counter.count >= self.settings.login_source_soft_limit
+        soft = self.source_soft(source)
         if self.device_trusted(device_id):
             return Verdict(0.0, soft)
         account = counters.peek(self.ctx, ACCOUNT, username, self.window)
