@@ -137,7 +137,16 @@ def _code_failed(request: Request, ctx: Ctx, principal, action: str) -> Response
     throttle = request.app.state.throttle
     device = flow.device_id(request, ctx, principal.name)
     throttle.failed(principal.name, client_ip(request), device)
-    audit_log(request, "login_failed", target=principal.name, kind="user", outcome="bad_code", details={"step": action})
+    details = {"step": action}
+    audit_log(
+        request,
+        "login_failed",
+        target=principal.name,
+        kind="user",
+        outcome="bad_code",
+        details=details,
+        principal=principal,
+    )
     if throttle.check(principal.name, client_ip(request), device).wait_seconds > 0:
         revoke(ctx, principal.session.id_hash)
         return _login_page(request, ctx, 429, "Too many wrong codes. Sign in again in a little while.")
@@ -153,7 +162,8 @@ def second_factor(request: Request, ctx: Ctx, principal: PendingLogin, code: Cod
         return _code_failed(request, ctx, principal, "mfa") or render(
             request, "second_factor.html", 401, principal_pending=principal, error="Wrong or already used code."
         )
-    audit_log(request, "mfa", target=principal.name, kind="user", details={"step": "login", "factor": used})
+    details = {"step": "login", "factor": used}
+    audit_log(request, "mfa", target=principal.name, kind="user", details=details, principal=principal)
     return flow.redirect_onwards(request, ctx, principal, flow.next_stage(principal.user, second_factor_done=True))
 
 
@@ -192,7 +202,7 @@ def enrol(request: Request, ctx: Ctx, principal: PendingLogin, code: Code) -> Re
         return failed or _enrol_page(request, ctx, principal, 400, "That code does not match; try the next one.")
     codes = mfa.new_recovery_codes(ctx.settings.mfa_recovery_codes)
     enrol_totp(ctx, principal.name, sealed, step, [ctx.passwords.hash_secret(c) for c in codes])
-    audit_log(request, "mfa", target=principal.name, kind="user", details={"step": "enrol"})
+    audit_log(request, "mfa", target=principal.name, kind="user", details={"step": "enrol"}, principal=principal)
     user = get_user(ctx, principal.name) or principal.user
     stage = flow.next_stage(user, second_factor_done=True)
     # The codes are shown once, on this page; its link goes where the login continues.
@@ -218,7 +228,8 @@ def new_password(
     if error:
         return render(request, "new_password.html", 400, principal_pending=principal, error=error)
     set_password_hash(ctx, principal.name, ctx.passwords.hash(password, principal.name))
-    audit_log(request, "password", target=principal.name, kind="user", details={"op": "forced_change"})
+    details = {"op": "forced_change"}
+    audit_log(request, "password", target=principal.name, kind="user", details=details, principal=principal)
     response = RedirectResponse(flow.landing(principal.user, FULL), status_code=303)
     flow.complete(request, ctx, principal.user, principal.session, response)
     return response
