@@ -13,6 +13,7 @@ import datetime
 import ipaddress
 import os
 import re
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -78,7 +79,8 @@ class UIProcess:
     secret: str  # the process's SIGNAAL_UI_SECRET_KEY: accounts enrolled for it must be sealed with it
 
     def client(self, **kwargs) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, verify=str(self.cert), timeout=30, **kwargs)
+        trust = ssl.create_default_context(cafile=self.cert)
+        return httpx.Client(base_url=self.base_url, verify=trust, timeout=30, **kwargs)
 
     def stop(self, timeout: float = 60.0) -> None:
         """SIGTERM (uvicorn stops its workers), SIGKILL if it does not end in time."""

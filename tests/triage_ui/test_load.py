@@ -1,6 +1,6 @@
 """Fault test: the triage UI under 20 concurrent signed-in users for 60 seconds, no errors.
 
-Real parts only: ``signaal ui`` as its own process on loopback, the session's real
+Real parts only: ``signaal ui`` as its own process on loopback (production settings, TLS), the session's real
 Elasticsearch with 2,000 indexed ads, 20 httpx clients that each log in and then
 alternate queue and ad pages until the time is up. Every response must be a 200;
 latency targets live in bench/bench_ui.py, not here.
@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from devtools.es_node.node import free_port
-from triage_ui.launch import signed_in_client, start_ui_process
+from triage_ui.launch import add_enrolled_user, signed_in_client, start_ui_process
 
 pytestmark = [pytest.mark.es, pytest.mark.slow]
 
@@ -32,19 +32,15 @@ def test_twenty_users_for_a_minute_get_no_errors(es, fresh_index_prefix):
     from triage_ui.config import UISettings
     from triage_ui.context import UIContext
     from triage_ui.store.indices import ensure_ui_indices
-    from triage_ui.store.users import add_user
 
     index_ads(es, (scored_ad(i, site="loadsite") for i in range(2000)), refresh=True)
     ad_ids = [h["_id"] for h in es.search(index=f"{fresh_index_prefix}-ads", size=500, source=False)["hits"]["hits"]]
     ensure_ui_indices(es, fresh_index_prefix)
-    ctx = UIContext(es, fresh_index_prefix, UISettings(environment="test"))
-    for i in range(USERS):
-        add_user(ctx, f"load{i}", "analyst", PASSWORD)
-
-    port = free_port()
-    proc = start_ui_process(port)
+    ui = start_ui_process(free_port())
     try:
-        clients = [signed_in_client(f"http://127.0.0.1:{port}", f"load{i}", PASSWORD) for i in range(USERS)]
+        ctx = UIContext(es, fresh_index_prefix, UISettings(secret_key=ui.secret))
+        seeds = [add_enrolled_user(ctx, f"load{i}", "analyst", PASSWORD) for i in range(USERS)]
+        clients = [signed_in_client(ui, f"load{i}", PASSWORD, seeds[i]) for i in range(USERS)]
         errors: list[str] = []
         counts = [0] * USERS
         stop = time.monotonic() + SECONDS
@@ -70,7 +66,6 @@ def test_twenty_users_for_a_minute_get_no_errors(es, fresh_index_prefix):
             thread.join()
         assert not errors, errors[:10]
         assert all(count > 10 for count in counts), counts
-        assert proc.poll() is None, "the UI process died under load"
+        assert ui.proc.poll() is None, "the UI process died under load"
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        ui.stop()
