@@ -1,9 +1,17 @@
 """Check WARC evidence: re-read every record, re-hash it, check the manifest and its signature.
 
 Problems are reported per file with a kind an analyst can act on:
-``missing`` (file or manifest gone), ``unsealed`` (no manifest), ``bad-signature``,
-``truncated`` (shorter than sealed, or a record cut off) and ``altered`` (a
-digest or the file hash does not match).
+``missing`` (file, manifest or signature gone), ``unsealed`` (no manifest while a
+crawl is still writing the file), ``bad-signature``, ``truncated`` (shorter than
+sealed, or a record cut off) and ``altered`` (a digest or the file hash does not
+match, a manifest describes another file, or an ad points at a record that holds
+another page).
+
+Tampering it catches, each with a test (tests/crawler/test_evidence.py): a flipped byte,
+a cut file, a removed file, manifest or signature, a manifest or signature swapped with
+another file's, a record rewritten with a recomputed digest (and re-gzipped), and an ad
+whose evidence names another record (or another record's digest, or a path outside the
+evidence directory).
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.evidence import signing
-from crawler.evidence.warcstore import MANIFEST_FORMAT, SIG_SUFFIX, manifest_path
+from crawler.evidence.warcstore import MANIFEST_FORMAT, SIG_SUFFIX, index_path, manifest_path
 from crawler.state import StateStore
 from signaal.ids import file_sha256
 from signaal.paths import var_dir
@@ -63,7 +71,10 @@ def _iter_blocks(path: Path) -> Iterable[tuple[dict[str, str], bytes, int]]:
 def _load_manifest(path: Path, public_key: Ed25519PublicKey | None, report: FileReport) -> dict[str, Any] | None:
     mpath = manifest_path(path)
     if not mpath.exists():
-        report.add("unsealed", "no manifest (crawl still running, or the manifest was removed)")
+        if index_path(path).exists():  # the crawler's side file: this file is still being written
+            report.add("unsealed", "no manifest yet: a crawl is still writing this file")
+        else:
+            report.add("missing", f"{mpath.name} not found, and no crawl is writing this file: the seal was removed")
         return None
     data = mpath.read_bytes()
     sig = mpath.with_name(mpath.name + SIG_SUFFIX)
@@ -124,13 +135,33 @@ def find_record(directory: Path, record_id: str) -> Path | None:
     return None
 
 
-def record_payload_sha256(path: Path, record_id: str) -> str | None:
-    """SHA-256 (hex) of one record's payload, for checking an ad's ``evidence.sha256``."""
+def record_payload(path: Path, record_id: str) -> tuple[str, str | None] | None:
+    """(SHA-256 hex of the payload, target URI) of one record, or None if the file holds no such record."""
 
     with path.open("rb") as fh:
         for record in ArchiveIterator(fh):
             if record.rec_headers.get_header("WARC-Record-ID") == record_id:
-                return hashlib.sha256(record.content_stream().read()).hexdigest()
+                digest = hashlib.sha256(record.content_stream().read()).hexdigest()
+                return digest, record.rec_headers.get_header("WARC-Target-URI")
+    return None
+
+
+def record_payload_sha256(path: Path, record_id: str) -> str | None:
+    """SHA-256 (hex) of one record's payload, for checking an ad's ``evidence.sha256``."""
+    found = record_payload(path, record_id)
+    return found[0] if found else None
+
+
+def ad_record_problem(path: Path, record_id: str, sha256: str, url: str | None) -> str | None:
+    """Why the record an ad version names is not that ad's page (None: it is)."""
+    found = record_payload(path, record_id)
+    if found is None:
+        return f"record {record_id} named by the ad is not in the file"
+    digest, uri = found
+    if digest != sha256:
+        return f"record {record_id} does not hold the page the ad refers to (digest differs)"
+    if url and uri != url:
+        return f"record {record_id} holds {uri}, not the ad's page {url}"
     return None
 
 
@@ -138,8 +169,8 @@ def _evidence_dir(given: Path | None) -> Path:
     return given or var_dir() / "evidence"
 
 
-def _ad_targets(ad_id: str, evidence_dir: Path, state_dir: Path | None) -> list[tuple[Path, str, str]]:
-    """(WARC file, record id, expected payload sha256) for every version of an ad."""
+def _ad_targets(ad_id: str, evidence_dir: Path, state_dir: Path | None) -> list[tuple[Path, str, str, str | None]]:
+    """(WARC file, record id, expected payload sha256, page URL) for every version of an ad."""
     site = ad_id.split(":", 1)[0]
     db = (state_dir or var_dir() / "crawl-state") / f"{site}.sqlite"
     if not db.exists():
@@ -155,7 +186,10 @@ def _ad_targets(ad_id: str, evidence_dir: Path, state_dir: Path | None) -> list[
     for record in versions:
         ev = record.get("evidence") or {}
         if ev:
-            out.append((evidence_dir / ev["warc_file"], ev["record_id"], ev["sha256"]))
+            name = str(ev.get("warc_file", ""))
+            if Path(name).name != name or not name.endswith(".warc.gz"):  # never a path out of the directory
+                raise LookupError(f"ad {ad_id} names {name!r} as its evidence file, which is not a WARC file name")
+            out.append((evidence_dir / name, ev["record_id"], ev["sha256"], record.get("url")))
     return out
 
 
@@ -174,7 +208,7 @@ def run_verify(
     except signing.SigningKeyError as exc:
         echo(f"error: {exc}")
         return 2
-    expected: list[tuple[Path, str, str]] = []
+    expected: list[tuple[Path, str, str, str | None]] = []
     if target is None:
         files = sorted(directory.glob("*.warc.gz"))
         files += [
@@ -201,7 +235,7 @@ def run_verify(
         except LookupError as exc:
             echo(f"error: {exc}")
             return 2
-        files = sorted({path for path, _, _ in expected})
+        files = sorted({path for path, *_ in expected})
     else:
         echo(f"error: {target!r} is not a WARC file, an ad id or a record id")
         return 2
@@ -209,9 +243,9 @@ def run_verify(
     bad = 0
     for path in files:
         report = verify_file(path, key)
-        for wpath, rid, sha in expected:
-            if wpath == path and path.exists() and record_payload_sha256(path, rid) != sha:
-                report.add("altered", f"record {rid} does not hold the page the ad refers to")
+        for wpath, rid, sha, url in expected:
+            if wpath == path and path.exists() and (problem := ad_record_problem(path, rid, sha, url)):
+                report.add("altered", problem)
         if report.ok:
             echo(f"OK\t{path.name}\t{report.records} records")
         else:
