@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from tests.triage_ui.figures import record
 from triage_ui.render.csvsafe import safe_cell, to_csv
 from triage_ui.store import audit
 
@@ -23,10 +24,27 @@ def test_csv_cells_cannot_start_a_formula(value):
     assert row[0] == "'" + value
 
 
-@pytest.mark.parametrize("value", ["+31612345678", "-2", "+31612340001 +31612340002", "1,5", "42"])
+PLAIN_NUMBERS = ["+31612345678", "-2", "+31612340001 +31612340002", "1,5", "42"]
+
+
+@pytest.mark.parametrize("value", PLAIN_NUMBERS)
 def test_csv_leaves_plain_numbers_alone(value):
     """A phone number or a negative number keeps its value (finding 8: no '+316... any more)."""
     assert safe_cell(value) == value
+
+
+def test_formula_payloads_in_an_export(client_for, ui_ctx):
+    """Every formula payload in a real CSV export comes out neutralised; the plain numbers come out as they were."""
+    client, csrf = client_for("investigator1")
+    for i, value in enumerate([*FORMULAS, *PLAIN_NUMBERS]):
+        ui_ctx.es.update(index=ui_ctx.alias("ads"), id=f"prikbord:{1000 + i}", doc={"title": value}, refresh=True)
+    ids = [f"prikbord:{1000 + i}" for i in range(len(FORMULAS) + len(PLAIN_NUMBERS))]
+    resp = client.post("/exports", data={"csrf_token": csrf, "format": "csv", "selected": ids})
+    titles = [row["title"] for row in csv.DictReader(io.StringIO(resp.content.decode("utf-8-sig")))]
+    neutralised = sum(title == "'" + value for title, value in zip(titles, FORMULAS, strict=False))
+    kept = sum(title == value for title, value in zip(titles[len(FORMULAS) :], PLAIN_NUMBERS, strict=True))
+    record("csv", formula_payloads=len(FORMULAS), neutralised=neutralised, plain_numbers=len(PLAIN_NUMBERS), kept=kept)
+    assert (neutralised, kept) == (len(FORMULAS), len(PLAIN_NUMBERS))
 
 
 def test_investigator_exports_csv_and_json(client_for, ui_ctx):

@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from tests.triage_ui.conftest import TEST_SECRET, settings_for_tests
+from tests.triage_ui.figures import record
 from tests.triage_ui.helpers import PASSWORD, SEEDS, login, post_password
 from triage_ui.app import create_app
 from triage_ui.config import DEV_SECRET, UISettings
@@ -138,12 +139,18 @@ def test_analyst_gets_403_on_admin_pages(client_for, ui_ctx, path):
     assert any(hit["_source"]["target_id"] == path for hit in hits)
 
 
-def test_logout_revokes_session(client_for):
-    client, token = client_for("analyst1")
-    cookie = _cookie(client)
-    assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
-    client.cookies.set(session_cookie(client.app.state.ctx.settings), cookie)  # replaying the old cookie must fail
-    assert client.get("/queue", follow_redirects=False).status_code == 303
+def test_no_session_survives_logout(client_for):
+    """Sign in several times, sign each out, replay every old cookie: none works."""
+    signed_out = []
+    for name in ("analyst1", "analyst2", "investigator1", "admin1", "mlstaff"):
+        client, token = client_for(name)
+        cookie = _cookie(client)
+        assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+        client.cookies.set(session_cookie(client.app.state.ctx.settings), cookie)  # replay the old cookie
+        signed_out.append(client.get("/account", follow_redirects=False).status_code)
+    alive = sum(status == 200 for status in signed_out)
+    record("sessions", logged_out=len(signed_out), alive_after_logout=alive)
+    assert signed_out == [303] * len(signed_out)
 
 
 def test_disable_revokes_sessions(client_for, ui_ctx):
