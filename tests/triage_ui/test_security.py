@@ -1,6 +1,9 @@
 """Sessions, cookies, CSRF, roles, headers and safe defaults against the real app and ES."""
 
 import hashlib
+import os
+import subprocess
+import sys
 
 import pytest
 from pydantic import ValidationError
@@ -209,3 +212,25 @@ def test_trusted_proxies_must_parse():
 def test_new_accounts_start_with_a_forced_password_change(ui_ctx):
     user = add_user(ui_ctx, "fresh1", "analyst", "an admin set this one 42")
     assert user.must_change_password and not user.enrolled
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "message"),
+    [
+        ({}, [], "SIGNAAL_UI_SECRET_KEY must be set"),
+        ({"SIGNAAL_UI_SECRET_KEY": "too-short"}, [], "at least 32 characters"),
+        ({"SIGNAAL_UI_SECRET_KEY": TEST_SECRET}, ["--host", "0.0.0.0"], "needs TLS"),
+    ],
+)
+def test_signaal_ui_refuses_to_start_unsafely(index_prefix, env, args, message):
+    """Finding 6: production unless --dev, and the command says why it will not start, in one line."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SIGNAAL_UI_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "signaal", "ui", "--port", "1", *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 1 and message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
