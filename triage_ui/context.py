@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
 
 from elasticsearch import Elasticsearch
 
 from signaal.settings import alias
 from triage_ui.config import UISettings
-from triage_ui.security.passwords import Passwords
 
 
 @dataclass(frozen=True)
@@ -26,11 +24,6 @@ class UIContext:
     def alias(self, kind: str) -> str:
         """``<prefix>-<kind>``, the same naming as ``signaal.settings.Settings.alias``."""
         return alias(kind, self.prefix)
-
-    @cached_property
-    def passwords(self) -> Passwords:
-        """Hashing and policy with this app's argon2 parameters (built once: it hashes a dummy)."""
-        return Passwords(self.settings)
 
 
 def utcnow() -> datetime:

@@ -17,7 +17,7 @@ from triage_ui.context import UIContext, utcnow
 from triage_ui.deps import audit_log, client_ip, home_for, user_agent
 from triage_ui.security import csrf, devices, mfa
 from triage_ui.security.cookies import cookie_name, delete_cookie, set_cookie
-from triage_ui.security.passwords import WeakPasswordError
+from triage_ui.security.passwords import WeakPasswordError, passwords_for
 from triage_ui.security.sessions import FULL, SESSION_COOKIE, Session, create_session, revoke, update_session
 from triage_ui.store.users import Principal, User, claim_totp_step, replace_recovery_codes, update_fields
 
@@ -53,7 +53,7 @@ def check_second_factor(ctx: UIContext, user: User, code: str) -> str | None:
     if recovery is None:
         return None
     for i, stored in enumerate(user.recovery_codes):
-        if ctx.passwords.verify(stored, recovery):
+        if passwords_for(ctx.settings).verify(stored, recovery):
             rest = [*user.recovery_codes[:i], *user.recovery_codes[i + 1 :]]
             return "recovery" if replace_recovery_codes(ctx, user, rest) else None
     return None
@@ -122,10 +122,10 @@ def new_password_error(ctx: UIContext, user: User, password: str, confirm: str) 
     """Why a new password is refused (None: accepted): typed twice alike, not the old one, the policy."""
     if password != confirm:
         return "The two new passwords differ."
-    if ctx.passwords.verify(user.password_hash, password):
+    if passwords_for(ctx.settings).verify(user.password_hash, password):
         return "Choose a password different from the current one."
     try:
-        ctx.passwords.check_policy(password, user.name)
+        passwords_for(ctx.settings).check_policy(password, user.name)
     except WeakPasswordError as exc:
         return str(exc)
     return None

@@ -20,7 +20,7 @@ from triage_ui.app import create_app
 from triage_ui.launch import add_enrolled_user
 from triage_ui.login import next_stage
 from triage_ui.security import mfa
-from triage_ui.security.passwords import Passwords, WeakPasswordError
+from triage_ui.security.passwords import Passwords, WeakPasswordError, passwords_for
 from triage_ui.security.sessions import session_cookie
 from triage_ui.store import audit
 from triage_ui.store.users import add_user, get_user
@@ -73,7 +73,7 @@ def test_first_login_enrols_then_forces_a_new_password(client_for, ui_ctx):
     assert resp.status_code == 303 and resp.headers["location"] == "/queue"
     assert client.get("/queue").status_code == 200
     user = get_user(ui_ctx, "newbie1")
-    assert not user.must_change_password and ui_ctx.passwords.verify(user.password_hash, OWN)
+    assert not user.must_change_password and passwords_for(ui_ctx.settings).verify(user.password_hash, OWN)
     SEEDS["newbie1"] = seed
     # the next login asks for a code, and takes a recovery code once
     with TestClient(client.app, base_url=BASE_URL) as again:
@@ -173,7 +173,7 @@ def test_change_own_password_ends_other_sessions(client_for, ui_ctx):
     assert resp.status_code == 200 and "Password changed" in resp.text
     assert client.get("/queue").status_code == 200
     assert other.get("/queue", follow_redirects=False).status_code == 303
-    assert ui_ctx.passwords.verify(get_user(ui_ctx, "changer1").password_hash, OWN)
+    assert passwords_for(ui_ctx.settings).verify(get_user(ui_ctx, "changer1").password_hash, OWN)
 
 
 def test_login_rehashes_when_argon2_parameters_change(es, index_prefix, ui_ctx):

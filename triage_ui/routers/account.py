@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from triage_ui import login as flow
 from triage_ui.deps import Ctx, CurrentUser, audit_log, client_ip, home_for, step_up
 from triage_ui.security import mfa
+from triage_ui.security.passwords import passwords_for
 from triage_ui.security.sessions import mark_reauthenticated, revoke_user_sessions
 from triage_ui.store.users import Principal, mfa_status, replace_recovery_codes, set_password_hash
 from triage_ui.templating import render
@@ -47,7 +48,7 @@ def step_up_check(
     if user.enrolled:
         used = flow.check_second_factor(ctx, user, code)
     else:  # a role without a second factor: the password again
-        used = "password" if ctx.passwords.verify(user.password_hash, code) else None
+        used = "password" if passwords_for(ctx.settings).verify(user.password_hash, code) else None
     if used is None:
         throttle.failed(principal.name, client_ip(request), device)
         audit_log(request, "mfa", target=principal.name, kind="user", outcome="bad_code", details={"step": "step_up"})
@@ -85,14 +86,14 @@ def change_password(
     confirm: NewPassword,
 ) -> Response:
     """Change one's own password: the current one first; every other session of the account ends."""
-    if not ctx.passwords.verify(principal.user.password_hash, current):
+    if not passwords_for(ctx.settings).verify(principal.user.password_hash, current):
         request.app.state.throttle.failed(principal.name, client_ip(request), None)
         audit_log(request, "password", target=principal.name, kind="user", outcome="bad_credentials")
         return _account_page(request, principal, 400, error="The current password is wrong.")
     error = flow.new_password_error(ctx, principal.user, password, confirm)
     if error:
         return _account_page(request, principal, 400, error=error)
-    set_password_hash(ctx, principal.name, ctx.passwords.hash(password, principal.name))
+    set_password_hash(ctx, principal.name, passwords_for(ctx.settings).hash(password, principal.name))
     ended = revoke_user_sessions(ctx, principal.name, keep=principal.session.id_hash)
     audit_log(
         request, "password", target=principal.name, kind="user", details={"op": "change", "sessions_ended": ended}
@@ -106,7 +107,7 @@ def new_recovery_codes(request: Request, ctx: Ctx, principal: Annotated[Principa
     if not principal.user.enrolled:
         return _account_page(request, principal, 400, error="Enrol a second factor first (at your next login).")
     codes = mfa.new_recovery_codes(ctx.settings.mfa_recovery_codes)
-    if not replace_recovery_codes(ctx, principal.user, [ctx.passwords.hash_secret(c) for c in codes]):
+    if not replace_recovery_codes(ctx, principal.user, [passwords_for(ctx.settings).hash_secret(c) for c in codes]):
         return _account_page(request, principal, 409, error="Your account changed meanwhile; try again.")
     audit_log(request, "mfa", target=principal.name, kind="user", details={"step": "new_recovery_codes"})
     return render(request, "recovery_codes.html", codes=codes, next_url="/account")

@@ -28,6 +28,7 @@ from triage_ui.deps import (
 )
 from triage_ui.security import csrf, mfa
 from triage_ui.security.cookies import delete_cookie, set_cookie
+from triage_ui.security.passwords import passwords_for
 from triage_ui.security.sessions import FULL, SESSION_COOKIE, revoke, update_session
 from triage_ui.store.users import Principal, enrol_totp, get_user, set_password_hash
 from triage_ui.templating import render
@@ -86,8 +87,9 @@ def _password_step(request: Request, ctx: Ctx, username: str, password: str, cod
         wait = f"{verdict.wait_seconds:.0f}" if verdict.wait_seconds >= 1 else "1"
         message = f"Too many failed attempts for this account. Try again in {wait} seconds."
         return _login_page(request, ctx, 429, message, verdict.soft), False
+    passwords = passwords_for(ctx.settings)
     user = get_user(ctx, username)
-    ok = ctx.passwords.verify(user.password_hash if user else None, password)
+    ok = passwords.verify(user.password_hash if user else None, password)
     second_factor = None
     if ok and user is not None and not user.disabled and verdict.soft and user.enrolled:
         second_factor = flow.check_second_factor(ctx, user, code)  # soft mode: password and code together
@@ -98,8 +100,10 @@ def _password_step(request: Request, ctx: Ctx, username: str, password: str, cod
             request, "login_failed", target=username, kind="user", outcome=outcome, details={"soft": verdict.soft}
         )
         return _login_page(request, ctx, 401, BAD_LOGIN, verdict.soft), verdict.soft
-    if ctx.passwords.needs_rehash(user.password_hash or ""):
-        set_password_hash(ctx, user.name, ctx.passwords.hash_secret(password), must_change=user.must_change_password)
+    if passwords_for(ctx.settings).needs_rehash(user.password_hash or ""):
+        set_password_hash(
+            ctx, user.name, passwords_for(ctx.settings).hash_secret(password), must_change=user.must_change_password
+        )
         audit_log(request, "password", target=user.name, kind="user", outcome="rehashed")
     old = current_session(request, ctx)
     if old is not None:  # never carry a session across a login
@@ -201,7 +205,7 @@ def enrol(request: Request, ctx: Ctx, principal: PendingLogin, code: Code) -> Re
         failed = _code_failed(request, ctx, principal, "enrol")
         return failed or _enrol_page(request, ctx, principal, 400, "That code does not match; try the next one.")
     codes = mfa.new_recovery_codes(ctx.settings.mfa_recovery_codes)
-    enrol_totp(ctx, principal.name, sealed, step, [ctx.passwords.hash_secret(c) for c in codes])
+    enrol_totp(ctx, principal.name, sealed, step, [passwords_for(ctx.settings).hash_secret(c) for c in codes])
     audit_log(request, "mfa", target=principal.name, kind="user", details={"step": "enrol"}, principal=principal)
     user = get_user(ctx, principal.name) or principal.user
     stage = flow.next_stage(user, second_factor_done=True)
@@ -227,7 +231,7 @@ def new_password(
     error = flow.new_password_error(ctx, principal.user, password, confirm)
     if error:
         return render(request, "new_password.html", 400, principal_pending=principal, error=error)
-    set_password_hash(ctx, principal.name, ctx.passwords.hash(password, principal.name))
+    set_password_hash(ctx, principal.name, passwords_for(ctx.settings).hash(password, principal.name))
     details = {"op": "forced_change"}
     audit_log(request, "password", target=principal.name, kind="user", details=details, principal=principal)
     response = RedirectResponse(flow.landing(principal.user, FULL), status_code=303)

@@ -88,3 +88,28 @@ class Passwords:
             return self._hasher.check_needs_rehash(password_hash)
         except InvalidHashError:
             return True
+
+
+@cache
+def _passwords(time_cost: int, memory_kib: int, parallelism: int, min_length: int, min_score: int) -> Passwords:
+    return Passwords(
+        UISettings(
+            environment="development",
+            argon2_time_cost=time_cost,
+            argon2_memory_kib=memory_kib,
+            argon2_parallelism=parallelism,
+            password_min_length=min_length,
+            password_min_score=min_score,
+        )
+    )
+
+
+def passwords_for(settings: UISettings) -> Passwords:
+    """The ``Passwords`` of these settings, built once per parameter set (it hashes a dummy password)."""
+    return _passwords(
+        settings.argon2_time_cost,
+        settings.argon2_memory_kib,
+        settings.argon2_parallelism,
+        settings.password_min_length,
+        settings.password_min_score,
+    )

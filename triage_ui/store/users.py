@@ -15,6 +15,7 @@ from elasticsearch import ConflictError, NotFoundError
 from signaal.ids import utc_iso
 from triage_ui import data
 from triage_ui.context import UIContext, utcnow
+from triage_ui.security.passwords import passwords_for
 from triage_ui.security.sessions import Session, revoke_user_sessions
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
@@ -112,7 +113,7 @@ def add_user(ctx: UIContext, name: str, role: str, password: str, *, must_change
     doc = {
         "name": name,
         "role": role,
-        "password_hash": ctx.passwords.hash(password, name),
+        "password_hash": passwords_for(ctx.settings).hash(password, name),
         "must_change_password": must_change,
         "disabled": False,
         "created_at": now,
