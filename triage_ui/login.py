@@ -2,7 +2,7 @@
 
 A login is: password -> second factor (or enrolment at the first login) -> a new
 password if an admin set the current one -> a full session. ``next_stage`` says which
-step comes next; ``finish`` turns a passed login into a full session with a fresh id,
+step comes next; ``complete`` turns a passed login into a full session with a fresh id,
 clears the account's throttle and hands the browser its device cookie.
 ``check_second_factor`` accepts a TOTP code (once) or an unused recovery code (used up).
 """
@@ -60,7 +60,7 @@ def check_second_factor(ctx: UIContext, user: User, code: str) -> str | None:
 
 
 def start(request: Request, ctx: UIContext, user: User, stage: str) -> Response:
-    """A pending session at ``stage`` (never a full one: see ``finish``), and a redirect to its page."""
+    """A pending session at ``stage`` (never a full one: see ``complete``), and a redirect to its page."""
     token, _ = create_session(ctx, user.name, user.role, client_ip(request), user_agent(request), stage=stage)
     response = RedirectResponse(STAGE_PAGES[stage], status_code=303)
     set_cookie(response, ctx.settings, SESSION_COOKIE, token)
@@ -122,10 +122,11 @@ def new_password_error(ctx: UIContext, user: User, password: str, confirm: str) 
     """Why a new password is refused (None: accepted): typed twice alike, not the old one, the policy."""
     if password != confirm:
         return "The two new passwords differ."
-    if passwords_for(ctx.settings).verify(user.password_hash, password):
+    passwords = passwords_for(ctx.settings)
+    if passwords.verify(user.password_hash, password):
         return "Choose a password different from the current one."
     try:
-        passwords_for(ctx.settings).check_policy(password, user.name)
+        passwords.check_policy(password, user.name)
     except WeakPasswordError as exc:
         return str(exc)
     return None

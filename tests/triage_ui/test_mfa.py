@@ -20,7 +20,7 @@ from triage_ui.app import create_app
 from triage_ui.launch import add_enrolled_user
 from triage_ui.login import next_stage
 from triage_ui.security import mfa
-from triage_ui.security.passwords import Passwords, WeakPasswordError, passwords_for
+from triage_ui.security.passwords import WeakPasswordError, passwords_for
 from triage_ui.security.sessions import session_cookie
 from triage_ui.store import audit
 from triage_ui.store.users import add_user, get_user
@@ -186,12 +186,12 @@ def test_login_rehashes_when_argon2_parameters_change(es, index_prefix, ui_ctx):
     with TestClient(app, base_url=BASE_URL) as client:
         login(client, "rehash1")
     new_hash = get_user(ui_ctx, "rehash1").password_hash
-    assert "m=2048,t=2" in new_hash and Passwords(stronger).verify(new_hash, PASSWORD)
+    assert "m=2048,t=2" in new_hash and passwords_for(stronger).verify(new_hash, PASSWORD)
     app.state.pdf.close()
 
 
 def test_password_policy():
-    policy = Passwords(settings_for_tests())
+    policy = passwords_for(settings_for_tests())
     for weak in ("short", "123456789012", "qwertyuiopasdf", "Signaal2026!", "annaanna12345678", "password1234"):
         with pytest.raises(WeakPasswordError):
             policy.check_policy(weak, "anna")

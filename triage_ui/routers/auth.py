@@ -100,10 +100,8 @@ def _password_step(request: Request, ctx: Ctx, username: str, password: str, cod
             request, "login_failed", target=username, kind="user", outcome=outcome, details={"soft": verdict.soft}
         )
         return _login_page(request, ctx, 401, BAD_LOGIN, verdict.soft), verdict.soft
-    if passwords_for(ctx.settings).needs_rehash(user.password_hash or ""):
-        set_password_hash(
-            ctx, user.name, passwords_for(ctx.settings).hash_secret(password), must_change=user.must_change_password
-        )
+    if passwords.needs_rehash(user.password_hash or ""):  # the argon2 parameters changed since it was hashed
+        set_password_hash(ctx, user.name, passwords.hash_secret(password), must_change=user.must_change_password)
         audit_log(request, "password", target=user.name, kind="user", outcome="rehashed")
     old = current_session(request, ctx)
     if old is not None:  # never carry a session across a login
@@ -136,19 +134,18 @@ def second_factor_form(request: Request, principal: PendingLogin) -> Response:
     return flow.wrong_stage(principal, "mfa") or render(request, "second_factor.html", principal_pending=principal)
 
 
-def _code_failed(request: Request, ctx: Ctx, principal, action: str) -> Response | None:
+def _code_failed(request: Request, ctx: Ctx, principal: Principal, action: str) -> Response | None:
     """Count a wrong code like a wrong password; past the account's free failures the login starts over."""
     throttle = request.app.state.throttle
     device = flow.device_id(request, ctx, principal.name)
     throttle.failed(principal.name, client_ip(request), device)
-    details = {"step": action}
     audit_log(
         request,
         "login_failed",
         target=principal.name,
         kind="user",
         outcome="bad_code",
-        details=details,
+        details={"step": action},
         principal=principal,
     )
     if throttle.check(principal.name, client_ip(request), device).wait_seconds > 0:
@@ -171,7 +168,9 @@ def second_factor(request: Request, ctx: Ctx, principal: PendingLogin, code: Cod
     return flow.redirect_onwards(request, ctx, principal, flow.next_stage(principal.user, second_factor_done=True))
 
 
-def _enrol_page(request: Request, ctx: Ctx, principal, status: int = 200, error: str | None = None) -> Response:
+def _enrol_page(
+    request: Request, ctx: Ctx, principal: Principal, status: int = 200, error: str | None = None
+) -> Response:
     sealed = principal.session.enrol_seed
     if sealed is None:  # one seed per pending login, so a reload shows the same QR code
         sealed = mfa.seal_seed(ctx.settings.secret_key, mfa.new_seed())

@@ -39,16 +39,12 @@ def context_words() -> tuple[str, ...]:
 
 
 class Passwords:
-    """Hashing and policy for one app (the argon2 parameters come from the settings)."""
+    """Hashing and policy for one set of parameters (``passwords_for(settings)`` builds it once)."""
 
-    def __init__(self, settings: UISettings) -> None:
-        self.min_length = settings.password_min_length
-        self.min_score = settings.password_min_score
-        self._hasher = PasswordHasher(
-            time_cost=settings.argon2_time_cost,
-            memory_cost=settings.argon2_memory_kib,
-            parallelism=settings.argon2_parallelism,
-        )
+    def __init__(self, *, time_cost: int, memory_kib: int, parallelism: int, min_length: int, min_score: int) -> None:
+        self.min_length = min_length
+        self.min_score = min_score
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
         # Verified against when the user does not exist, so timing does not reveal valid names.
         self._dummy = self._hasher.hash("signaal-no-such-user")
 
@@ -93,14 +89,7 @@ class Passwords:
 @cache
 def _passwords(time_cost: int, memory_kib: int, parallelism: int, min_length: int, min_score: int) -> Passwords:
     return Passwords(
-        UISettings(
-            environment="development",
-            argon2_time_cost=time_cost,
-            argon2_memory_kib=memory_kib,
-            argon2_parallelism=parallelism,
-            password_min_length=min_length,
-            password_min_score=min_score,
-        )
+        time_cost=time_cost, memory_kib=memory_kib, parallelism=parallelism, min_length=min_length, min_score=min_score
     )
 
 
