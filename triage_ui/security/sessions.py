@@ -30,7 +30,6 @@ from triage_ui.context import UIContext, parse_iso, utcnow
 from triage_ui.security.cookies import cookie_name
 
 FULL = "full"
-PENDING_STAGES = ("mfa", "enrol", "password")
 
 
 SESSION_COOKIE = "signaal_session"
