@@ -56,7 +56,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+def wait_for(port: int, proc: subprocess.Popen, timeout: float = 1800) -> None:
+    """Wait for the port; the first start of a corpus renders its photos into the disk cache (minutes)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -169,7 +170,7 @@ def main() -> None:
             ("prikbord detail /ad/<id>", p_port, [f"/ad/{i}" for i in p_ids], sites),
             ("prikbord listing /ads?page=N", p_port, [f"/ads?page={n}" for n in range(1, pages + 1)], sites),
             ("prikbord search /search?q=", p_port, ["/search?q=utrecht", "/search?q=hotel", "/search?q=24%2F7"], sites),
-            ("prikbord photo /img/<id>.png", p_port, photos, sites),
+            ("prikbord photo /img/<id>.<ext> (realistic mix, from disk)", p_port, photos, sites),
             ("vitrine API /api/ads/<id>", v_port, [f"/api/ads/{i}" for i in v_ids], sites),
         ]
         for name, port, paths, proc in plan:

@@ -1,6 +1,7 @@
 """Benchmark ``nlp.analyze`` against a spaCy-tokenizer-only baseline, in one process, one core.
 
 Usage: python bench/bench_nlp.py [--n-ads 3000] [--chars 500] [--seed 7] [--no-phone-memo]
+       python bench/bench_nlp.py --before main [--rounds 5] [--n-ads 3000]
        valgrind --tool=callgrind --instr-atstart=no python bench/bench_nlp.py --instructions 150
 
 Ads come from the fixture generator, with bodies joined or cut to about
@@ -11,6 +12,11 @@ cost of each pipeline stage; the target is >= 1,500 ads/s per core and < 500 MB.
 are memoised (the generator repeats numbers more than real ads do): ``--no-phone-memo`` gives
 the rate without that help, and the memo's hit rate is printed.
 
+``--before REF`` is the same-run baseline for a change to ``nlp/``: it extracts ``nlp/`` as it is at
+the git revision REF (lexicons, data and code) and measures ``analyze`` on the same ads with it and
+with the working tree's ``nlp/``, alternating (before, after) in fresh processes for ``--rounds``
+rounds, so both see the same machine load; it prints each round's ads per CPU-second and the medians.
+
 CPU time on a shared machine moves by 20-30 % between runs of the same code. ``--instructions N``
 (under callgrind, as above) counts only the instructions of ``analyze`` on N ads after a warm-up
 (memo off), which repeats exactly: the ``totals`` line of the callgrind output divided by N.
@@ -19,10 +25,16 @@ CPU time on a shared machine moves by 20-30 % between runs of the same code. ``-
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import resource
 import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import psutil
@@ -123,6 +135,51 @@ def count_instructions(n: int, chars: int, seed: int) -> None:
     print(f"{n} ads analyzed with collection on: instructions per ad = callgrind totals / {n}")
 
 
+REPO = Path(__file__).resolve().parents[1]
+
+
+def analyze_rate(n: int, chars: int, seed: int, memo: bool) -> float:
+    """Ads per CPU-second of ``nlp.analyze`` (whichever ``nlp`` is on the path), after a warm-up."""
+    import nlp
+    from nlp.extract import phones
+    from nlp.pipeline import get_pipeline
+
+    ads = make_ads(n, chars, seed)
+    get_pipeline("nl"), get_pipeline("en")
+    list(nlp.analyze(ads[:200]))
+    phones.use_parse_memo(memo)
+    c0 = time.process_time()
+    for _ in nlp.analyze(ads, batch_size=256):
+        pass
+    return rate(len(ads), time.process_time() - c0)
+
+
+def compare(args: argparse.Namespace) -> None:
+    """``--before REF``: the analyze rate of REF's ``nlp/`` and of the working tree's, alternating."""
+    archive = subprocess.run(["git", "archive", args.before, "nlp"], cwd=REPO, capture_output=True, check=False)
+    if archive.returncode:
+        raise SystemExit(f"cannot read nlp/ at {args.before!r}: {archive.stderr.decode().strip()}")
+    with tempfile.TemporaryDirectory(prefix="bench-nlp-before-") as before_root:
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(before_root, filter="data")
+        paths = {"before": f"{before_root}{os.pathsep}{REPO}", "after": str(REPO)}
+        rates: dict[str, list[float]] = {"before": [], "after": []}
+        command = [sys.executable, __file__, "--rate-only", "--n-ads", str(args.n_ads), "--chars", str(args.chars)]
+        command += ["--seed", str(args.seed)] + (["--no-phone-memo"] if args.no_phone_memo else [])
+        print(f"nlp.analyze, {args.n_ads} ads of ~{args.chars} chars, 1 core, fresh process per run")
+        print(f"{'round':<8}{'before ' + args.before:>22}{'after (working tree)':>24}{'after/before':>14}")
+        for round_no in range(1, args.rounds + 1):
+            for label in ("before", "after"):
+                env = {**os.environ, "PYTHONPATH": paths[label]}
+                out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+                rates[label].append(float(out.split()[-1]))
+            b, a = rates["before"][-1], rates["after"][-1]
+            print(f"{round_no:<8}{b:>22.0f}{a:>24.0f}{a / b:>14.2f}")
+        b, a = statistics.median(rates["before"]), statistics.median(rates["after"])
+        print(f"{'median':<8}{b:>22.0f}{a:>24.0f}{a / b:>14.2f}   (ads per CPU-second)")
+        print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-ads", type=int, default=3000)
@@ -139,7 +196,17 @@ def main() -> None:
         metavar="N",
         help="under callgrind (--instr-atstart=no): count only analyze on N ads, memo off, then stop",
     )
+    parser.add_argument("--before", metavar="REF", help="also measure nlp/ as of git REF, alternating (baseline)")
+    parser.add_argument("--rounds", type=int, default=3, help="with --before: before/after pairs to run")
+    parser.add_argument("--rate-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rate_only:
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        print(f"RATE {analyze_rate(args.n_ads, args.chars, args.seed, not args.no_phone_memo):.1f}")
+        return
+    if args.before:
+        compare(args)
+        return
     if args.instructions:
         count_instructions(args.instructions, args.chars, args.seed)
         return

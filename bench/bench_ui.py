@@ -1,7 +1,8 @@
-"""Triage UI under load: queue and ad-detail pages, 20 concurrent users, server time p50/p95.
+"""Triage UI under load: queue, ad-detail, network and archived pages, 20 concurrent users, server time p50/p95.
 
     .venv/bin/python bench/bench_ui.py                     # 10,000 ads, 20 users, 20 s
     .venv/bin/python bench/bench_ui.py --ads 100000 --duration 60
+    .venv/bin/python bench/bench_ui.py --no-views          # queue and ad pages only
 
 Loads synthetic scored ads (``indexing.synthetic.scored_ad`` through ``index_ads``)
 into a fresh prefix, starts ``signaal ui`` as a separate process on 127.0.0.1 and lets N
@@ -11,6 +12,13 @@ baseline row is the same queue search and ad GET sent straight to Elasticsearch 
 same N threads (no think time), i.e. the floor the UI adds its work to. Users pause
 ``--think`` seconds (+-50 %) between pages like someone reading an ad; ``--think 0`` is a
 closed loop that measures saturation instead. Target (issue 7): p95 <= 150 ms.
+
+Investigators' views (issue 18, ``--views``, on by default): a network of 200 ads (shared phones and
+photos, similarity links in the links index) whose page draws the graph and the map, and an archived
+page of ~500 KB with three photos in a real sealed WARC file (the crawler's writer). Targets: network
+page p95 <= 300 ms, archived page p95 <= 200 ms (viewer and sandboxed frame each). Baselines in the same
+run: the network's Elasticsearch reads alone, and reading + checking the WARC record alone (in process).
+The network's first view (graph layout not yet cached) is reported on its own row.
 Uses ``SIGNAAL_ES_URL`` when set, else starts its own node.
 """
 
@@ -41,6 +49,8 @@ from triage_ui.launch import add_enrolled_user, signed_in_client, start_ui_proce
 
 PASSWORD = "bench password 1234"
 CITIES = ["Utrecht", "Rotterdam", "Amsterdam", "Den Haag", "Eindhoven", "Groningen"]
+NETWORK, NETWORK_ADS, ARCHIVED = "benchnet", 200, "benchnet:archived"
+ARCHIVED_PAGE_BYTES = 500_000
 
 
 def pct(values: list[float], q: int) -> float:
@@ -50,14 +60,18 @@ def pct(values: list[float], q: int) -> float:
 
 
 def start_node():
+    """A throw-away single node (security on); its URL and credentials go into the environment."""
+    from devtools.es_node.cluster import LocalCluster
     from devtools.es_node.distribution import ensure_distribution
-    from devtools.es_node.node import LocalElasticsearch
     from signaal.paths import var_dir
+    from signaal.settings import get_settings
 
     base = Path(tempfile.mkdtemp(prefix="bench-ui-", dir=var_dir()))
     base.chmod(0o755)
-    node = LocalElasticsearch(ensure_distribution(), base, port=free_port(), heap="2g", cluster_name="bench")
+    node = LocalCluster(ensure_distribution(), base, heap="2g", cluster_name="bench", free_ports=True)
     node.start()
+    os.environ.update(node.env())
+    get_settings.cache_clear()
     return node, base
 
 
@@ -70,6 +84,95 @@ def load(es, prefix: str, n: int) -> float:
     es.indices.forcemerge(index=alias("ads", prefix), max_num_segments=1)
     print(f"indexed {n} ads in {time.perf_counter() - started:.1f}s ({report})")
     return time.perf_counter() - started
+
+
+def load_network(es, prefix: str) -> None:
+    """200 ads in one network: 10 shared phones, 40 shared photos, 60 near-identical text and 40 similar-photo
+    links, spread over 8 weeks and the synthetic cities."""
+    from elasticsearch.helpers import bulk
+
+    from indexing.indexer import index_ads
+    from indexing.synthetic import fictional_phone, scored_ad
+
+    ads = []
+    for i in range(NETWORK_ADS):
+        ad = scored_ad(i, site=NETWORK)
+        ad["entities"]["phones"] = [fictional_phone(900 + i // 20)]
+        ad["entities"]["genders"] = [["female", "male", "trans"][i % 3]] if i % 4 else []
+        ad["images"][0]["sha256"] = f"{i // 5:064x}"
+        ad["crawl"]["first_seen"] = f"2026-{10 + i // 100:02d}-{1 + i % 28:02d}T10:00:00Z"
+        ads.append(ad)
+    index_ads(es, ads, prefix=prefix, refresh=True)
+    ids = [ad["id"] for ad in ads]
+    actions = [
+        {
+            "_op_type": "update",
+            "_index": alias("ads", prefix),
+            "_id": i,
+            "doc": {"cluster": {"id": NETWORK, "size": 200}},
+        }
+        for i in ids
+    ]
+    links = [("text", ids[j], ids[j + 1], {"similarity": 0.85}) for j in range(0, 180, 3)]
+    links += [("image_phash", ids[j], ids[j + 7], {"distance": 5}) for j in range(0, 160, 4)]
+    actions += [
+        {
+            "_index": alias("links", prefix),
+            "_id": f"{kind}-{a}-{b}",
+            "_source": {"kind": kind, "ad_ids": [a, b], "cluster_id": NETWORK, **extra},
+        }
+        for kind, a, b, extra in links
+    ]
+    bulk(es, actions, refresh="wait_for")
+
+
+def archived_fixture(es, prefix: str, root: Path) -> tuple[Path, Path]:
+    """A ~500 KB page and three photos sealed in a real WARC file; an ad pointing at them. Returns
+    (evidence dir, public key)."""
+    import io
+
+    from PIL import Image
+
+    from crawler.evidence.warcstore import WarcStore
+    from signaal.evidence.seal import PUBLIC_NAME
+
+    rng = random.Random(18)
+    photos = []
+    for n in range(3):
+        image = Image.effect_noise((800, 600), 40 + 10 * n).convert("RGB")
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=80)
+        photos.append((f"http://127.0.0.1:9/img/{n}.jpg", buffer.getvalue()))
+    rows, size = [], 0
+    while size < ARCHIVED_PAGE_BYTES:
+        href, city = rng.randrange(10**6), rng.choice(CITIES)
+        row = f'<li class="ad-card"><a href="/ad/{href}">Listing {len(rows)}</a> <span>{city}</span></li>'
+        rows.append(row)
+        size += len(row)
+    images = "".join(f'<img class="photo" src="{url}">' for url, _ in photos)
+    page = (
+        "<!doctype html><html><head><meta charset='utf-8'><title>Bench</title></head><body>"
+        f"<article>{images}</article><ul>{''.join(rows)}</ul><script>alert(1)</script></body></html>"
+    )
+    store = WarcStore(root / "evidence", "benchsite", key_dir=root / "keys")
+    evidence = store.write(
+        "http://127.0.0.1:9/ad/archived", page.encode(), headers=[("Content-Type", "text/html; charset=utf-8")]
+    )
+    records = [store.write(url, data, headers=[("Content-Type", "image/jpeg")]) for url, data in photos]
+    store.close()
+    doc = {
+        "id": ARCHIVED,
+        "site": NETWORK,
+        "title": "archived page bench",
+        "crawl": {"version": 1},
+        "evidence": evidence.as_dict(),
+        "images": [
+            {"url": url, "sha256": r.sha256, "warc_record_id": r.record_id}
+            for (url, _), r in zip(photos, records, strict=True)
+        ],
+    }
+    es.index(index=alias("ads", prefix), id=ARCHIVED, document=doc, refresh="wait_for")
+    return root / "evidence", root / "keys" / PUBLIC_NAME
 
 
 def run_users(n_users: int, duration: float, step) -> dict[str, list[tuple[float, float]]]:
@@ -102,6 +205,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="UI worker processes (signaal ui --workers)")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
     parser.add_argument(
+        "--views",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the network page (graph + map, 200 ads) and the archived page (~500 KB)",
+    )
+    parser.add_argument(
         "--think",
         type=float,
         default=1.0,
@@ -110,16 +219,20 @@ def main() -> None:
     args = parser.parse_args()
 
     node = base_dir = None
-    es_url = os.environ.get("SIGNAAL_ES_URL")
-    if not es_url:
+    if not os.environ.get("SIGNAAL_ES_URL"):
         node, base_dir = start_node()
-        es_url = node.url
-    es = get_client(es_url)
+    es = get_client(component="admin")  # the bench's own prefix: created, loaded, removed
     prefix = f"bench_ui_{uuid.uuid4().hex[:6]}"
     apply_mappings(es, prefix)
     proc = None
+    scratch = Path(tempfile.mkdtemp(prefix="bench-ui-views-"))
     try:
         load(es, prefix, args.ads)
+        views_env: dict[str, str] = {}
+        if args.views:
+            load_network(es, prefix)
+            evidence_dir, public_key = archived_fixture(es, prefix, scratch)
+            views_env = {"SIGNAAL_UI_EVIDENCE_DIR": str(evidence_dir), "SIGNAAL_UI_PUBLIC_KEY": str(public_key)}
         ids = [f"benchsite:{i}" for i in range(args.ads)]
         ids = [
             h["_id"]
@@ -133,9 +246,8 @@ def main() -> None:
 
         ensure_ui_indices(es, prefix)
         port = free_port()
-        ui = proc = start_ui_process(
-            port, {"SIGNAAL_ES_URL": es_url, "SIGNAAL_INDEX_PREFIX": prefix}, workers=args.workers
-        )
+        ui_env = {"SIGNAAL_INDEX_PREFIX": prefix, **views_env}  # ES URL and credentials: inherited
+        ui = proc = start_ui_process(port, ui_env, workers=args.workers)
         ctx = UIContext(es, prefix, UISettings(secret_key=ui.secret))
         seeds = [add_enrolled_user(ctx, f"bench{i}", "analyst", PASSWORD) for i in range(args.users)]
 
@@ -154,6 +266,26 @@ def main() -> None:
             record("ad", ms, ms)
 
         baseline = run_users(args.users, args.duration / 2, es_step)
+        if args.views:
+            from signaal.evidence.records import EvidenceReader
+            from triage_ui.routers.networks import MAX_ADS
+
+            reader = EvidenceReader(evidence_dir, public_key)
+            archived_ev = es.get(index=alias("ads", prefix), id=ARCHIVED)["_source"]["evidence"]
+
+            def views_es_step(i, rng, record):
+                t0 = time.perf_counter()
+                net = es.search(index=alias("ads", prefix), query={"term": {"cluster.id": NETWORK}}, size=MAX_ADS)
+                ids_ = [h["_id"] for h in net["hits"]["hits"]]
+                es.search(index=alias("links", prefix), query={"terms": {"ad_ids": ids_}}, size=10_000)
+                ms = (time.perf_counter() - t0) * 1000
+                record("network", ms, ms)
+                t0 = time.perf_counter()
+                reader.read(archived_ev["record_id"], archived_ev["warc_file"], expected_sha256=archived_ev["sha256"])
+                ms = (time.perf_counter() - t0) * 1000
+                record("archive", ms, ms)
+
+            baseline.update(run_users(args.users, args.duration / 2, views_es_step))
 
         ui_procs = [psutil.Process(ui.proc.pid), *psutil.Process(ui.proc.pid).children(recursive=True)]
         clients = [signed_in_client(ui, f"bench{i}", PASSWORD, seeds[i]) for i in range(args.users)]
@@ -182,24 +314,65 @@ def main() -> None:
 
         run_users(args.users, 3, ui_step)  # warm-up, not measured
         measured = run_users(args.users, args.duration, ui_step)
+        if args.views:
 
+            def timed(client, kind, url, record):
+                t0 = time.perf_counter()
+                resp = client.get(url)
+                client_ms = (time.perf_counter() - t0) * 1000
+                assert resp.status_code == 200, (url, resp.status_code)
+                record(kind, float(resp.headers["server-timing"].split("dur=")[1]), client_ms)
+
+            first: dict[str, list[tuple[float, float]]] = {}
+            timed(
+                clients[0],
+                "network first view",
+                f"/networks/{NETWORK}",
+                lambda k, s_, c: first.setdefault(k, []).append((s_, c)),
+            )
+
+            def views_step(i, rng, record):
+                for kind, url in (
+                    ("network", f"/networks/{NETWORK}"),
+                    ("archive viewer", f"/ads/{ARCHIVED}/archive"),
+                    ("archive frame", f"/ads/{ARCHIVED}/archive/frame"),
+                ):
+                    timed(clients[i], kind, url, record)
+                    time.sleep(rng.uniform(0.5, 1.5) * args.think)
+                if i == 0:
+                    peak[0] = max(peak[0], rss())
+
+            measured.update(first)
+            measured.update(run_users(args.users, args.duration, views_step))
+
+        load1, load5, _ = os.getloadavg()
         print(
             f"\n{args.ads} ads, {args.users} concurrent users, think {args.think:.1f}s, "
             f"{args.duration:.0f}s per phase, {args.workers} UI worker(s) (production settings, TLS), "
-            f"UI peak RSS {peak[0] / 2**20:.0f} MiB"
+            f"UI peak RSS {peak[0] / 2**20:.0f} MiB, load average {load1:.1f} / {load5:.1f} (1 / 5 min)"
         )
         print(
             f"{'page':<22}{'requests':>9}{'req/s':>8}{'p50 server':>12}{'p95 server':>12}{'p95 client':>12}"
             f"{'target':>9}"
         )
-        for label, data, secs in (
-            ("queue (ES baseline)", baseline.get("queue", []), args.duration / 2),
-            ("ad (ES baseline)", baseline.get("ad", []), args.duration / 2),
-            ("queue page", measured.get("queue", []), args.duration),
-            ("ad detail page", measured.get("ad", []), args.duration),
-        ):
+        rows = [
+            ("queue (ES baseline)", baseline.get("queue", []), args.duration / 2, None),
+            ("ad (ES baseline)", baseline.get("ad", []), args.duration / 2, None),
+            ("queue page", measured.get("queue", []), args.duration, 150),
+            ("ad detail page", measured.get("ad", []), args.duration, 150),
+        ]
+        if args.views:
+            rows += [
+                ("network (ES baseline)", baseline.get("network", []), args.duration / 2, None),
+                ("WARC read (baseline)", baseline.get("archive", []), args.duration / 2, None),
+                ("network first view", measured.get("network first view", []), args.duration, 300),
+                ("network page", measured.get("network", []), args.duration, 300),
+                ("archive viewer", measured.get("archive viewer", []), args.duration, 200),
+                ("archive frame", measured.get("archive frame", []), args.duration, 200),
+            ]
+        for label, data, secs, limit in rows:
             server, client = [s for s, _ in data], [c for _, c in data]
-            target = "" if "baseline" in label else ("ok" if pct(server, 95) <= 150 else "MISS")
+            target = "" if limit is None else ("ok" if pct(server, 95) <= limit else "MISS")
             print(
                 f"{label:<22}{len(data):>9}{len(data) / secs:>8.1f}{pct(server, 50):>10.1f}ms"
                 f"{pct(server, 95):>10.1f}ms{pct(client, 95):>10.1f}ms{target:>9}"
@@ -210,6 +383,7 @@ def main() -> None:
         if proc is not None:
             proc.stop()
         delete_prefix(es, prefix)
+        shutil.rmtree(scratch, ignore_errors=True)
         es.close()
         if node is not None:
             node.stop()

@@ -23,12 +23,14 @@ SCRIPTS = [
     "bench_fixture_server.py",
     "bench_nlp.py",
     "bench_models.py",
+    "bench_suggestions.py",
     "bench_indexing.py",
     "bench_linking.py",
     "bench_crawler.py",
     "bench_ui.py",
     "bench_security.py",
     "bench_chain.py",
+    "bench_scale.py",
 ]
 
 

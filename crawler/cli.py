@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+EXIT_STOPPED, EXIT_LAYOUT_CHANGED, EXIT_LEASE_HELD = 3, 4, 5
 sites_app = typer.Typer(help="Site configurations (crawler/sites/*.yaml).", no_args_is_help=True)
 evidence_app = typer.Typer(
     help="WARC evidence: verify files and signatures, manage the signing key.", no_args_is_help=True
@@ -48,29 +49,27 @@ def crawl(
     """Crawl one site: listing and search pages, then every ad; resumes an interrupted run.
 
     Prints a JSON summary on stdout. Exit code 0 when the run finished (failed pages are
-    logged and counted), 3 when it stopped early (re-run to resume), 2 on a usage error.
+    logged and counted), 3 when it stopped early (re-run to resume), 4 when the site's layout
+    changed (its selectors match nothing; fix the site YAML and re-run), 5 when the site is being
+    crawled already (by this machine or another crawl node), 2 on a usage error.
     """
-    from crawler.config import ConfigError, load_site, load_terms
+    from crawler.config import ConfigError, load_site, site_term_lists
+    from crawler.lease import LeaseHeldError
     from crawler.runner import CrawlOptions, run_crawl
+    from crawler.runreport import record_run
+    from crawler.site_settings import setting_overrides
+    from crawler.state import LAYOUT_CHANGED
 
     if no_index and not out:
         typer.secho("note: --no-index without --out keeps ads only in the crawl state store", err=True)
     try:
         cfg = load_site(site, base_url=base_url)
-        lists = [] if no_search else (terms or (cfg.search.term_lists if cfg.search else []))
-        if lists and cfg.search is None:
-            raise ConfigError(f"site {cfg.site} has no search: block, so --terms cannot be used")
-        term_lists = [load_terms(name) for name in lists]
+        term_lists = site_term_lists(cfg, terms, no_search)
+        overrides = setting_overrides(setting)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     if no_listing and not term_lists:
         raise _fail("--no-listing needs search terms (--terms LIST)")
-    overrides = {}
-    for item in setting or []:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise _fail(f"--set expects NAME=VALUE, got {item!r}")
-        overrides[name.strip()] = value
     opts = CrawlOptions(
         term_lists=term_lists,
         listing=not no_listing,
@@ -84,7 +83,10 @@ def crawl(
         log_level=log_level.upper(),
         overrides=overrides,
     )
-    stats = run_crawl(cfg, opts)
+    try:
+        stats = run_crawl(cfg, opts)
+    except LeaseHeldError as exc:
+        raise _fail(str(exc), EXIT_LEASE_HELD) from None
     summary = {k.removeprefix("signaal/summary/"): v for k, v in stats.items() if k.startswith("signaal/summary/")}
     summary.update(
         site=cfg.site,
@@ -95,6 +97,15 @@ def crawl(
         pending=stats.get("signaal/run/pending", 0),
         errors={k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("signaal/crawl/errors/")},
         versions={k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("signaal/versions/")},
+        run_id=stats.get("signaal/run/id"),
+        status=stats.get("signaal/run/status"),
+        stop_reason=stats.get("signaal/run/stop_reason"),
+        listing_stops={k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("signaal/crawl/listing_stop/")},
+        robots_txt="obeyed" if cfg.robots_txt.obey else f"ignored: {cfg.robots_txt.reason}",
+        image_errors={k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("signaal/images/errors/")},
+        images_fetched=stats.get("signaal/images/fetched", 0),
+        images_known=stats.get("signaal/images/known", 0),
+        image_cpu_s=round(stats.get("signaal/images/cpu_s", 0.0), 3),
         memory_peak_mb=stats.get("signaal/memory/peak_mb"),
         browser_launches=stats.get("playwright/browser_count", 0),
         indexed=stats.get("signaal/index/ads", 0),
@@ -102,8 +113,15 @@ def crawl(
         elapsed_s=stats.get("signaal/elapsed_s"),
     )
     typer.echo(json.dumps(summary, sort_keys=True))
+    if opts.index:
+        problem = record_run(summary)
+        if problem:
+            typer.secho(problem, err=True)
+    if summary["status"] == LAYOUT_CHANGED:
+        typer.secho(f"{cfg.site}: {summary['stop_reason']}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_LAYOUT_CHANGED)
     if not summary["finished"]:
-        raise typer.Exit(3)
+        raise typer.Exit(EXIT_STOPPED)
 
 
 @sites_app.command("list")
@@ -117,6 +135,38 @@ def sites_list() -> None:
             typer.echo(f"{name}\t{cfg.render}\t{cfg.base_url}\t{'search' if cfg.search else '-'}")
         except ConfigError as exc:
             typer.echo(f"{name}\tINVALID\t{exc}")
+
+
+@sites_app.command("status")
+def sites_status(
+    sites: Annotated[list[str] | None, typer.Argument(help="Site ids; default all.")] = None,
+    state_dir: Annotated[
+        Path | None, typer.Option("--state-dir", help="Crawl state (default var/crawl-state).")
+    ] = None,
+) -> None:
+    """How each site's last crawl ended: finished, stopped (re-run to resume) or site layout changed."""
+    from crawler.config import list_sites
+    from crawler.state import FINISHED, LAYOUT_CHANGED, StateStore
+    from signaal.paths import var_dir
+
+    directory = state_dir or var_dir() / "crawl-state"
+    for name in sites or list_sites():
+        path = directory / f"{name}.sqlite"
+        if not path.exists():
+            typer.echo(f"{name}\tnever crawled")
+            continue
+        store = StateStore(path)
+        try:
+            run = store.last_run()
+        finally:
+            store.close()
+        if run is None:
+            typer.echo(f"{name}\tnever crawled")
+            continue
+        status = (run["status"] or "running or killed").replace("_", " ")
+        status = "site layout changed" if run["status"] == LAYOUT_CHANGED else status
+        reason = f"\t{run['stop_reason']}" if run["stop_reason"] and run["status"] != FINISHED else ""
+        typer.echo(f"{name}\trun {run['id']}\tstarted {run['started_at']}\t{status}{reason}")
 
 
 @sites_app.command("check")

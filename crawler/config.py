@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ from parsel.csstranslator import HTMLTranslator
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from crawler.jsonpaths import compile_jsonpath
+from crawler.photos import DEFAULT_MAX_PIXELS
 
 SITES_DIR = Path(__file__).resolve().parent / "sites"
 TERMS_DIR = Path(__file__).resolve().parent / "terms"
@@ -177,12 +179,30 @@ class SearchSpec(_Strict):
 
 
 class Politeness(_Strict):
-    """How hard to hit a site: Scrapy's delay, concurrency and AutoThrottle."""
+    """How hard to hit a site: Scrapy's delay, concurrency and AutoThrottle.
 
-    download_delay: float = Field(default=0.0, ge=0)
-    concurrency: int = Field(default=8, ge=1, le=64)
+    The defaults are for a small real site that did not ask to be crawled: two requests at a time, a
+    second between them, AutoThrottle aiming at one request in flight. A fast crawl is a site's explicit
+    choice in its YAML (the fixture sites set theirs).
+    """
+
+    download_delay: float = Field(default=1.0, ge=0)
+    concurrency: int = Field(default=2, ge=1, le=64)
     autothrottle: bool = True
-    autothrottle_target_concurrency: float = Field(default=8.0, gt=0)
+    autothrottle_target_concurrency: float = Field(default=1.0, gt=0)
+
+
+class RobotsPolicy(_Strict):
+    """robots.txt is obeyed unless the site's YAML says otherwise, with a reason that is logged on every crawl."""
+
+    obey: bool = True
+    reason: str | None = Field(default=None, description="Why robots.txt may be ignored (required with obey: false).")
+
+    @model_validator(mode="after")
+    def _reason_for_override(self) -> RobotsPolicy:
+        if not self.obey and len((self.reason or "").strip()) < 10:
+            raise ValueError("obey: false needs a reason (at least 10 characters; it is logged with every crawl)")
+        return self
 
 
 class Limits(_Strict):
@@ -190,8 +210,24 @@ class Limits(_Strict):
 
     max_page_bytes: int = Field(default=5_000_000, gt=0)
     max_image_bytes: int = Field(default=10_000_000, gt=0)
+    max_image_pixels: int = Field(
+        default=DEFAULT_MAX_PIXELS,
+        gt=0,
+        description="A photo announcing more pixels is refused as a decompression bomb (the ad is kept).",
+    )
     timeout_s: float = Field(default=20.0, gt=0, description="HTTP download and browser navigation timeout.")
     retries: int = Field(default=3, ge=0)
+    max_listing_pages: int = Field(
+        default=5_000,
+        gt=0,
+        description="Listing and search-result pages fetched per run at most (a pagination trap stops here).",
+    )
+    max_consecutive_parse_failures: int = Field(
+        default=20,
+        gt=0,
+        description="Complete detail pages in a row on which a selector matched nothing before the crawl stops "
+        "with 'site layout changed' (exit code 4).",
+    )
 
 
 class SiteConfig(_Strict):
@@ -208,7 +244,13 @@ class SiteConfig(_Strict):
     browser: BrowserSpec | None = None
     search: SearchSpec | None = None
     politeness: Politeness = Politeness()
+    robots_txt: RobotsPolicy = RobotsPolicy()
     limits: Limits = Limits()
+    recrawl_every: timedelta | None = Field(
+        default=None,
+        description="Crawl the site again this long after its last crawl finished (`signaal schedule --due` or "
+        "`--loop`); an ISO 8601 duration (PT6H) or seconds. Unset: only when asked.",
+    )
     complete_marker: str | None = Field(
         default="</html>",
         description="Text a complete server-rendered page ends with; a page without it was cut off and is "
@@ -220,6 +262,13 @@ class SiteConfig(_Strict):
     def _site_id(cls, value: str) -> str:
         if not SITE_ID_RE.match(value):
             raise ValueError("site id must be lower-case letters, digits, '-' or '_'")
+        return value
+
+    @field_validator("recrawl_every")
+    @classmethod
+    def _positive(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value.total_seconds() <= 0:
+            raise ValueError("recrawl_every must be a positive duration, e.g. PT6H")
         return value
 
     @field_validator("base_url")
@@ -359,3 +408,12 @@ def load_terms(name: str, terms_dir: Path | None = None) -> TermList:
         return TermList.model_validate({**data, "name": path.stem})
     except ValidationError as exc:
         raise _first_error(path, exc) from None
+
+
+def site_term_lists(cfg: SiteConfig, terms: list[str] | None, no_search: bool) -> list[TermList]:
+    """The term lists a crawl of ``cfg`` searches: ``terms`` if given, else the site's own; none with
+    ``no_search``. A list for a site without a ``search:`` block is a :class:`ConfigError`."""
+    names = [] if no_search else (terms or (cfg.search.term_lists if cfg.search else []))
+    if names and cfg.search is None:
+        raise ConfigError(f"site {cfg.site} has no search: block, so --terms cannot be used")
+    return [load_terms(name) for name in names]

@@ -23,11 +23,29 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 class ExtractionError(ValueError):
-    """The page is not what the config expects (or it is broken); ``kind`` names why, for stats."""
+    """The page is not what the config expects (or it is broken); ``kind`` names why, for stats.
 
-    def __init__(self, message: str, kind: str = "parse") -> None:
+    ``retryable``: the page may read fine when fetched again (cut off, its script failed, not JSON yet).
+    A complete page on which a selector matches nothing fails the same way every time, so it is not
+    retried; ``field`` then names the config field whose selector matched nothing (the clue that a
+    site's layout changed).
+    """
+
+    def __init__(self, message: str, kind: str = "parse", *, retryable: bool = False, field: str | None = None) -> None:
         super().__init__(message)
         self.kind = kind
+        self.retryable = retryable
+        self.field = field
+
+
+def describe(spec: FieldSpec) -> str:
+    """A selector as a user wrote it: ``css 'h1.ad-title::text'``."""
+    return f"{spec.kind} {spec.css or spec.xpath or spec.jsonpath!r}"
+
+
+def matched_nothing(name: str, spec: FieldSpec) -> ExtractionError:
+    """The error for a required selector that found nothing on a complete page."""
+    return ExtractionError(f"{name} ({describe(spec)}) matched nothing", field=name)
 
 
 def _select(node: Any, spec: FieldSpec) -> SelectorList[Selector] | list[Any]:
@@ -72,7 +90,7 @@ def field(node: Any, spec: FieldSpec, name: str) -> Any:
     if spec.template is not None:
         values = [spec.template.replace("{}", v) for v in values]
     if spec.required and not values:
-        raise ExtractionError(f"missing {name}")
+        raise matched_nothing(name, spec)
     if spec.many:
         return values
     return values[0] if values else None
@@ -82,9 +100,9 @@ def listing_entries(sel: Any, spec: ListingSpec) -> list[tuple[str, str | None]]
     """(link, site ad id) per entry on a listing page, in page order."""
     out = []
     for entry in _select(sel, spec.entry):
-        link = field(entry, spec.link, "link")
+        link = field(entry, spec.link, "listing.link")
         if link:
-            out.append((link, field(entry, spec.ad_id, "ad_id") if spec.ad_id else None))
+            out.append((link, field(entry, spec.ad_id, "listing.ad_id") if spec.ad_id else None))
     return out
 
 
@@ -93,9 +111,9 @@ def next_page(sel: Any, spec: ListingSpec) -> str | None:
     if spec.next_page is None:
         return None
     if spec.last_page is None:
-        return field(sel, spec.next_page, "next_page")
-    numbers = _texts(sel, spec.next_page, "next_page")
-    lasts = _texts(sel, spec.last_page, "last_page")
+        return field(sel, spec.next_page, "listing.next_page")
+    numbers = _texts(sel, spec.next_page, "listing.next_page")
+    lasts = _texts(sel, spec.last_page, "listing.last_page")
     if not numbers or not lasts:
         return None
     try:
@@ -112,15 +130,15 @@ def detail_fields(sel: Any, spec: DetailSpec) -> dict[str, Any]:
     """The raw ad fields of a detail page; raises ExtractionError when the page is not an ad."""
     roots = _select(sel, spec.root)
     if not roots:
-        raise ExtractionError("missing ad root")
+        raise matched_nothing("detail.root", spec.root)
     root = roots[0]
     out: dict[str, Any] = {
-        "site_ad_id": field(root, spec.ad_id, "ad_id") if spec.ad_id else None,
-        "title": field(root, spec.title, "title"),
-        "body": field(root, spec.body, "body"),
-        "posted_at": field(root, spec.posted_at, "posted_at") if spec.posted_at else None,
-        "images": field(root, spec.images, "images") if spec.images else [],
+        "site_ad_id": field(root, spec.ad_id, "detail.ad_id") if spec.ad_id else None,
+        "title": field(root, spec.title, "detail.title"),
+        "body": field(root, spec.body, "detail.body"),
+        "posted_at": field(root, spec.posted_at, "detail.posted_at") if spec.posted_at else None,
+        "images": field(root, spec.images, "detail.images") if spec.images else [],
     }
     for name, extra in spec.extra.items():
-        out[name] = field(root, extra, name)
+        out[name] = field(root, extra, f"detail.extra.{name}")
     return out

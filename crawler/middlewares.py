@@ -79,7 +79,9 @@ class RetryBackoffMiddleware:
         return 0.0 if retry_times <= 0 else min(self.max_s, self.base_s * 2 ** (retry_times - 1))
 
     async def process_request(self, request: Request) -> None:
-        wait = self.delay(int(request.meta.get("retry_times", 0)))
+        # Scrapy counts HTTP-level retries in retry_times; the spider counts pages fetched again because
+        # their content was not ready in signaal_retries (crawler.spiders.ads).
+        wait = self.delay(int(request.meta.get("retry_times", 0)) + int(request.meta.get("signaal_retries", 0)))
         if wait:
             await asyncio.sleep(wait)
 
@@ -119,6 +121,8 @@ def error_kind(exc: Any) -> str:
     name = type(exc).__name__
     text = str(exc).lower()
     if isinstance(exc, IgnoreRequest):
+        if "robots.txt" in text:
+            return "robots_txt"
         return "redirect_loop" if "redirect" in text else "ignored"
     if "maxsize" in text or "warnsize" in text or "exceeds" in text or name == "DownloadCancelledError":
         return "oversized"

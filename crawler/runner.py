@@ -16,11 +16,11 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.browser import browser_settings
 from crawler.config import SiteConfig, TermList
+from crawler.lease import SiteLease, lease_path, owner_identity
 from crawler.malloc import tune_malloc
 from crawler.spiders.ads import AdSpider
-from signaal.paths import var_dir
+from signaal.paths import crawl_dir
 
 
 @dataclass
@@ -40,36 +40,17 @@ class CrawlOptions:
     overrides: dict[str, Any] = field(default_factory=dict)
 
 
-def site_settings(site: SiteConfig) -> dict[str, Any]:
-    """Scrapy settings that follow from the site YAML (politeness, limits, browser)."""
-    pol, lim = site.politeness, site.limits
-    out: dict[str, Any] = {
-        "CONCURRENT_REQUESTS": pol.concurrency,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": pol.concurrency,
-        "DOWNLOAD_DELAY": pol.download_delay,
-        "AUTOTHROTTLE_ENABLED": pol.autothrottle,
-        "AUTOTHROTTLE_TARGET_CONCURRENCY": pol.autothrottle_target_concurrency,
-        "DOWNLOAD_TIMEOUT": lim.timeout_s,
-        "DOWNLOAD_MAXSIZE": lim.max_page_bytes,
-        "RETRY_TIMES": lim.retries,
-    }
-    if site.render == "browser":
-        out.update(browser_settings(site))
-    return out
-
-
-def build_settings(site: SiteConfig, opts: CrawlOptions) -> Any:
-
+def build_settings(opts: CrawlOptions) -> Any:
+    """Project settings plus what the command line asked for; the site's own settings are applied by the
+    spider (crawler.site_settings), the same way on a Scrapyd node."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
-    settings.update(site_settings(site), priority="project")
-    base = var_dir()
     settings.update(
         {
             "LOG_LEVEL": opts.log_level,
-            "SIGNAAL_STATE_DIR": str(opts.state_dir or base / "crawl-state"),
-            "SIGNAAL_EVIDENCE_DIR": str(opts.evidence_dir or base / "evidence"),
-            "SIGNAAL_SPOOL_DIR": str(opts.spool_dir or base / "spool"),
+            "SIGNAAL_STATE_DIR": str(opts.state_dir or crawl_dir("SIGNAAL_STATE_DIR")),
+            "SIGNAAL_EVIDENCE_DIR": str(opts.evidence_dir or crawl_dir("SIGNAAL_EVIDENCE_DIR")),
+            "SIGNAAL_SPOOL_DIR": str(opts.spool_dir or crawl_dir("SIGNAAL_SPOOL_DIR")),
             "SIGNAAL_OUT": str(opts.out) if opts.out else None,
             "SIGNAAL_INDEX": opts.index,
             "SIGNAAL_SCORE": opts.score,
@@ -81,17 +62,32 @@ def build_settings(site: SiteConfig, opts: CrawlOptions) -> Any:
 
 
 def run_crawl(site: SiteConfig, opts: CrawlOptions) -> dict[str, Any]:
-    """Run the crawl to completion (or to a clean stop) and return its stats and summary."""
+    """Run the crawl to completion (or to a clean stop) and return its stats and summary.
+
+    Raises :class:`crawler.lease.LeaseHeldError` before anything starts when the site is being crawled.
+    """
 
     tune_malloc()  # before the first thread starts (docs/crawler.md, Performance: memory)
-    process = CrawlerProcess(build_settings(site, opts))
-    crawler = process.create_crawler(AdSpider)
-    started = time.monotonic()
-    process.crawl(crawler, site=site, term_lists=opts.term_lists, listing=opts.listing, max_ads=opts.max_ads)
-    # Scrapy filters below LOG_LEVEL in its handler, after every DEBUG record (several per page) was
-    # built; filtering at the root logger skips building them. (crawl() has just reset the root level.)
-    logging.getLogger().setLevel(opts.log_level)
-    process.start()
+    settings = build_settings(opts)
+    lease = SiteLease(
+        lease_path(crawl_dir("SIGNAAL_STATE_DIR", settings), site.site),
+        site.site,
+        owner_identity(settings.get("SIGNAAL_NODE_ID")),
+    )
+    lease.acquire()
+    try:
+        process = CrawlerProcess(settings)
+        crawler = process.create_crawler(AdSpider)
+        started = time.monotonic()
+        process.crawl(
+            crawler, site=site, term_lists=opts.term_lists, listing=opts.listing, max_ads=opts.max_ads, lease=lease
+        )
+        # Scrapy filters below LOG_LEVEL in its handler, after every DEBUG record (several per page) was
+        # built; filtering at the root logger skips building them. (crawl() has just reset the root level.)
+        logging.getLogger().setLevel(opts.log_level)
+        process.start()
+    finally:
+        lease.release()
     assert crawler.stats is not None
     stats = crawler.stats.get_stats()
     stats["signaal/elapsed_s"] = round(time.monotonic() - started, 2)

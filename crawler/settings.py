@@ -14,16 +14,18 @@ ROBOTSTXT_OBEY = True
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no listening control port on a crawl node (Scrapy 2.19 opens one by default)
 LOGSTATS_INTERVAL = 0  # our progress extension reports pages/s, ads and errors instead
 
-# Politeness and robustness (per-site values override these in crawler.runner).
-CONCURRENT_REQUESTS = 16
-CONCURRENT_REQUESTS_PER_DOMAIN = 16
-DOWNLOAD_DELAY = 0
+# Politeness and robustness: every crawl takes these from its site YAML (crawler.config.Politeness, whose
+# defaults are these polite values; crawler.site_settings), fast values are a site's explicit choice.
+CONCURRENT_REQUESTS = 2
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 0.0
+AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 10.0
-AUTOTHROTTLE_TARGET_CONCURRENCY = 8.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 20
 DOWNLOAD_MAXSIZE = 5_000_000
 DOWNLOAD_WARNSIZE = 0
@@ -69,9 +71,11 @@ EXTENSIONS = {
     "crawler.extensions.ProgressExtension": 500,
     "crawler.extensions.MemoryGuardExtension": 510,
     "crawler.extensions.HeapTrimExtension": 520,
+    "crawler.runstatus.RunStatusExtension": 530,
 }
 
 # Signaal settings (documented in docs/crawler.md).
+# Directories: the setting, else the environment variable of the same name, else var/... (signaal.paths.crawl_dir)
 SIGNAAL_STATE_DIR = None  # default var/crawl-state
 SIGNAAL_EVIDENCE_DIR = None  # default var/evidence
 SIGNAAL_WARC_MAX_BYTES = 100_000_000
@@ -81,6 +85,9 @@ SIGNAAL_SCORE_BATCH = 64
 SIGNAAL_SCORE_NLP_RELOAD_ADS = 5_000  # rebuild the scoring worker's spaCy pipelines after ~N ads (0 = never)
 SIGNAAL_STATE_COMMIT_EVERY = 200  # state store writes per transaction ...
 SIGNAAL_STATE_COMMIT_S = 1.0  # ... or seconds, whichever comes first
+SIGNAAL_STATE_EXCLUSIVE = False  # SQLite exclusive locking: state on storage shared by machines (signaal schedule)
+SIGNAAL_STATUS_INTERVAL = 5.0  # <state_dir>/<site>.status.json and the lease heartbeat (crawler.runstatus)
+SIGNAAL_NODE_ID = None  # who crawls, in the lease and status file; default SIGNAAL_NODE_ID env or host name
 SIGNAAL_OUT = None  # JSON Lines file for scored ads
 SIGNAAL_INDEX = True
 SIGNAAL_INDEX_BATCH = 500

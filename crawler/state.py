@@ -4,7 +4,10 @@ Scrapy's JOBDIR survives only a clean stop. This store is written in committed
 transactions, so after ``kill -9`` the next run knows exactly which pages are
 still pending (and fetches only those) and which ads it has already seen with
 which content hash (so a re-fetch of an unchanged ad keeps its version and
-nothing is duplicated). One file per site: ``<state_dir>/<site>.sqlite``.
+nothing is duplicated). One file per site: ``<state_dir>/<site>.sqlite``, with
+one writer at a time: a crawl holds the site's lease (crawler.lease) while it
+has the store open, and on storage shared by several machines it opens the
+store in exclusive locking mode (``SIGNAAL_STATE_EXCLUSIVE``; see ``__init__``).
 
 Writes are grouped: one transaction per ``commit_every`` writes or
 ``commit_s`` seconds, whichever comes first (a commit per ad cost more than
@@ -35,7 +38,8 @@ from signaal.ids import utc_now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, options TEXT NOT NULL);
+    id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, options TEXT NOT NULL,
+    status TEXT, stop_reason TEXT);
 CREATE TABLE IF NOT EXISTS urls (
     url TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
     seq INTEGER NOT NULL, meta TEXT NOT NULL DEFAULT '{}', error TEXT, updated_at TEXT NOT NULL);
@@ -46,12 +50,16 @@ CREATE TABLE IF NOT EXISTS ads (
     id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, version INTEGER NOT NULL,
     first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, record BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, entry BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS photo_records (key TEXT PRIMARY KEY, record BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS ad_versions (
     id TEXT NOT NULL, version INTEGER NOT NULL, content_hash TEXT NOT NULL, record BLOB NOT NULL,
     PRIMARY KEY (id, version));
 """
 
 LISTING, DETAIL = "listing", "detail"
+# How a crawl of a run ended (runs.status): done, stopped early (resume by re-running), or stopped because the
+# site's selectors no longer match its pages (crawler.spiders.ads; ``signaal crawl`` exits 4).
+FINISHED, STOPPED, LAYOUT_CHANGED = "finished", "stopped", "layout_changed"
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,7 @@ class Versioned:
 class StateStore:
     """One SQLite connection, used from the crawler's reactor thread only; writes are grouped (see above)."""
 
-    def __init__(self, path: Path, *, commit_every: int = 200, commit_s: float = 1.0) -> None:
+    def __init__(self, path: Path, *, commit_every: int = 200, commit_s: float = 1.0, exclusive: bool = False) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.commit_every = commit_every
@@ -75,11 +83,21 @@ class StateStore:
         self._writes = 0
         self._committed_at = time.monotonic()
         self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        if exclusive:
+            # Storage shared by several machines (docs/deployment.md): WAL's shared-memory index only works
+            # between processes of one host, but in exclusive locking mode SQLite keeps that index in this
+            # process's heap and never maps the -shm file. The site's lease (crawler.lease) already makes
+            # this connection the only one, so nothing is lost but concurrent readers during a crawl.
+            self.db.execute("PRAGMA locking_mode=EXCLUSIVE")
         self.db.execute("PRAGMA journal_mode=WAL")
         # NORMAL: a committed transaction survives a killed process (it is in the WAL file);
         # only a power cut may lose the last few, and those pages are simply fetched again.
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}
+        for column in ("status", "stop_reason"):  # stores written before crawls recorded why they stopped
+            if column not in columns:
+                self.db.execute(f"ALTER TABLE runs ADD COLUMN {column} TEXT")
         self._seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM urls").fetchone()[0]
 
     def close(self) -> None:
@@ -126,6 +144,35 @@ class StateStore:
         self._begin()
         self.db.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (utc_now(), run_id))
         self.commit()
+
+    def set_run_status(self, run_id: int, status: str, stop_reason: str | None = None) -> None:
+        """How the run's last crawl ended: finished, stopped (resumable) or layout_changed, with why."""
+        self._begin()
+        self.db.execute("UPDATE runs SET status = ?, stop_reason = ? WHERE id = ?", (status, stop_reason, run_id))
+        self.commit()
+
+    def run_status(self, run_id: int) -> tuple[str | None, str | None]:
+        """(status, stop_reason) recorded for a run; (None, None) before its first crawl ended."""
+        row = self.db.execute("SELECT status, stop_reason FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def last_run(self) -> dict[str, Any] | None:
+        """The newest run: id, started_at, finished_at, status, stop_reason (for ``signaal sites status``)."""
+        row = self.db.execute(
+            "SELECT id, started_at, finished_at, status, stop_reason FROM runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        keys = ("id", "started_at", "finished_at", "status", "stop_reason")
+        return dict(zip(keys, row, strict=True)) if row else None
+
+    def requeue_failed(self, error: str) -> int:
+        """Make the URLs that failed with ``error`` pending again (after a fix to the site's config)."""
+        self._begin()
+        cur = self.db.execute(
+            "UPDATE urls SET status = 'pending', error = NULL, updated_at = ? WHERE status = 'failed' AND error = ?",
+            (utc_now(), error),
+        )
+        self.commit()
+        return cur.rowcount
 
     def run_options(self, run_id: int) -> dict[str, Any]:
         row = self.db.execute("SELECT options FROM runs WHERE id = ?", (run_id,)).fetchone()
@@ -237,6 +284,20 @@ class StateStore:
     def remember_image(self, url: str, entry: dict[str, Any]) -> None:
         self._begin()
         self.db.execute("INSERT OR REPLACE INTO images VALUES (?, ?)", (url, orjson.dumps(entry)))
+        self._wrote()
+
+    # -- what photos' bytes said, across runs ---------------------------------------------------
+    def photo_record(self, key: str) -> dict[str, Any] | None:
+        """The analysis of bytes seen in an earlier fetch (``key``: analysis version and SHA-256), if any.
+
+        Unlike ``images`` this survives new runs: a recrawl fetches every photo again (the WARC proves each
+        run), but bytes analysed once need not be decoded again."""
+        row = self.db.execute("SELECT record FROM photo_records WHERE key = ?", (key,)).fetchone()
+        return orjson.loads(row[0]) if row else None
+
+    def remember_photo_record(self, key: str, record: dict[str, Any]) -> None:
+        self._begin()
+        self.db.execute("INSERT OR REPLACE INTO photo_records VALUES (?, ?)", (key, orjson.dumps(record)))
         self._wrote()
 
     def ad(self, ad_id: str) -> dict[str, Any] | None:

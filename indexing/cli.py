@@ -26,6 +26,7 @@ def index_command(
     from indexing.indexer import IndexingError, index_ads
     from indexing.jsonl import read_records
     from signaal.es.client import get_client
+    from signaal.progress import Progress
 
     malformed = 0
 
@@ -42,14 +43,17 @@ def index_command(
         except OSError as exc:
             typer.secho(f"error: cannot read {input_path}: {exc.strerror}", err=True, fg=typer.colors.RED)
             raise typer.Exit(1) from None
+    # the total is unknown for a stream: the progress shows ads done and the rate
     try:
-        report = index_ads(
-            get_client(),
-            read_records(stream, on_error),
-            dead_letter_path=dead_letter,
-            chunk_size=chunk_size,
-            refresh=refresh,
-        )
+        with Progress("index", unit="ads") as progress:
+            report = index_ads(
+                get_client(component="indexer"),
+                read_records(stream, on_error),
+                dead_letter_path=dead_letter,
+                chunk_size=chunk_size,
+                refresh=refresh,
+                on_chunk=lambda r: progress.update(r.indexed + r.failed),
+            )
     except IndexingError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         typer.secho(f"before stopping: {exc.report.summary()}", err=True)
@@ -69,21 +73,40 @@ def index_command(
 
 def rescore_command(
     page_size: Annotated[int, typer.Option(min=10, max=5000)] = 500,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64, help="Processes, each rescoring one slice of the index.")
+    ] = 1,
 ) -> None:
     """Rescore every ad in <prefix>-ads with the promoted model (resumable: rerun after an interruption)."""
     from elasticsearch import ApiError, TransportError
 
-    from indexing.rescore import rescore
+    from indexing.rescore import pending_count, rescore
+    from indexing.slices import SliceError
     from models.registry import RegistryError
+    from models.scoring import default_scorer
+    from nlp.version import analysis_version
     from signaal.es.client import get_client
+    from signaal.progress import Progress
     from signaal.settings import get_settings
 
+    prefix = get_settings().index_prefix
     try:
-        report = rescore(get_client(), get_settings().index_prefix, page_size=page_size)
+        es = get_client(component="indexer")
+        scorer = default_scorer()
+        total = pending_count(es, prefix, scorer.model_version, analysis_version())
+        with Progress("rescore", total=total, unit="ads") as progress:
+            report = rescore(
+                es,
+                prefix,
+                scorer=scorer,
+                page_size=page_size,
+                workers=workers,
+                on_page=lambda r: progress.update(r.scanned),
+            )
     except RegistryError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(2) from None
-    except (ApiError, TransportError) as exc:
+    except (ApiError, TransportError, SliceError) as exc:
         typer.secho(f"error: Elasticsearch: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(2) from None
     typer.echo(

@@ -9,7 +9,7 @@ Per chunk of ads:
    first_seen kept, last_seen and analysis blocks refreshed; changed ->
    version + 1, and the stored version archived first in ``<prefix>-ad-versions``
    as ``<ad id>:v<n>``. ``first_seen`` is the earliest ever seen. Blocks written by
-   later stages (triage, cluster, link_indicators, text_minhash, photo_chunks) are kept when
+   later stages (triage, cluster, link_indicators, text_minhash, photo_chunks, photo_places) are kept when
    the incoming record has none, and every write of an existing ad carries its
    ``if_seq_no``/``if_primary_term``, so an analyst's decision saved in between
    is never overwritten: the conflict is re-planned instead;
@@ -25,7 +25,7 @@ duplicates nothing.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -328,6 +328,7 @@ def index_ads(
     max_backoff: float = 30.0,
     unreachable_wait: float = 120.0,
     refresh: bool = False,
+    on_chunk: Callable[[IndexReport], None] | None = None,
 ) -> IndexReport:
     """Upsert scored ads into ``<prefix>-ads`` (prefix from settings by default); see the module doc.
 
@@ -349,6 +350,8 @@ def index_ads(
         indexer.check_aliases()
         for chunk in _chunks(records, chunk_size):
             indexer.run_chunk(chunk)
+            if on_chunk:
+                on_chunk(indexer.report)
         if refresh:
             es.indices.refresh(index=[indexer.ads_alias, indexer.versions_alias])
     finally:

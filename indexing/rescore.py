@@ -1,6 +1,7 @@
 """Bring every ad behind ``<prefix>-ads`` up to the current rules and model, in place, without downtime.
 
-Ads are read with a point-in-time and ``search_after`` over only those whose
+Ads are read with a point-in-time and ``search_after`` (split into slices over
+several processes with ``workers``) over only those whose
 ``risk.model_version`` is not the promoted model's or whose ``nlp_version`` is
 not the current analysis version (a lexicon changed), and updated with partial
 bulk updates tagged with both. The query itself is the checkpoint: after an
@@ -22,12 +23,15 @@ from typing import Any
 from elasticsearch import helpers
 
 from indexing.derive import DERIVED_FIELDS, derive_fields
+from indexing.slices import pit_pages, point_in_time, run_slices
 from models.chain import score_records
 from models.scoring import Scorer, default_scorer, score
 from nlp.version import analysis_version
+from signaal.es.client import get_client
 from signaal.settings import alias
 
 ANALYSIS_FIELDS = ("language", "entities", "indicators", "nlp_version")
+KEEP_ALIVE = "5m"
 
 
 @dataclass
@@ -45,31 +49,6 @@ def pending_query(model_version: str, nlp_version: str | None = None) -> dict[st
     if nlp_version is not None:
         behind.append({"bool": {"must_not": [{"term": {"nlp_version": nlp_version}}]}})
     return {"bool": {"should": behind, "minimum_should_match": 1}}
-
-
-def _pages(es: Any, alias: str, query: dict[str, Any], page_size: int) -> Iterator[list[dict[str, Any]]]:
-    pit = es.open_point_in_time(index=alias, keep_alive="2m")["id"]
-    try:
-        search_after = None
-        while True:
-            body: dict[str, Any] = {
-                "size": page_size,
-                "query": query,
-                "pit": {"id": pit, "keep_alive": "2m"},
-                "sort": [{"_shard_doc": "asc"}],
-                "track_total_hits": False,
-            }
-            if search_after is not None:
-                body["search_after"] = search_after
-            resp = es.search(**body)
-            pit = resp.get("pit_id", pit)
-            hits = resp["hits"]["hits"]
-            if not hits:
-                return
-            yield hits
-            search_after = hits[-1]["sort"]
-    finally:
-        es.close_point_in_time(id=pit)
 
 
 def _current(source: dict[str, Any], nlp_version: str) -> bool:
@@ -94,45 +73,81 @@ def _update(record: dict[str, Any], reanalyzed: bool) -> dict[str, Any]:
     return {**{f: record.get(f) for f in written}, **{f: derived[f] for f in DERIVED_FIELDS if f in derived}}
 
 
+def _rescore_page(es: Any, hits: list[dict[str, Any]], scorer: Scorer, rules: str) -> RescoreReport:
+    """Score one page and write it; returns the page's counts."""
+    page = RescoreReport(scorer.model_version, scanned=len(hits))
+    index_of = {h["_id"]: h["_index"] for h in hits}
+    stale = {h["_id"] for h in hits if not _current(h["_source"], rules)}
+    page.reanalyzed = len(stale)
+    actions = [
+        {
+            "_op_type": "update",
+            "_index": index_of[record["id"]],
+            "_id": record["id"],
+            "doc": _update(record, record["id"] in stale),
+        }
+        for record in _rescored(hits, scorer, stale)
+    ]
+    for ok, _info in helpers.streaming_bulk(
+        es, actions, chunk_size=500, max_retries=3, raise_on_error=False, raise_on_exception=False
+    ):
+        if ok:
+            page.updated += 1
+        else:
+            page.failed += 1
+    return page
+
+
 def rescore(
     es: Any,
     prefix: str,
     *,
     scorer: Scorer | None = None,
     page_size: int = 500,
+    workers: int = 1,
     on_page: Callable[[RescoreReport], None] | None = None,
 ) -> RescoreReport:
-    """Rescore all pending ads; ``on_page`` is called after each page is written (progress, tests)."""
+    """Rescore all pending ads; ``on_page`` is called after each page is written (progress, tests).
+
+    ``workers`` > 1 splits the point-in-time into that many slices, each read, scored and written by its
+    own process (:mod:`indexing.slices`) with its own client from ``signaal.es.client.get_client()``;
+    every ad is in exactly one slice, so the result is the one worker's, only sooner.
+    """
     scorer = scorer or default_scorer()
     rules = analysis_version()
     report = RescoreReport(scorer.model_version)
     ads_alias = alias("ads", prefix)
-    for hits in _pages(es, ads_alias, pending_query(scorer.model_version, rules), page_size):
-        index_of = {h["_id"]: h["_index"] for h in hits}
-        stale = {h["_id"] for h in hits if not _current(h["_source"], rules)}
-        records = _rescored(hits, scorer, stale)
-        report.scanned += len(hits)
-        report.reanalyzed += len(stale)
-        actions = [
-            {
-                "_op_type": "update",
-                "_index": index_of[record["id"]],
-                "_id": record["id"],
-                "doc": _update(record, record["id"] in stale),
-            }
-            for record in records
-        ]
-        for ok, _info in helpers.streaming_bulk(
-            es, actions, chunk_size=500, max_retries=3, raise_on_error=False, raise_on_exception=False
-        ):
-            if ok:
-                report.updated += 1
-            else:
-                report.failed += 1
+    query = pending_query(scorer.model_version, rules)
+
+    def add(page: RescoreReport) -> None:
+        report.scanned += page.scanned
+        report.updated += page.updated
+        report.reanalyzed += page.reanalyzed
+        report.failed += page.failed
         if on_page:
             on_page(report)
+
+    with point_in_time(es, ads_alias, KEEP_ALIVE) as pit:
+        if workers <= 1:
+            for hits in pit_pages(es, pit, query, page_size, keep_alive=KEEP_ALIVE):
+                add(_rescore_page(es, hits, scorer, rules))
+        else:
+            for page in run_slices(_rescore_slice, workers, pit, query, page_size, scorer, rules):
+                add(page)
     es.indices.refresh(index=ads_alias)
     return report
+
+
+def _rescore_slice(
+    part: tuple[int, int], pit: str, query: dict[str, Any], page_size: int, scorer: Scorer, rules: str
+) -> Iterator[RescoreReport]:
+    """One worker's share: the pages of slice ``part`` of the point-in-time (runs in its own process)."""
+    es = get_client(component="indexer")
+    try:
+        for hits in pit_pages(es, pit, query, page_size, part, keep_alive=KEEP_ALIVE):
+            yield _rescore_page(es, hits, scorer, rules)
+    finally:
+        es.close()
 
 
 def pending_count(es: Any, prefix: str, model_version: str, nlp_version: str | None = None) -> int:

@@ -20,6 +20,10 @@ def link_command(
         Path | None, typer.Option("--config", help="Linking thresholds (YAML); default: the packaged linking.yaml.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", min=1, max=64, help="Processes reading ads and computing their keys (slices)."),
+    ] = 1,
 ) -> None:
     """Link ads sharing a phone, e-mail, handle, photo or near-identical text into clusters.
 
@@ -28,14 +32,26 @@ def link_command(
     """
     from elasticsearch import ApiError, TransportError
 
+    from indexing.slices import SliceError
     from linking.config import ConfigError, load_config
-    from linking.run import link
+    from linking.run import Parallel, link
     from linking.store import BulkWriteError
     from signaal.es.client import get_client
+    from signaal.progress import Progress
 
     try:
         cfg = load_config(config)
-        report = link(get_client(), full=full, cfg=cfg)
+        with Progress("link: reading ads", unit="ads") as progress:
+
+            def on_progress(phase: str, done: int, total: int | None) -> None:
+                progress.phase(f"link: {phase}")
+                progress.update(done, total)
+
+            report = link(
+                get_client(component="linker"), full=full, cfg=cfg, parallel=Parallel(workers, on_progress=on_progress)
+            )
+    except SliceError as exc:
+        raise _fail(f"a linking worker failed: {exc}") from None
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     except BulkWriteError as exc:
@@ -66,7 +82,7 @@ def related_command(
     from signaal.es.client import get_client
 
     try:
-        result = related(get_client(), ad_id)
+        result = related(get_client(component="linker"), ad_id)
     except UnknownAdError as exc:
         raise _fail(str(exc)) from None
     except ApiError as exc:

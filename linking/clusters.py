@@ -33,6 +33,7 @@ def cluster_doc(
         "emails": _sorted_union(a.emails for a in ads),
         "handle_keys": _sorted_union(a.handle_keys for a in ads),
         "image_sha256": _sorted_union(a.sha256s for a in ads),
+        "photo_positions": _sorted_union(a.gps for a in ads),  # "lat,lon" of the EXIF GPS in the ads' photos
         "ages": _sorted_union(a.ages for a in ads),
         "indicator_codes": _sorted_union(ad_blocks[m].get("indicator_codes") or () for m in members),
         "first_seen": min(first) if first else None,

@@ -37,11 +37,16 @@ class PhotoConfig(BaseModel):
     max_distance: int = Field(6, ge=0, le=15)
 
 
+class GpsConfig(BaseModel):
+    max_distance_m: float = Field(50.0, gt=0, le=5000)
+
+
 class TooCommon(BaseModel):
     phone: int = Field(40, ge=2)
     email: int = Field(40, ge=2)
     handle: int = Field(40, ge=2)
     image: int = Field(40, ge=2)
+    gps: int = Field(40, ge=2)
     text_band: int = Field(60, ge=2)
 
 
@@ -56,6 +61,7 @@ class IndicatorConfig(BaseModel):
 class LinkingConfig(BaseModel):
     text: TextConfig = TextConfig()
     photo: PhotoConfig = PhotoConfig()
+    gps: GpsConfig = GpsConfig()
     too_common: TooCommon = TooCommon()
     indicators: dict[str, IndicatorConfig]
     batch_size: int = Field(1000, ge=10, le=10000)

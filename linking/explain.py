@@ -9,7 +9,7 @@ from elasticsearch import Elasticsearch, NotFoundError, helpers
 from signaal.settings import alias
 
 # strongest evidence first: an exact contact or photo file says more than a similar text
-KIND_ORDER = {"phone": 0, "email": 1, "handle": 2, "image_sha256": 3, "image_phash": 4, "text": 5}
+KIND_ORDER = {"phone": 0, "email": 1, "handle": 2, "image_sha256": 3, "image_phash": 4, "photo_gps": 5, "text": 6}
 
 
 class UnknownAdError(LookupError):

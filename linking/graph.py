@@ -9,6 +9,7 @@ produces the same links and clusters as a full one.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from linking.config import LinkingConfig
-from linking.keys import AdKeys, hamming, jaccard, photo_chunk_keys
+from linking.keys import AdKeys, distance_m, gps_cell, hamming, jaccard, photo_chunk_keys, place_key
 
 # which too_common cap applies to which kind of shared value
 CAP_OF_KIND = {
@@ -26,6 +27,7 @@ CAP_OF_KIND = {
     "handle": "handle",
     "image_sha256": "image",
     "image_phash": "image",
+    "photo_gps": "gps",
     "text_band": "text_band",
 }
 CONTACT_KINDS = ("phone", "email", "handle")
@@ -35,10 +37,10 @@ CONTACT_KINDS = ("phone", "email", "handle")
 class Link:
     """Why some ads belong together; becomes one document in ``<prefix>-links``."""
 
-    kind: str  # phone | email | handle | image_sha256 | image_phash | text
+    kind: str  # phone | email | handle | image_sha256 | image_phash | photo_gps | text
     ad_ids: list[str]
     value: str | None = None
-    distance: int | None = None  # photo: Hamming distance of the perceptual hashes
+    distance: int | None = None  # image_phash: Hamming distance of the perceptual hashes; photo_gps: metres
     similarity: float | None = None  # text: estimated Jaccard similarity
     a: str | None = None
     b: str | None = None
@@ -68,6 +70,8 @@ def count_values(ads: Iterable[AdKeys]) -> dict[tuple[str, str], int]:
             counts[kv] += 1
         for value in ad.phashes:
             counts[("image_phash", value)] += 1
+        for place in ad.photo_places:
+            counts[("photo_gps", place)] += 1
         for band in ad.bands:
             counts[("text_band", band)] += 1
     return dict(counts)
@@ -133,6 +137,43 @@ def _photo_links(
     return links
 
 
+def _gps_links(ads: Sequence[AdKeys], counts: Mapping[tuple[str, str], int], cfg: LinkingConfig) -> list[Link]:
+    """Ads whose photos were taken within ``gps.max_distance_m`` of each other (EXIF GPS), one link per pair
+    with the closest two positions. Positions in a grid cell used by too many ads link nothing."""
+    max_m = cfg.gps.max_distance_m
+    cells: dict[tuple[int, int], list[tuple[str, str, tuple[float, float]]]] = defaultdict(list)
+    for ad in ads:
+        for key, position in ad.gps.items():
+            cell = gps_cell(position, max_m)
+            if not _too_common(counts, cfg, "photo_gps", place_key(cell, max_m)):
+                cells[cell].append((ad.id, key, position))
+    closest: dict[tuple[str, str], tuple[float, str, str]] = {}
+    for (row, col), points in cells.items():
+        for dr in (-1, 0, 1):
+            for dc in (-1, 0, 1):
+                for ad_a, key_a, pos_a in points:
+                    for ad_b, key_b, pos_b in cells.get((row + dr, col + dc), ()):
+                        if ad_a >= ad_b:
+                            continue  # each pair once, in id order
+                        metres = distance_m(pos_a, pos_b)
+                        if metres <= max_m and metres < closest.get((ad_a, ad_b), (math.inf,))[0]:
+                            closest[(ad_a, ad_b)] = (metres, key_a, key_b)
+    links = []
+    for (ad_a, ad_b), (metres, key_a, key_b) in sorted(closest.items()):
+        links.append(
+            Link(
+                "photo_gps",
+                [ad_a, ad_b],
+                value=f"{key_a}~{key_b}",
+                distance=round(metres),
+                a=ad_a,
+                b=ad_b,
+                reason=f"photos taken {metres:.0f} m apart (EXIF GPS {key_a} / {key_b})",
+            )
+        )
+    return links
+
+
 def _near_pairs(ints: Mapping[str, int], max_d: int) -> set[tuple[str, str]]:
     """Pairs of distinct hashes within ``max_d`` bits: candidates share a chunk, verified with numpy popcounts."""
     buckets: dict[str, list[str]] = defaultdict(list)
@@ -192,7 +233,8 @@ def _text_links(ads: Sequence[AdKeys], counts: Mapping[tuple[str, str], int], cf
 
 
 def find_links(ads: Sequence[AdKeys], counts: Mapping[tuple[str, str], int], cfg: LinkingConfig) -> list[Link]:
-    """Every link among ``ads``: shared contact values and photo files, near-identical photos and texts.
+    """Every link among ``ads``: shared contact values and photo files, near-identical photos and texts,
+    photos taken at the same spot.
 
     ``counts`` says how many ads in the whole index carry each value; values
     above the configured cap link nothing (see ``too_common`` in linking.yaml).
@@ -200,6 +242,7 @@ def find_links(ads: Sequence[AdKeys], counts: Mapping[tuple[str, str], int], cfg
     links = _value_links(ads, counts, cfg)
     sha_groups = {tuple(link.ad_ids) for link in links if link.kind == "image_sha256"}
     links += _photo_links(ads, counts, cfg, sha_groups)
+    links += _gps_links(ads, counts, cfg)
     links += _text_links(ads, counts, cfg)
     return links
 

@@ -1,4 +1,4 @@
-"""What linking compares, computed from one ad: contact values, photo hashes and a MinHash of its text.
+"""What linking compares, computed from one ad: contact values, photo hashes and positions, a MinHash of its text.
 
 Everything here is a pure function of the ad's own fields (title, body,
 entities, images), so a full rebuild and an incremental run compute the same
@@ -9,6 +9,7 @@ up later with one terms query.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import zlib
 from collections.abc import Iterable, Sequence
@@ -25,6 +26,12 @@ from signaal.text import fold
 _TOKEN = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
 NUMBER_MASK = "#"
+EARTH_RADIUS_M = 6_371_008.8
+METRES_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180  # along a meridian of the sphere distance_m measures on
+#: Grid cells are max_distance high and max_distance / cos(GRID_MAX_LAT) wide: wide enough that two positions
+#: within max_distance are in the same or neighbouring cells anywhere up to this latitude (all of Europe but
+#: the far north; beyond it a near pair can be missed, never a far one linked).
+GRID_MAX_LAT = 70.0
 NAME_MASK = "<name>"
 CITY_MASK = "<city>"
 
@@ -43,6 +50,8 @@ class AdKeys:
     minhash: np.ndarray | None = None
     bands: list[str] = field(default_factory=list)
     photo_chunks: list[str] = field(default_factory=list)
+    gps: dict[str, tuple[float, float]] = field(default_factory=dict)  # "lat,lon" -> (lat, lon) of its photos
+    photo_places: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     cities: list[str] = field(default_factory=list)
     ages: list[int] = field(default_factory=list)
@@ -154,6 +163,44 @@ def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
 
+def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in metres between two (lat, lon) positions (haversine)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def gps_cell(position: tuple[float, float], max_distance_m: float) -> tuple[int, int]:
+    """The grid cell (row, column) of a position; see GRID_MAX_LAT for why the columns are wider."""
+    height = max_distance_m / METRES_PER_DEGREE
+    width = height / math.cos(math.radians(GRID_MAX_LAT))
+    return math.floor(position[0] / height), math.floor(position[1] / width)
+
+
+def place_key(cell: tuple[int, int], max_distance_m: float) -> str:
+    """Keyword of a grid cell, ``g<metres>:<row>:<column>`` (the cell size is part of the key)."""
+    return f"g{max_distance_m:g}:{cell[0]}:{cell[1]}"
+
+
+def nearby_place_keys(position: tuple[float, float], max_distance_m: float) -> list[str]:
+    """The cell of a position and its 8 neighbours: every position within max_distance_m is in one of them."""
+    row, col = gps_cell(position, max_distance_m)
+    return [place_key((row + dr, col + dc), max_distance_m) for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
+
+
+def photo_positions(doc: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """The GPS positions in an ad's photos' EXIF (``images[].exif.gps``), keyed "lat,lon" (6 decimals)."""
+    out: dict[str, tuple[float, float]] = {}
+    for image in _images(doc):
+        gps = (image.get("exif") or {}).get("gps") if isinstance(image.get("exif"), dict) else None
+        if not isinstance(gps, dict):
+            continue
+        lat, lon = gps.get("lat"), gps.get("lon")
+        if isinstance(lat, int | float) and isinstance(lon, int | float) and -90 <= lat <= 90 and -180 <= lon <= 180:
+            out.setdefault(f"{lat:.6f},{lon:.6f}", (float(lat), float(lon)))
+    return out
+
+
 def _location_name(loc: Any) -> str | None:
     if isinstance(loc, dict):
         loc = loc.get("name")
@@ -206,6 +253,10 @@ def ad_keys(doc: dict[str, Any], cfg: LinkingConfig) -> AdKeys:
                 continue
     keys.photo_chunks = sorted(
         {k for value in keys.phashes.values() for k in photo_chunk_keys(value, cfg.photo.max_distance)}
+    )
+    keys.gps = photo_positions(doc)
+    keys.photo_places = sorted(
+        {place_key(gps_cell(p, cfg.gps.max_distance_m), cfg.gps.max_distance_m) for p in keys.gps.values()}
     )
     tokens = text_tokens(str(doc.get("title") or ""), str(doc.get("body") or ""), names, cities)
     if len(tokens) >= cfg.text.min_tokens:

@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from elasticsearch import Elasticsearch
 
 from indexing.derive import derive_fields
+from indexing.slices import pit_pages, point_in_time, run_slices
 from linking import store
 from linking.clusters import cluster_doc
 from linking.config import LinkingConfig, default_config
 from linking.graph import CAP_OF_KIND, Link, components, count_values, find_links
 from linking.indicators import link_indicators
-from linking.keys import AdKeys, ad_keys
+from linking.keys import AdKeys, ad_keys, nearby_place_keys
+from signaal.es.client import get_client
 from signaal.ids import utc_now
 from signaal.record import LINKING_BLOCKS
 from signaal.settings import alias
@@ -34,6 +36,8 @@ from signaal.settings import alias
 OWN_BLOCKS = (*LINKING_BLOCKS, "indicator_codes", "priority")
 # what is kept of each ad after its keys are computed (enough to derive priority and detect changes)
 KEEP = ("risk", "indicators", *OWN_BLOCKS)
+KEEP_ALIVE = "5m"
+PROGRESS_EVERY = 1000
 
 
 @dataclass
@@ -54,16 +58,50 @@ class LinkReport:
         return asdict(self)
 
 
+@dataclass
+class Parallel:
+    """How a job spreads the reading of ads and the computing of their keys (the bulk of a full rebuild's CPU)
+    over processes: ``workers`` slices of a point-in-time (indexing.slices), used for a scan of at least
+    ``from_ads`` ads (starting a worker costs 1-2 s of imports); ``on_progress(phase, done, total)``."""
+
+    workers: int = 1
+    from_ads: int = 10_000
+    on_progress: Callable[[str, int, int | None], None] | None = None
+
+
+def keys_of_slice(
+    part: tuple[int, int], pit: str, query: dict[str, Any], cfg: LinkingConfig
+) -> Iterator[list[tuple[str, AdKeys, dict[str, Any]]]]:
+    """One worker's share of a scan: (id, keys, kept blocks) of the ads in slice ``part``, a page at a time."""
+    es = get_client(component="linker")
+    try:
+        for hits in pit_pages(es, pit, query, cfg.batch_size, part, keep_alive=KEEP_ALIVE, source=store.SOURCE_FIELDS):
+            page = []
+            for hit in hits:
+                doc = {**hit["_source"], "id": hit["_id"]}
+                page.append((hit["_id"], ad_keys(doc, cfg), {k: doc[k] for k in KEEP if k in doc}))
+            yield page
+    finally:
+        es.close()
+
+
 class _Job:
-    def __init__(self, es: Elasticsearch, cfg: LinkingConfig, prefix: str | None) -> None:
+    def __init__(
+        self, es: Elasticsearch, cfg: LinkingConfig, prefix: str | None, parallel: Parallel | None = None
+    ) -> None:
         self.es, self.cfg = es, cfg
+        self.parallel = parallel or Parallel()
         self.ads_index, self.links_index = alias("ads", prefix), alias("links", prefix)
         self.clusters_index = alias("clusters", prefix)
         self.keys: dict[str, AdKeys] = {}
         self.stored: dict[str, dict[str, Any]] = {}
 
+    def progress(self, phase: str, done: int = 0, total: int | None = None) -> None:
+        if self.parallel.on_progress is not None:
+            self.parallel.on_progress(phase, done, total)
+
     # -- reading -----------------------------------------------------------------------------------
-    def load(self, docs: Iterable[dict[str, Any]]) -> list[str]:
+    def load(self, docs: Iterable[dict[str, Any]], total: int | None = None) -> list[str]:
         """Compute keys of ``docs`` not seen yet in this run; returns the ids of all of them."""
         ids = []
         for doc in docs:
@@ -72,10 +110,29 @@ class _Job:
             if ad_id not in self.keys:
                 self.keys[ad_id] = ad_keys(doc, self.cfg)
                 self.stored[ad_id] = {k: doc[k] for k in KEEP if k in doc}
+            if total is not None and len(ids) % PROGRESS_EVERY == 0:
+                self.progress("reading ads", len(ids), total)
         return ids
 
     def scan(self, query: dict[str, Any]) -> list[str]:
-        return self.load(store.scan_ads(self.es, self.ads_index, query, self.cfg.batch_size))
+        total = int(self.es.count(index=self.ads_index, query=query)["count"])
+        if self.parallel.workers > 1 and total >= self.parallel.from_ads:
+            ids = self._scan_sliced(query, total)
+        else:
+            ids = self.load(store.scan_ads(self.es, self.ads_index, query, self.cfg.batch_size), total)
+        self.progress("reading ads", len(ids), total)
+        return ids
+
+    def _scan_sliced(self, query: dict[str, Any], total: int) -> list[str]:
+        ids: list[str] = []
+        with point_in_time(self.es, self.ads_index, KEEP_ALIVE) as pit:
+            for page in run_slices(keys_of_slice, self.parallel.workers, pit, query, self.cfg):
+                for ad_id, keys, kept in page:
+                    ids.append(ad_id)
+                    if ad_id not in self.keys:
+                        self.keys[ad_id], self.stored[ad_id] = keys, kept
+                self.progress("reading ads", len(ids), total)
+        return ids
 
     def counts_for(self, ids: Iterable[str]) -> dict[tuple[str, str], int]:
         """Index-wide counts of every capped value the given ads carry."""
@@ -104,6 +161,7 @@ class _Job:
                 "link_indicators": indicators.get(ad_id, []),
                 "text_minhash": {"bands": self.keys[ad_id].bands},
                 "photo_chunks": self.keys[ad_id].photo_chunks,
+                "photo_places": self.keys[ad_id].photo_places,
             }
             derived = derive_fields({"risk": stored.get("risk"), "indicators": stored.get("indicators"), **new})
             new["indicator_codes"] = derived["indicator_codes"]
@@ -155,6 +213,7 @@ def _values(ads: Iterable[AdKeys]) -> dict[str, set[str]]:
         for kind, value in ad.values():
             out[kind].add(value)
         out["image_phash"].update(ad.phashes)
+        out["photo_gps"].update(ad.photo_places)
         out["text_band"].update(ad.bands)
     return dict(out)
 
@@ -163,19 +222,27 @@ def _cap(cfg: LinkingConfig, kind: str) -> int:
     return int(getattr(cfg.too_common, CAP_OF_KIND[kind]))
 
 
-def link_full(es: Elasticsearch, *, cfg: LinkingConfig | None = None, prefix: str | None = None) -> LinkReport:
+def link_full(
+    es: Elasticsearch,
+    *,
+    cfg: LinkingConfig | None = None,
+    prefix: str | None = None,
+    parallel: Parallel | None = None,
+) -> LinkReport:
     """Rebuild every link and cluster from all ads."""
     started_clock, started = time.perf_counter(), utc_now()
-    job = _Job(es, cfg or default_config(), prefix)
+    job = _Job(es, cfg or default_config(), prefix, parallel)
     report = LinkReport("full")
     ids = job.scan({"match_all": {}})
     keys = [job.keys[i] for i in ids]
     mark = time.perf_counter()
     report.phase_seconds["read_and_keys"] = round(mark - started_clock, 2)
+    job.progress("finding links", len(ids), len(ids))
     links = find_links(keys, count_values(keys), job.cfg)
     comps = components(ids, links)
     report.phase_seconds["links_and_clusters"] = round(time.perf_counter() - mark, 2)
     mark = time.perf_counter()
+    job.progress("writing", len(ids), len(ids))
     old_links = store.docs_matching(es, job.links_index, {"match_all": {}})
     old_clusters = store.docs_matching(es, job.clusters_index, {"match_all": {}})
     job.write(ids, links, comps, old_links, old_clusters, report)
@@ -185,13 +252,19 @@ def link_full(es: Elasticsearch, *, cfg: LinkingConfig | None = None, prefix: st
     return report
 
 
-def link_incremental(es: Elasticsearch, *, cfg: LinkingConfig | None = None, prefix: str | None = None) -> LinkReport:
+def link_incremental(
+    es: Elasticsearch,
+    *,
+    cfg: LinkingConfig | None = None,
+    prefix: str | None = None,
+    parallel: Parallel | None = None,
+) -> LinkReport:
     """Link ads that are new or re-crawled since the last run; falls back to a full rebuild on the first run."""
     started_clock, started = time.perf_counter(), utc_now()
-    job = _Job(es, cfg or default_config(), prefix)
+    job = _Job(es, cfg or default_config(), prefix, parallel)
     state = store.read_state(es, job.links_index)
     if state is None or not state.get("checkpoint"):
-        return link_full(es, cfg=job.cfg, prefix=prefix)
+        return link_full(es, cfg=job.cfg, prefix=prefix, parallel=parallel)
     report = LinkReport("incremental")
     new_query = {
         "bool": {
@@ -214,7 +287,8 @@ def _link_new(job: _Job, new_ids: list[str], report: LinkReport) -> None:
     es, cfg = job.es, job.cfg
     new_set = set(new_ids)
     old_clusters = {c["id"] for i in new_ids if isinstance(c := job.stored[i].get("cluster"), dict) and c.get("id")}
-    # 1. store the new ads' text bands and photo chunks first, so index-wide counts (the "too common" caps) include them
+    # 1. store the new ads' text bands, photo chunks and places first, so index-wide counts (the "too common" caps)
+    #    include them
     store.bulk_write(
         es,
         (
@@ -222,7 +296,11 @@ def _link_new(job: _Job, new_ids: list[str], report: LinkReport) -> None:
                 "_op_type": "update",
                 "_index": job.ads_index,
                 "_id": i,
-                "doc": {"text_minhash": {"bands": job.keys[i].bands}, "photo_chunks": job.keys[i].photo_chunks},
+                "doc": {
+                    "text_minhash": {"bands": job.keys[i].bands},
+                    "photo_chunks": job.keys[i].photo_chunks,
+                    "photo_places": job.keys[i].photo_places,
+                },
             }
             for i in new_ids
         ),
@@ -242,6 +320,10 @@ def _link_new(job: _Job, new_ids: list[str], report: LinkReport) -> None:
             elif n - own.get((kind, v), 0) <= cap:  # became too common in this run: its old links must go
                 crossing[kind].add(v)
     usable["photo_chunk"] = {c for i in new_ids for c in job.keys[i].photo_chunks}
+    # a photo position is near another when that one lies in its cell or a neighbouring one
+    usable["photo_gps"] = {
+        k for i in new_ids for p in job.keys[i].gps.values() for k in nearby_place_keys(p, cfg.gps.max_distance_m)
+    }
     # 2. candidates: existing ads sharing a usable value; keep those really linked to a new ad
     candidates = job.load(store.search_values(es, job.ads_index, usable, cfg.batch_size))
     first = sorted(new_set | set(candidates))
@@ -296,7 +378,12 @@ def relink_clusters(
 
 
 def link(
-    es: Elasticsearch, *, full: bool = False, cfg: LinkingConfig | None = None, prefix: str | None = None
+    es: Elasticsearch,
+    *,
+    full: bool = False,
+    cfg: LinkingConfig | None = None,
+    prefix: str | None = None,
+    parallel: Parallel | None = None,
 ) -> LinkReport:
-    """``signaal link``: incremental by default, ``full=True`` rebuilds."""
-    return (link_full if full else link_incremental)(es, cfg=cfg, prefix=prefix)
+    """``signaal link``: incremental by default, ``full=True`` rebuilds; ``parallel`` spreads the reading."""
+    return (link_full if full else link_incremental)(es, cfg=cfg, prefix=prefix, parallel=parallel)

@@ -22,6 +22,7 @@ SOURCE_FIELDS = [
     "entities",
     "images.sha256",
     "images.phash",
+    "images.exif.gps",
     "crawl.first_seen",
     "crawl.last_seen",
     "risk",
@@ -30,10 +31,11 @@ SOURCE_FIELDS = [
     "link_indicators",
     "text_minhash",
     "photo_chunks",
+    "photo_places",
     "priority",
     "indicator_codes",
 ]
-# which ads-index field holds each kind of linking value (text bands and photo chunks: linking's own field)
+# which ads-index field holds each kind of linking value (text bands, photo chunks, photo places: linking's own)
 VALUE_FIELDS = {
     "phone": "entities.phones",
     "email": "entities.emails",
@@ -42,6 +44,7 @@ VALUE_FIELDS = {
     "image_phash": "images.phash",
     "text_band": "text_minhash.bands",
     "photo_chunk": "photo_chunks",
+    "photo_gps": "photo_places",
 }
 STATE_ID = "_linking_state"
 TERMS_BATCH = 5000

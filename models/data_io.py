@@ -21,6 +21,8 @@ from nlp import analyze
 from signaal.settings import alias
 
 DECISION_LABELS = {"yes": 1, "no": 0}
+LEAD_DECISIONS = ("lead", "escalate_minor")
+CODE_PREFIX = {"minor": "MINOR_", "trafficking": "TRAF_"}
 
 
 class DataError(Exception):
@@ -62,17 +64,32 @@ def ensure_analyzed(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return records
 
 
-def load_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Labelled, analyzed records from a file; records without any known label are skipped."""
+def labels_from_codes(codes: list[str]) -> dict[str, int]:
+    """Labels of a corpus labelled with indicator codes (the blind corpora's ``truth.indicator_codes``).
+
+    A writer who says an ad expresses a minor signal (any ``MINOR_`` code) or a trafficking
+    signal (any ``TRAF_`` code) labels it as an analyst flagging it for that target would.
+    """
+    return {t: int(any(str(c).startswith(CODE_PREFIX[t]) for c in codes)) for t in TARGETS}
+
+
+def read_labelled(path: Path) -> list[dict[str, Any]]:
+    """The labelled records of a file as written (not analyzed yet); records without any known label are skipped.
+
+    Labels come from ``labels: {minor, trafficking}``, or else from ``truth.indicator_codes``
+    (:func:`labels_from_codes`).
+    """
     records = []
     for record in read_jsonl(path):
-        labels = record.get("labels") or {}
+        truth = record.get("truth") if isinstance(record.get("truth"), dict) else {}
+        codes = truth.get("indicator_codes")
+        labels = record.get("labels") or (labels_from_codes(codes) if isinstance(codes, list) else {})
         record["labels"] = {t: _label(labels.get(t)) for t in TARGETS}
         if any(v is not None for v in record["labels"].values()):
             records.append(record)
     if not records:
         raise DataError(f"{path}: no records with labels {{minor, trafficking}}")
-    return ensure_analyzed(records)
+    return records
 
 
 def latest_decisions(es: Any, prefix: str) -> dict[str, dict[str, Any]]:
@@ -90,22 +107,49 @@ def latest_decisions(es: Any, prefix: str) -> dict[str, dict[str, Any]]:
     return latest
 
 
-def load_es(es: Any, prefix: str, batch: int = 500) -> list[dict[str, Any]]:
-    """Ads from ``<prefix>-ads`` labelled by their latest decision (yes=1, no=0, unknown excluded)."""
+def outcomes(decision: dict[str, Any]) -> dict[str, int | None]:
+    """What one decision says per target (1, 0 or None = unknown), and ``any`` = lead or not.
+
+    The labels an analyst set win; where one is "unknown", the decision itself
+    speaks: "not relevant" is a no for both targets, "escalate minor" a yes for
+    minor; "lead" and "needs review" leave an unknown label unknown.
+    """
+    labels = decision.get("labels") or {}
+    kind = decision.get("decision")
+    out: dict[str, int | None] = {t: DECISION_LABELS.get(str(labels.get(t))) for t in TARGETS}
+    if kind == "not_relevant":
+        out = {t: 0 if v is None else v for t, v in out.items()}
+    elif kind == "escalate_minor" and out["minor"] is None:
+        out["minor"] = 1
+    known = [v for v in out.values() if v is not None]
+    if kind in LEAD_DECISIONS or 1 in known:
+        out["any"] = 1
+    elif kind == "not_relevant" or (known and len(known) == len(TARGETS)):
+        out["any"] = 0
+    else:
+        out["any"] = None
+    return out
+
+
+def decided_ads(es: Any, prefix: str, batch: int = 500) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """``(ad record with its id, latest decision)`` for every decided ad still in ``<prefix>-ads``, by id."""
     decisions = latest_decisions(es, prefix)
-    records: list[dict[str, Any]] = []
     ids = sorted(decisions)
+    out = []
     for start in range(0, len(ids), batch):
-        chunk = ids[start : start + batch]
-        found = es.mget(index=alias("ads", prefix), ids=chunk)
-        for doc in found["docs"]:
-            if not doc.get("found"):
-                continue
-            labels = decisions[doc["_id"]].get("labels") or {}
-            record = {**doc["_source"], "id": doc["_id"]}
-            record["labels"] = {t: DECISION_LABELS.get(str(labels.get(t))) for t in TARGETS}
-            if any(v is not None for v in record["labels"].values()):
-                records.append(record)
+        found = es.mget(index=alias("ads", prefix), ids=ids[start : start + batch])
+        out += [({**d["_source"], "id": d["_id"]}, decisions[d["_id"]]) for d in found["docs"] if d.get("found")]
+    return out
+
+
+def load_es(es: Any, prefix: str, batch: int = 500) -> list[dict[str, Any]]:
+    """Ads from ``<prefix>-ads`` labelled by their latest decision (:func:`outcomes`; unknown excluded)."""
+    records = []
+    for record, decision in decided_ads(es, prefix, batch):
+        found = outcomes(decision)
+        record["labels"] = {t: found[t] for t in TARGETS}
+        if any(v is not None for v in record["labels"].values()):
+            records.append(record)
     if not records:
         raise DataError(f"no decided ads with labels in {alias('decisions', prefix)} / {alias('ads', prefix)}")
     return ensure_analyzed(records)

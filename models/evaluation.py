@@ -6,6 +6,8 @@ held-out split, so the numbers compare like with like.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -100,13 +102,63 @@ def markdown_table(results: dict[str, dict[str, dict[str, float]]]) -> str:
     return "\n".join(lines)
 
 
+def missed_by_rules(
+    labels: np.ndarray, rules_evidence: np.ndarray, rows: dict[str, np.ndarray]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """How each row ranks the positives the rules miss (no rules evidence for the target) against the negatives.
+
+    ``ap`` is the average precision over those positives and every negative: the rules give
+    all of them one score, so their AP is the share of missed positives; a model that learned
+    the wording of ads like them ranks them higher. Means show the score each group gets.
+    """
+    out: dict[str, dict[str, dict[str, float]]] = {name: {} for name in rows}
+    for j, target in enumerate(TARGETS):
+        missed = (labels[:, j] == 1) & (rules_evidence[:, j] == 0)
+        negative = labels[:, j] == 0
+        chosen = missed | negative
+        for name, scores in rows.items():
+            out[name][target] = {
+                "missed_positives": int(missed.sum()),
+                "negatives": int(negative.sum()),
+                "ap": round(float(average_precision_score(missed[chosen], scores[chosen, j])), 4)
+                if missed.any() and negative.any()
+                else float("nan"),
+                "mean_missed": round(float(scores[missed, j].mean()), 4) if missed.any() else float("nan"),
+                "mean_negative": round(float(scores[negative, j].mean()), 4) if negative.any() else float("nan"),
+            }
+    return out
+
+
+def _missed_table(missed: dict[str, dict[str, dict[str, float]]]) -> str:
+    cols = ["missed_positives", "negatives", "ap", "mean_missed", "mean_negative"]
+    lines = ["| row | target | " + " | ".join(cols) + " |", "|" + "---|" * (len(cols) + 2)]
+    for row, per_target in missed.items():
+        for target, m in per_target.items():
+            lines.append(f"| {row} | {target} | " + " | ".join(str(m[c]) for c in cols) + " |")
+    return "\n".join(lines)
+
+
 def write_report(
-    out_dir: Path, title: str, labels: np.ndarray, rows: dict[str, np.ndarray], notes: Sequence[str] = ()
+    out_dir: Path,
+    title: str,
+    labels: np.ndarray,
+    rows: dict[str, np.ndarray],
+    notes: Sequence[str] = (),
+    rules_evidence: np.ndarray | None = None,
 ) -> Path:
-    """Write ``report.md`` with the metrics table and the PNG plots; return its path."""
+    """Write ``report.md`` (metrics table and PNG plots) and ``report.json`` (the same, for the UI); return the .md.
+
+    With ``rules_evidence`` (``(n, 2)``, see :func:`models.calibration.evidence_matrix`) the report
+    also shows how each row ranks the positives the rules miss (:func:`missed_by_rules`).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     results = evaluate_rows(labels, rows)
     images = plot_curves(labels, rows, out_dir)
+    missed = missed_by_rules(labels, rules_evidence, rows) if rules_evidence is not None else None
+    document = {"title": title, "notes": [n for n in notes if n], "results": results, "images": images}
+    if missed is not None:
+        document["missed_by_rules"] = missed
+    (out_dir / "report.json").write_text(json.dumps(_finite(document), indent=2), encoding="utf-8")
     parts = [
         f"# {title}",
         "",
@@ -117,8 +169,26 @@ def write_report(
         markdown_table(results),
         "",
     ]
+    if missed is not None:
+        parts += [
+            "## Positives the rules miss (no rules evidence for the target) against all negatives",
+            "",
+            _missed_table(missed),
+            "",
+        ]
     for image in images:
         parts += [f"![{image}]({image})", ""]
     path = out_dir / "report.md"
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+
+def _finite(value: Any) -> Any:
+    """NaN (e.g. the AP of a target without positives) as null, so the file is strict JSON."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value

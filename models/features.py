@@ -231,10 +231,15 @@ def build_columns(settings: dict[str, Any]) -> RecordColumns:
 
 
 def build_features(settings: dict[str, Any]) -> ColumnTransformer:
-    """The named feature steps: word and char TF-IDF, indicator codes, age bands, counts[, identity]."""
+    """The named feature steps: word and char TF-IDF, indicator codes, age bands, counts[, identity].
+
+    Word n-grams are what lets the model learn a phrasing no rule knows once analysts labelled
+    ads like it (docs/models.md, "Word features"); ``word_tfidf: null`` switches them off only
+    to measure that (the word ablation of ``signaal evaluate``).
+    """
     word = settings["word_tfidf"]
     char = settings["char_tfidf"]
-    steps: list[tuple[str, Any, Any]] = [("word", _tfidf(word), TEXT)]
+    steps: list[tuple[str, Any, Any]] = [("word", _tfidf(word), TEXT)] if word else []
     if char:  # null in the settings switches character n-grams off
         steps.append(("char", _tfidf(char), TEXT))
     steps += [

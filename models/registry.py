@@ -7,6 +7,7 @@ Layout::
     var/models/v0001/metrics.json  held-out metrics, baseline, ablation, classifier comparison
     var/models/v0001/settings.json feature settings and hyperparameters
     var/models/v0001/card.md       model card for humans
+    var/models/v0001/report/       held-out report: report.md, report.json, PR and calibration plots (PNG)
 
 Loading verifies the artifact's sha256 against the index and lets skops
 construct only the types listed in ``models/data/trusted_types.yaml``; a
@@ -100,10 +101,31 @@ class Registry:
         raise RegistryError(f"no model version {version!r} in {self.root} (see `signaal models list`)")
 
     # -- changes ---------------------------------------------------------------------------------------
+    def with_fingerprint(self, fingerprint: str) -> str | None:
+        """The newest version trained on exactly these labels (same data fingerprint), if any."""
+        found = [v["version"] for v in self._read()["versions"] if v.get("fingerprint") == fingerprint]
+        return found[-1] if found else None
+
+    def report_dir(self, version: str) -> Path:
+        """Where a version's held-out report (report.md, report.json, PNG plots) is written."""
+        return self.root / self.entry(version)["version"] / "report"
+
     def register(
-        self, artifact: Any, *, metrics: dict[str, Any], settings: dict[str, Any], fingerprint: str, card: str
+        self,
+        artifact: Any,
+        *,
+        metrics: dict[str, Any],
+        settings: dict[str, Any],
+        fingerprint: str,
+        card: str,
+        source: str = "",
+        synthetic: bool = False,
     ) -> str:
-        """Save a fitted artifact with its metadata as the next version; return e.g. ``v0003``."""
+        """Save a fitted artifact with its metadata as the next version; return e.g. ``v0003``.
+
+        ``synthetic`` marks a model trained on generated labels (the demo's first model), so the
+        registry, ``signaal models list`` and the ML page never present it as learned from analysts.
+        """
         import skops.io as sio
 
         with self._locked() as index:
@@ -122,6 +144,8 @@ class Registry:
                     "artifact": f"{version}/{ARTIFACT_FILE}",
                     "sha256": file_sha256(folder / ARTIFACT_FILE),
                     "fingerprint": fingerprint,
+                    "source": source,
+                    "synthetic": synthetic,
                     "summary": metrics.get("summary", {}),
                 }
             )

@@ -2,8 +2,9 @@
 
 The default scorer is the promoted model from the registry, or the rules
 baseline when none is promoted. It is loaded once per process and reloaded only
-when the registry's promotion changes, so a long-running crawler picks up a
-promotion without re-reading the artifact for every batch.
+when the registry's promotion or the accepted proposals (rule weights) change, so
+a long-running crawler picks up a promotion without re-reading the artifact for
+every batch.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, Protocol
 
 from models.registry import Registry
 from models.rules import RulesScorer
+from nlp import accepted
 
 
 class Scorer(Protocol):
@@ -30,10 +32,10 @@ _cached: tuple[object, Scorer] | None = None
 
 
 def default_scorer() -> Scorer:
-    """The promoted model (cached per registry state), else the rules baseline."""
+    """The promoted model (cached per registry state), else the rules baseline (with the accepted weights)."""
     global _cached
     registry = Registry.default()
-    state = registry.state_token()
+    state = (registry.state_token(), accepted.stamp())
     with _lock:
         if _cached is not None and _cached[0] == state:
             return _cached[1]

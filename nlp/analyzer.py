@@ -51,6 +51,9 @@ def _entities(state: AdState) -> dict[str, Any]:
 
     return {
         "phones": vals(state.phones),
+        # Numbers kept although their region does not list them as assigned: [{phone, check: "unassigned"}].
+        # A list, not a dict keyed by number: a partial update replaces a list whole (retention).
+        "phone_checks": _unique([{"phone": f.value, "check": f.extra["check"]} for f in state.phones if f.extra]),
         "emails": vals(state.emails),
         "handles": vals(state.handles),
         "ages": vals(state.ages),

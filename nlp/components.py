@@ -27,8 +27,9 @@ from nlp.extract.emails import EmailRules, find_emails
 from nlp.extract.handles import HandleRules, find_handles
 from nlp.extract.phones import PhoneRules, find_phones
 from nlp.extract.prices import PriceRules, find_prices
+from nlp.extract.wordrules import Rule, WordRules, compile_rule, mark_spans, words_of
 from nlp.gazetteer import load_gazetteer
-from nlp.normalize import NumberWords, Views
+from nlp.normalize import NumberWords, SubstitutionKeys, Views
 from nlp.state import AdState
 from signaal.text import fold
 
@@ -47,16 +48,19 @@ def make_doc(nlp: Language, text: str) -> Doc:
     return doc
 
 
-_REPEAT = re.compile(r"([a-z])\1+")
+_REPEATED_CONSONANT = re.compile(r"([b-df-hj-np-tv-z])\1+")
+_TRIPLED_VOWEL = re.compile(r"([aeiouy])\1{2,}")
 
 
 def squeeze(text: str) -> str:
-    """Collapse repeated letters ("schoool", "jongge", "hotell" -> "schol", "jonge", "hotel").
+    """Collapse repeated letters: a consonant run to one, three or more equal vowels to two
+    ("jongge", "hotell", "schoool" -> "jonge", "hotel", "school").
 
-    Applied to token norms *and* to lexicon terms, so doubled or tripled letters
-    (a common typo and a common filter-evasion trick) never stop a match.
+    Applied to token norms *and* to lexicon terms, so doubled or tripled letters (a common
+    typo and a common filter-evasion trick) never stop a match. Doubled vowels stay: in Dutch
+    and English they tell words apart ("teen"/"ten", "koopje"/"kopje").
     """
-    return _REPEAT.sub(r"\1", text)
+    return _TRIPLED_VOWEL.sub(r"\1\1", _REPEATED_CONSONANT.sub(r"\1", text))
 
 
 def fold_token(text: str) -> str:
@@ -126,20 +130,20 @@ def _state(doc: Doc) -> AdState:
 class Normalizer:
     """Folds token norms and creates the offset-mapped views every extractor reads."""
 
-    def __init__(self, numbers: NumberWords) -> None:
-        self.numbers = numbers
+    def __init__(self, numbers: NumberWords, keys: SubstitutionKeys | None = None) -> None:
+        self.numbers, self.keys = numbers, keys
 
     def __call__(self, doc: Doc) -> Doc:
         set_norms(doc)
         # ``doc.text`` re-joins every token; the analyzer hands over the text it tokenised instead.
         text = doc.user_data.get(SOURCE_KEY)
-        doc._.signaal = AdState(views=Views(text if isinstance(text, str) else doc.text, self.numbers))
+        doc._.signaal = AdState(views=Views(text if isinstance(text, str) else doc.text, self.numbers, self.keys))
         return doc
 
 
 @Language.factory("signaal_normalize_v1", default_config=_LANGS_CFG, assigns=["token.norm", "doc._.signaal"])
 def make_normalizer(nlp: Language, name: str, lexicons: list[str]) -> Normalizer:
-    return Normalizer(NumberWords.from_lexicon(tuple(lexicons)))
+    return Normalizer(NumberWords.from_lexicon(tuple(lexicons)), SubstitutionKeys.from_lexicon(tuple(lexicons)))
 
 
 class Contacts:
@@ -211,12 +215,56 @@ def _phrase_docs(nlp: Language, phrases: Iterable[str]) -> list[Doc]:
 
 
 class Locations:
-    """Dutch municipalities (and their seats and aliases) from the packaged gazetteer."""
+    """Dutch municipalities (and their seats and aliases) from the packaged gazetteer.
+
+    A place counts when written with a capital, or in lower case unless that spelling is an
+    everyday word ("leiden", to lead); names that are words or first names in any case ("Best",
+    "Goes", "Adam") need a location cue before them. Places joined to a district or a second
+    place by a hyphen or a slash count too ("Rotterdam-Charlois", "Groningen/Drenthe").
+    """
 
     def __init__(
-        self, matcher: PhraseMatcher, places: dict[int, Found], ambiguous: frozenset[str], cues: frozenset[str]
+        self,
+        matcher: PhraseMatcher,
+        places: dict[int, Found],
+        ambiguous: frozenset[str],
+        cues: frozenset[str],
+        lowercase_words: frozenset[str] = frozenset(),
+        by_form: dict[str, Found] | None = None,
+        number_is_cue: bool = False,
+        joins: frozenset[str] = frozenset(),
     ) -> None:
         self.matcher, self.places, self.ambiguous, self.cues = matcher, places, ambiguous, cues
+        self.lowercase_words, self.number_is_cue, self.joins = lowercase_words, number_is_cue, joins
+        self.by_form = by_form or {}  # lower-cased form -> place, for the parts of joined words
+
+    def _cue(self, doc: Doc, i: int, places_end: set[int]) -> str:
+        """What stands before token ``i``: "word" (a location cue), "number" (an age), or ""."""
+        k = i - 1
+        while k >= 0 and i - k <= 3 and not any(c.isalnum() for c in doc[k].text):
+            if doc[k].lower_ in self.cues or (doc[k].text in self.joins and k - 1 in places_end):
+                return "word"  # "-", "|", "📍", "Middelburg, Goes"
+            k -= 1  # punctuation and emoji between ("17 🐣 Hoorn", "– 40 – Kampen")
+        if k < 0:
+            return ""
+        token = doc[k]
+        if token.lower_ in self.cues:
+            return "word"
+        if token.lower_ in self.joins and k - 1 in places_end:
+            return "word"  # "Zwolle and Kampen"
+        return "number" if self.number_is_cue and (token.like_num or token.text[:1].isdigit()) else ""
+
+    def _accepts(self, text: str, cue: str, names: set[str]) -> bool:
+        """Whether ``text`` (a place's form as written) counts after ``cue`` (see :meth:`_cue`)."""
+        low = text.lower()
+        if low in names and low in self.ambiguous:
+            return False  # "Mijn naam is Adam"
+        if not (text[0].isupper() or text[0] in "'’" or text.isupper()):
+            if low not in self.by_form:
+                return False  # a lower-case word matched only through folding ("soon" -> "son")
+            if low in self.lowercase_words:
+                return cue == "word"  # "leiden" (to lead) is not Leiden, but "uit leiden" is
+        return low not in self.ambiguous or bool(cue)
 
     def __call__(self, doc: Doc) -> Doc:
         state = _state(doc)
@@ -224,20 +272,50 @@ class Locations:
         keys = {(s, e): match_id for match_id, s, e in self.matcher(doc)}
         names = {n.value.lower() for n in state.names}
         spans = filter_spans([doc[s:e] for s, e in keys])
+        matched = {i for span in spans for i in range(span.start, span.end)}
+        places_end: set[int] = set()  # last token of each accepted place
         for span in spans:
-            first = span.text[0]
-            if not (first.isupper() or first in "'’" or span.text.isupper()):
-                continue  # "leiden" (to lead) is not Leiden
-            if span.text.lower() in self.ambiguous and (
-                not (span.start and doc[span.start - 1].lower_ in self.cues)
-                or span.text.lower() in names  # "Mijn naam is Adam"
-            ):
-                continue
-            if overlaps(span.start_char, span.end_char, taken):
+            cue = self._cue(doc, span.start, places_end)
+            if not self._accepts(span.text, cue, names) or overlaps(span.start_char, span.end_char, taken):
                 continue
             place = self.places[keys[(span.start, span.end)]]
             state.locations.append(Found(place.value, span.start_char, span.end_char, extra=place.extra))
+            places_end.add(span.end - 1)
+        done: set[int] = set()
+        for m in _JOINED_WORDS.finditer(state.views.source):  # "Rotterdam-Charlois": few per ad, found in C
+            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+            for token in span if span is not None else ():
+                if token.i not in matched and token.i not in done and _JOINED.search(token.text):
+                    done.add(token.i)
+                    self._joined(doc, token, names, taken, state, places_end)
+        state.locations.sort(key=lambda f: f.start)
         return doc
+
+    def _joined(
+        self, doc: Doc, token: Any, names: set[str], taken: SpanSet, state: AdState, places_end: set[int]
+    ) -> None:
+        """Places inside "Rotterdam-Charlois", "Den Bosch-West" (with the word before), "Arnhem/Ede"."""
+        offset = 0
+        for k, part in enumerate(_JOINED.split(token.text)):
+            start = token.idx + token.text.index(part, offset) if part else token.idx + offset
+            offset = start - token.idx + len(part)
+            if not part or (k > 0 and "/" not in token.text):
+                continue  # after a hyphen comes a district ("-Noord"), after a slash another place
+            candidates = [(part, start)]
+            if k == 0 and token.i > 0 and doc[token.i - 1].whitespace_:
+                prev = doc[token.i - 1]
+                candidates.insert(0, (f"{prev.text} {part}", prev.idx))
+            for text, begin in candidates:
+                place = self.by_form.get(text.lower())
+                cue = self._cue(doc, token.i - (begin != start), places_end)
+                end = start + len(part)
+                if place is not None and self._accepts(text, cue, names) and not overlaps(begin, end, taken):
+                    state.locations.append(Found(place.value, begin, end, extra=place.extra))
+                    break
+
+
+_JOINED = re.compile(r"[-/]")
+_JOINED_WORDS = re.compile(r"[^\W\d_]{2,}[-/][^\W\d_]{2,}")
 
 
 @Language.factory(
@@ -247,12 +325,19 @@ def make_locations(nlp: Language, name: str, lexicons: list[str]) -> Locations:
     gaz = load_gazetteer()
     matcher = PhraseMatcher(nlp.vocab, attr="NORM")
     places: dict[int, Found] = {}
+    by_form: dict[str, Found] = {}
     for form, place in gaz.forms.items():
         key = f"PLACE:{place.name}"
-        places[nlp.vocab.strings.add(key)] = Found(place.name, 0, 0, extra={"lat": place.lat, "lon": place.lon})
+        found = Found(place.name, 0, 0, extra={"lat": place.lat, "lon": place.lon})
+        places[nlp.vocab.strings.add(key)] = found
+        by_form.setdefault(form.lower(), found)
         matcher.add(key, _phrase_docs(nlp, [form]))
-    cues = frozenset(str(c).lower() for c in lexicon.load("locations", lexicons).get("cues", []))
-    return Locations(matcher, places, gaz.ambiguous, cues)
+    lex = lexicon.load("locations", lexicons)
+    cues = frozenset(str(c).lower() for c in lex.get("cues", []))
+    joins = frozenset(str(j).lower() for j in lex.get("joins", []))
+    return Locations(
+        matcher, places, gaz.ambiguous, cues, gaz.lowercase_words, by_form, bool(lex.get("number_is_cue")), joins
+    )
 
 
 class Persons:
@@ -381,6 +466,7 @@ class Indicators:
     """
 
     _CLAUSE_BREAK = frozenset("~•·|*→»")  # besides spaCy's punctuation and line breaks
+    _QUOTES = frozenset("'\"‘’“”")
 
     def __init__(
         self,
@@ -395,8 +481,14 @@ class Indicators:
         not_negatable: frozenset[str],
         derived: dict,
         emit: Callable[..., dict],
+        word_rules: WordRules | None = None,
+        number_words: frozenset[str] = frozenset(),
+        window_after: int = 1,
+        not_names: frozenset[str] = frozenset(),
     ) -> None:
         self.phrases, self.patterns, self.excludes, self.regexes = phrases, patterns, excludes, regexes
+        self.word_rules, self.number_words, self.window_after = word_rules, number_words, window_after
+        self.not_names = not_names
         self.rare_chars = frozenset().union(*(firsts for _, _, firsts in regexes if firsts is not None))
         # Most rules do not fire on most ads: a regex runs only where the strings it needs occur.
         self.literal_gate = LiteralGate([required_literals(pattern.pattern) for _, pattern, _ in regexes])
@@ -417,6 +509,8 @@ class Indicators:
     def _negated(self, doc: Doc, start: int) -> bool:
         for i in range(start - 1, max(0, start - self.window) - 1, -1):  # no Span object: plain indexing
             token = doc[i]
+            if token.text in self._QUOTES:
+                continue  # "geen cadeautjes of 'sponsors'": quotes end no clause
             if token.is_space or token.is_punct or token.text in self._CLAUSE_BREAK or "\n" in token.text:
                 return False
             if token.norm_ in self.negation_cues or token.lower_ in self.negation_cues:
@@ -424,14 +518,19 @@ class Indicators:
         return False
 
     def _negated_after(self, doc: Doc, end: int) -> bool:
-        """ "hotels niet", "hotels: no" — a cue right after the match that closes the clause."""
+        """ "hotels niet", "hotels: no", "Hotelbezoek doe ik niet." — a cue after the match that closes
+        its clause, at most ``window_after`` tokens on."""
         i = end
         if i < len(doc) and doc[i].text in ":,-":
             i += 1
-        if i >= len(doc) or doc[i].norm_ not in self.after_cues:
-            return False
-        nxt = doc[i + 1] if i + 1 < len(doc) else None
-        return nxt is None or nxt.is_punct or nxt.is_space or "\n" in nxt.text_with_ws
+        for k in range(i, min(len(doc), i + self.window_after)):
+            token = doc[k]
+            if token.is_punct or "\n" in token.text:
+                return False
+            if token.norm_ in self.after_cues:
+                nxt = doc[k + 1] if k + 1 < len(doc) else None
+                return nxt is None or nxt.is_punct or nxt.is_space or "\n" in nxt.text_with_ws
+        return False
 
     def __call__(self, doc: Doc) -> Doc:
         state = _state(doc)
@@ -469,6 +568,13 @@ class Indicators:
                 span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
                 first, end = (span.start, span.end) if span is not None else (0, 0)
                 hits.append((code, m.start(), m.end(), first, end))
+        negatable: dict[tuple[str, int, int], bool] = {}  # a rule's own setting, where it has one
+        if self.word_rules is not None:
+            for rule, start, end in self._rule_hits(state):
+                span = doc.char_span(start, end, alignment_mode="expand")
+                hits.append((rule.code, start, end, *((span.start, span.end) if span is not None else (0, 0))))
+                if rule.negatable is not None:
+                    negatable[(rule.code, start, end)] = rule.negatable
         taken = state.contact_spans()
         found: dict[str, SpanSet] = {}
         for code, start, end, first, last in sorted(hits, key=lambda h: (h[1], -(h[2] - h[1]))):
@@ -476,12 +582,25 @@ class Indicators:
                 continue
             if code in excluded and excluded[code].covers(start, end):
                 continue
-            if code not in self.not_negatable and (self._negated(doc, first) or self._negated_after(doc, last)):
+            can_negate = negatable.get((code, start, end), code not in self.not_negatable)
+            if can_negate and (self._negated(doc, first) or self._negated_after(doc, last)):
                 continue
             found.setdefault(code, SpanSet()).add(start, end)
             state.indicators.append(self.emit(code, start, end, text))
         self._derive(state, text)
         return doc
+
+    def _rule_hits(self, state: AdState) -> list[tuple[Rule, int, int]]:
+        """(rule, source start, source end) of every word rule that matches the ad."""
+        words = words_of(state.views.chars, self.number_words)
+        places = SpanSet((f.start, f.end) for f in state.locations)
+        mark_spans(words, places, SpanSet((f.start, f.end) for f in state.names), state.views.source)
+        words.not_names = self.not_names
+        out = []
+        for rule, first, last in self.word_rules.find(words):  # type: ignore[union-attr]
+            start, end = words.view.to_source(words.items[first].start, words.items[last].end)
+            out.append((rule, start, end))
+        return out
 
     def _derive(self, state: AdState, text: str) -> None:
         rules = self.derived
@@ -555,6 +674,7 @@ def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators
         if spec.get("negatable", True) is False:
             not_negatable.add(code)
     negation = lex.get("negation", {})
+    word_rules = _word_rules(lexicons, meta)
 
     def emit(code: str, start: int, end: int, text: str) -> dict:
         while start < end and text[start].isspace():
@@ -583,4 +703,40 @@ def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators
         frozenset(not_negatable),
         derived,
         emit,
+        word_rules,
+        frozenset(NumberWords.from_lexicon(tuple(lexicons)).values),
+        int(negation.get("window_after", 1)),
+        _not_names(lexicons, lex.get("sets", {})),
     )
+
+
+def _not_names(lexicons: list[str], sets: dict[str, list[str]]) -> frozenset[str]:
+    """Folded words a <CAP> slot never takes: the persons lexicon's not-names, languages, weekdays, months."""
+    words = [*lexicon.load("persons", lexicons).get("names", {}).get("not_names", [])]
+    for name in ("langs", "weekdays", "foreign_places", "not_cap_names"):
+        words += sets.get(name, [])
+    return frozenset(fold(str(w)).lstrip("=") for w in words)
+
+
+def _word_rules(lexicons: list[str], meta: dict[str, Any]) -> WordRules | None:
+    """Every ``rules`` entry of the indicator lexicons, stemmed in the language of its file."""
+    sets = lexicon.load("indicators", lexicons).get("sets", {})
+    rules: list[Rule] = []
+    for lang, content in lexicon.load_each("indicators", lexicons):
+        for code, spec in (content.get("codes") or {}).items():
+            if code not in meta:
+                raise ValueError(f"lexicon names unknown indicator code {code!r} (see lexicons/common/codes.yaml)")
+            for item in spec.get("rules", []):
+                # A rule is a string, or {rule, negatable, also: [codes it signals too]} (an agency ad
+                # is written by a third person about several persons).
+                text, own, also = (
+                    (item.get("rule"), item.get("negatable"), item.get("also", []))
+                    if isinstance(item, dict)
+                    else (item, None, [])
+                )
+                for target in (code, *also):
+                    if target not in meta:
+                        raise ValueError(f"indicator rule {text!r} names unknown code {target!r}")
+                    rule = compile_rule(target, text, sets, None if lang == "common" else lang)
+                    rules.append(Rule(rule.code, rule.elements, rule.source, own))
+    return WordRules(rules) if rules else None

@@ -24,6 +24,7 @@ class Place:
 class Gazetteer:
     forms: dict[str, Place]  # surface form (as written in the list) -> place
     ambiguous: frozenset[str]  # lower-cased forms that need a location cue
+    lowercase_words: frozenset[str] = frozenset()  # forms that, written in lower case, are everyday words
 
 
 @cache
@@ -36,4 +37,4 @@ def load_gazetteer() -> Gazetteer:
         for form in entry["forms"]:
             forms.setdefault(form, place)
         ambiguous.update(f.lower() for f in entry["ambiguous"])
-    return Gazetteer(forms, frozenset(ambiguous))
+    return Gazetteer(forms, frozenset(ambiguous), frozenset(data.get("lowercase_words", [])))

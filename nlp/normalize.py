@@ -4,7 +4,9 @@ Two views of a document's text are built, both mappable to the original:
 
 * ``chars`` — Unicode folded: NFKC (fullwidth and mathematical digits, ligatures),
   keycap emoji to digits, zero-width characters dropped, typographic quotes and
-  dashes to ASCII. E-mails, handles and names are read from this view.
+  dashes to ASCII; then symbols the ad itself defines read as what they stand for
+  ("06-1✱ 3✱, elke ✱ is een 9", "vervang # door @"). E-mails, handles and names are
+  read from this view.
 * ``full`` — ``chars`` plus look-alike letters read as digits inside digit runs
   ("O6-l2345678") and number words as digits ("nul zes", "zeventien",
   "twenty-two"). Phones, ages and prices are read from this view.
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from itertools import accumulate
 
+from nlp.extract._regex import LiteralGate, compile_fast, required_literals
 from nlp.lexicon import load
 from nlp.rewrite import Rewritten, View
 
@@ -63,6 +66,68 @@ class NumberWords:
     def candidates(self) -> frozenset[str]:
         """Lower-cased words that can start an edit (besides "...jarig(e)" and non-ASCII words)."""
         return frozenset(self.values) | self.pair_heads
+
+
+@dataclass(frozen=True)
+class SubstitutionKeys:
+    """Patterns of the keys ads give for their own codes ("elke ✱ is een 9"), from numbers.yaml."""
+
+    patterns: tuple[re.Pattern[str], ...]
+    gate: LiteralGate
+    #: Lower-cased strings one of which every key holds ("=", " is een ", "replace"): most ads have none.
+    triggers: tuple[str, ...] = ()
+
+    @classmethod
+    def from_lexicon(cls, langs: tuple[str, ...]) -> SubstitutionKeys:
+        lex = load("numbers", langs)
+        sources = [str(p) for p in lex.get("substitution_keys", [])]
+        triggers = tuple(str(t).lower() for t in lex.get("substitution_key_triggers", []))
+        return cls(
+            tuple(compile_fast(p) for p in sources), LiteralGate([required_literals(p) for p in sources]), triggers
+        )
+
+    def find(self, text: str) -> dict[str, str]:
+        """Symbol -> what it stands for, for every key the text gives."""
+        if self.triggers:
+            low = text.lower()
+            if not any(t in low for t in self.triggers):
+                return {}
+        keys: dict[str, str] = {}
+        for pattern, possible in zip(self.patterns, self.gate.possible(text), strict=True):
+            if possible:
+                for m in pattern.finditer(text):
+                    keys.setdefault(m.group("sym"), m.group("val"))
+        return keys
+
+
+#: Digits and key symbols in a row, with at most one blank, dot, dash or slash between them.
+_KEYED_RUN = "(?:[0-9{s}])(?:[ .\\-/]?[0-9{s}])+"
+#: A word shaped like an e-mail address once its symbol is "@": "eline.hsum#grachtmail.com".
+_KEYED_MAIL = "[\\w.+\\-]+[{s}][\\w\\-]+(?:\\.[\\w\\-]+)+"
+_MIN_DIGITS_IN_KEYED_RUN = 4
+
+
+def substitute_keys(text: str, keys: SubstitutionKeys) -> Rewritten:
+    """Read the symbols a key defines as their values, inside digit runs and e-mail-like words only.
+
+    "06 2x 48 x1 90, replace every x with 7" -> "06 27 48 71 90"; the key itself and prose
+    keep their letters (a run needs four digits, an address a dot after the symbol).
+    """
+    found = keys.find(text)
+    if not found:
+        return Rewritten(text)
+    edits: list[tuple[int, int, str]] = []
+    digit_syms = "".join(re.escape(s) for s, v in found.items() if v.isdigit())
+    mail_syms = "".join(re.escape(s) for s, v in found.items() if v == "@")
+    if digit_syms:
+        for m in re.finditer(_KEYED_RUN.format(s=digit_syms), text):
+            run = m.group()
+            if sum(c.isdigit() for c in run) >= _MIN_DIGITS_IN_KEYED_RUN and any(c in found for c in run):
+                edits += [(m.start() + i, m.start() + i + 1, found[c]) for i, c in enumerate(run) if c in found]
+    if mail_syms:
+        for m in re.finditer(_KEYED_MAIL.format(s=mail_syms), text):
+            edits += [(m.start() + i, m.start() + i + 1, "@") for i, c in enumerate(m.group()) if found.get(c) == "@"]
+    return Rewritten(text, sorted(edits))
 
 
 def fold_char(ch: str) -> str:
@@ -193,15 +258,19 @@ def number_words(text: str, words: NumberWords) -> Rewritten:
 class Views:
     """The ``chars`` and ``full`` views of one text, built lazily."""
 
-    __slots__ = ("__dict__", "_words", "source")
+    __slots__ = ("__dict__", "_keys", "_words", "source")
 
-    def __init__(self, source: str, words: NumberWords) -> None:
+    def __init__(self, source: str, words: NumberWords, keys: SubstitutionKeys | None = None) -> None:
         self.source = source
         self._words = words
+        self._keys = keys
 
     @cached_property
     def chars(self) -> View:
-        return View([fold_chars(self.source)])
+        folded = fold_chars(self.source)
+        if self._keys is None:
+            return View([folded])
+        return View([folded, substitute_keys(folded.text, self._keys)])
 
     @cached_property
     def full(self) -> View:

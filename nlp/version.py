@@ -20,7 +20,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 def _inputs() -> list[tuple[str, Path]]:
     """(stable name, file) for everything that decides what ``analyze`` finds."""
     root = lexicon.lexicon_dir()
-    named = [(f"lexicons/{p.relative_to(root)}", p) for p in lexicon.sources()]
+    named = [
+        (f"lexicons/{p.relative_to(root)}" if p.is_relative_to(root) else f"accepted/{p.name}", p)
+        for p in lexicon.sources()
+    ]
     for folder in (lexicon.CONFIG_DIR, lexicon.DATA_DIR, PACKAGE_DIR):
         pattern = "**/*.py" if folder == PACKAGE_DIR else "*"
         named += [(str(p.relative_to(PACKAGE_DIR)), p) for p in folder.glob(pattern) if p.is_file()]

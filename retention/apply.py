@@ -119,6 +119,9 @@ def pseudonymised_fields(source: dict[str, Any], key: bytes) -> dict[str, Any]:
         "entities": {
             **entities,
             "phones": [pseudonym(key, "phone", p) for p in entities.get("phones") or []],
+            "phone_checks": [
+                {**c, "phone": pseudonym(key, "phone", c.get("phone"))} for c in entities.get("phone_checks") or []
+            ],
             "emails": [pseudonym(key, "email", e) for e in entities.get("emails") or []],
             "handles": handles,
             "names": [],

@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             typer.secho(f"error: {exc}", err=True, fg="red")
             raise typer.Exit(2) from None
-        es = get_client()
+        es = get_client(component="retention")
         try:
             report = apply_retention(
                 es,

@@ -16,7 +16,9 @@ import typer
 COMMAND_MODULES = (
     "devtools.es_node.cli",
     "devtools.fixture_sites.cli",
+    "devtools.scrapyd_nodes.cli",
     "crawler.cli",
+    "crawler.fleet.cli",
     "nlp.cli",
     "models.cli",
     "indexing.cli",

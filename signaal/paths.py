@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ES_MAPPINGS_DIR = REPO_ROOT / "es_mappings"
@@ -28,3 +29,30 @@ def cache_dir() -> Path:
     path = Path(os.environ.get("SIGNAAL_CACHE_DIR", default)).resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def local_es_dir() -> Path:
+    """``var/es``: the local Elasticsearch (distribution, nodes, credentials, certificates, connection file)."""
+    return var_dir() / "es"
+
+
+# Where a crawl keeps its files: state, evidence, index spool and photo copies. One node crawling alone keeps
+# them under var/. Several crawl nodes must share them (a site's crawl may resume on another node), so each
+# directory can also be set for the whole node by an environment variable of the same name as the setting
+# (SIGNAAL_STATE_DIR, SIGNAAL_EVIDENCE_DIR, SIGNAAL_SPOOL_DIR, SIGNAAL_IMAGE_DIR) pointing at storage every node
+# mounts (docs/deployment.md); the triage UI reads evidence and photo copies from the same places.
+# setting / environment variable -> sub-directory of var/ used when neither is set
+CRAWL_SUBDIRS = {
+    "SIGNAAL_STATE_DIR": "crawl-state",
+    "SIGNAAL_EVIDENCE_DIR": "evidence",
+    "SIGNAAL_SPOOL_DIR": "spool",
+    "SIGNAAL_IMAGE_DIR": "images",
+}
+
+
+def crawl_dir(name: str, settings: Any = None) -> Path:
+    """The directory ``name`` (a key of :data:`CRAWL_SUBDIRS`): the Scrapy setting (``--state-dir``, ``--set``),
+    then the environment, then ``var/<default>``."""
+    value = settings.get(name) if settings is not None else None
+    value = value or os.environ.get(name)
+    return Path(value) if value else var_dir() / CRAWL_SUBDIRS[name]

@@ -8,7 +8,7 @@ cannot disagree about them.
 
 from __future__ import annotations
 
-LINKING_BLOCKS = ("cluster", "link_indicators", "text_minhash", "photo_chunks")
+LINKING_BLOCKS = ("cluster", "link_indicators", "text_minhash", "photo_chunks", "photo_places")
 TRIAGE_BLOCKS = ("triage",)
 # blocks written after indexing, which a re-index of the same ad must keep
 DOWNSTREAM_BLOCKS = (*TRIAGE_BLOCKS, *LINKING_BLOCKS)

@@ -1,11 +1,16 @@
 """Session fixtures shared by every test: a real Elasticsearch and per-module index prefixes.
 
 ``es_url`` starts one throw-away single-node Elasticsearch per test session (on a
-free port, data in a temporary directory under var/, 1 GiB heap) unless
-``SIGNAAL_ES_URL`` points at a running cluster; it is stopped when the session
-ends. ``index_prefix`` gives each test module its own prefix with every kind from
-es_mappings/ applied, exports it as ``SIGNAAL_INDEX_PREFIX`` (so code calling
-``get_settings()`` and ``signaal`` CLI runs use it) and deletes it afterwards.
+free port, data in a temporary directory under var/, 512 MiB heap, security on with
+one user per component, Hunspell dictionaries installed) unless ``SIGNAAL_ES_URL``
+points at a running cluster; it is stopped when the session ends. The node's
+credential directory is exported as ``SIGNAAL_ES_CREDENTIALS_DIR``, so every
+``get_client(component=...)`` in the code under test and in ``signaal`` CLI runs
+authenticates as that component's least-privilege user. ``es`` is the ``admin``
+client; ``component_client("ui")`` gives another component's. ``index_prefix`` gives
+each test module its own prefix with every kind from es_mappings/ applied, exports
+it as ``SIGNAAL_INDEX_PREFIX`` (so code calling ``get_settings()`` and CLI runs use
+it) and deletes it afterwards.
 """
 
 from __future__ import annotations
@@ -15,13 +20,14 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from elasticsearch import ApiError, Elasticsearch
 
+from devtools.es_node.cluster import LocalCluster
 from devtools.es_node.distribution import ensure_distribution
-from devtools.es_node.node import LocalElasticsearch, free_port
 from signaal.es.client import get_client
 from signaal.es.mappings import apply_mappings, delete_prefix
 from signaal.paths import var_dir
@@ -31,20 +37,35 @@ from signaal.settings import get_settings
 pytest_plugins = ["tests.models.fixtures"]
 
 
-def _start_local_node() -> tuple[str, object, Path]:
+@pytest.fixture(scope="session", autouse=True)
+def no_accepted_proposals(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Tests never see a developer's accepted proposals (var/lexicons/accepted.yaml): their own file, absent."""
+    path = tmp_path_factory.mktemp("accepted") / "accepted.yaml"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SIGNAAL_ACCEPTED_LEXICON", str(path))
+        yield path
+
+
+@pytest.fixture
+def accepted_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh accepted-proposals file for one test (appending to it changes no other test)."""
+    path = tmp_path / "lexicons" / "accepted.yaml"
+    monkeypatch.setenv("SIGNAAL_ACCEPTED_LEXICON", str(path))
+    return path
+
+
+def _start_local_cluster() -> tuple[LocalCluster, Path]:
     parent = var_dir() / "test-es"
     parent.mkdir(parents=True, exist_ok=True)
-    base = Path(tempfile.mkdtemp(prefix="node-", dir=parent))
-    base.chmod(0o755)
-    node = LocalElasticsearch(
-        home=ensure_distribution(), base_dir=base, port=free_port(), heap="1g", cluster_name="signaal-test"
-    )
+    root = Path(tempfile.mkdtemp(prefix="cluster-", dir=parent))
+    root.chmod(0o755)
+    cluster = LocalCluster(ensure_distribution(), root, heap="512m", cluster_name="signaal-test", free_ports=True)
     try:
-        node.start()
+        cluster.start()
     except BaseException:
-        shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
         raise
-    return node.url, node, base
+    return cluster, root
 
 
 @pytest.fixture(scope="session")
@@ -54,24 +75,48 @@ def es_url() -> Iterator[str]:
     if external:
         yield external
         return
-    url, node, base = _start_local_node()
+    cluster, root = _start_local_cluster()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SIGNAAL_ES_URL", url)
+        for name, value in cluster.env().items():
+            mp.setenv(name, value)
         get_settings.cache_clear()
         try:
-            yield url
+            yield ",".join(cluster.hosts)
         finally:
-            node.stop()
-            shutil.rmtree(base, ignore_errors=True)
+            cluster.stop()
+            shutil.rmtree(root, ignore_errors=True)
             get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")
-def es(es_url: str):
-    """An ``Elasticsearch`` client for ``es_url`` (built by ``signaal.es.client.get_client``)."""
-    client = get_client(es_url)
-    yield client
-    client.close()
+def component_client(es_url: str) -> Iterator[Callable[[str], Elasticsearch]]:
+    """Factory: a client authenticated as one component (``ui``, ``indexer``, ...), closed at the end."""
+    clients: dict[str, Elasticsearch] = {}
+
+    def make(component: str) -> Elasticsearch:
+        if component not in clients:
+            clients[component] = get_client(es_url, component=component)
+        return clients[component]
+
+    yield make
+    for client in clients.values():
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def es(component_client) -> Elasticsearch:
+    """The ``admin`` component's client: creates and deletes the tests' indices and templates."""
+    return component_client("admin")
+
+
+@pytest.fixture(scope="session")
+def es_security(es) -> bool:
+    """Whether the cluster enforces security (the session node does; a shared dev node may not)."""
+    try:
+        es.security.authenticate()
+    except ApiError:
+        return False
+    return True
 
 
 def _new_prefix(name: str) -> str:

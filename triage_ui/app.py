@@ -10,6 +10,8 @@ counters, users, audit) lives in Elasticsearch.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,6 +30,7 @@ from signaal.settings import get_settings
 from triage_ui.config import UISettings, get_ui_settings
 from triage_ui.context import UIContext
 from triage_ui.deps import Forbidden, NotAuthenticated, StepUpRequired, audit_log, csrf_protect
+from triage_ui.render.geomap import BasemapMissingError, country_shapes
 from triage_ui.render.pdf import PdfRenderer
 from triage_ui.routers import ROUTERS
 from triage_ui.security.headers import SecurityHeadersMiddleware
@@ -68,7 +71,17 @@ def create_app(es: Elasticsearch, prefix: str, settings: UISettings, *, ensure_i
 
 def app_from_env() -> FastAPI:
     """The app as ``signaal ui`` serves it, built from the environment (one call per worker process)."""
-    return create_app(get_client(), get_settings().index_prefix, get_ui_settings(), ensure_indices=False)
+    settings = get_ui_settings()
+    app = create_app(get_client(component="ui"), get_settings().index_prefix, settings, ensure_indices=False)
+    threading.Thread(target=_warm_map, args=(settings.basemap,), name="warm-map", daemon=True).start()
+    return app
+
+
+def _warm_map(basemap: Path) -> None:
+    """Decode the map boundaries once per worker, off the request path (a missing file is reported on the
+    map page)."""
+    with contextlib.suppress(BasemapMissingError):
+        country_shapes(basemap)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -37,7 +37,7 @@ def _context(*, serving: bool = False):
         if serving:
             raise _fail(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
         settings = UISettings(secret_key=secrets.token_urlsafe(32))
-    es = get_client()
+    es = get_client(component="ui")
     prefix = get_settings().index_prefix
     try:
         ensure_ui_indices(es, prefix)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import ipaddress
 from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from signaal.chromium import CHROMIUM_PATH
+from signaal.paths import REPO_ROOT
 
 DEV_SECRET = "signaal-dev-secret-change-me"  # noqa: S105 - refused outside development
 MIN_SECRET_LENGTH = 32
@@ -73,6 +75,14 @@ class UISettings(BaseSettings):
     pdf_concurrency: int = Field(default=2, ge=1, le=8, description="Pages rendered at once by the one browser.")
     pdf_timeout_seconds: float = Field(default=120.0, gt=0)
     chromium_path: str = CHROMIUM_PATH
+    evidence_dir: Path | None = Field(default=None, description="WARC files; None = var/evidence (the crawler's).")
+    basemap: Path = Field(
+        default=REPO_ROOT / "node_modules" / "world-atlas" / "countries-10m.json",
+        description="Natural Earth boundaries (TopoJSON) for the map, installed by scripts/setup.sh (npm ci).",
+    )
+    public_key: Path | None = Field(
+        default=None, description="PEM public key that checks WARC manifests; None = the installation's (var/keys)."
+    )
 
     @field_validator("trusted_proxies")
     @classmethod

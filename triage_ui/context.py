@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from elasticsearch import Elasticsearch
 
+from signaal.evidence.records import EvidenceReader
+from signaal.evidence.seal import PUBLIC_NAME, key_dir
+from signaal.paths import crawl_dir
 from signaal.settings import alias
 from triage_ui.config import UISettings
 
@@ -24,6 +28,14 @@ class UIContext:
     def alias(self, kind: str) -> str:
         """``<prefix>-<kind>``, the same naming as ``signaal.settings.Settings.alias``."""
         return alias(kind, self.prefix)
+
+    @cached_property
+    def evidence(self) -> EvidenceReader:
+        """Reads archived pages and photos from the crawler's sealed WARC files (one reader per app)."""
+        return EvidenceReader(
+            self.settings.evidence_dir or crawl_dir("SIGNAAL_EVIDENCE_DIR"),
+            self.settings.public_key or key_dir() / PUBLIC_NAME,
+        )
 
 
 def utcnow() -> datetime:

@@ -13,6 +13,7 @@ import os
 import socket
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -128,7 +129,8 @@ def step_up(back: str, *any_of: str):
     """Dependency factory: the user holds one of the permissions ``any_of`` (checked first: no step-up
     for someone who may not act at all) and re-entered their second factor within ``mfa_step_up_minutes``.
 
-    ``back`` is where a POST returns after the step-up (a GET returns to itself).
+    ``back`` is where a POST returns after the step-up (a GET returns to itself); it may name the
+    route's path parameters (``/ads/{ad_id}``), filled in URL-quoted.
     """
 
     def check(request: Request, ctx: Ctx, principal: CurrentUser) -> Principal:
@@ -136,7 +138,8 @@ def step_up(back: str, *any_of: str):
             raise Forbidden(f"missing permission {' or '.join(any_of)}")
         if not recently_reauthenticated(ctx, principal):
             path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            raise StepUpRequired(path if request.method == "GET" else back)
+            params = {name: quote(str(value), safe=":") for name, value in request.path_params.items()}
+            raise StepUpRequired(path if request.method == "GET" else back.format_map(params))
         return principal
 
     return Depends(check)

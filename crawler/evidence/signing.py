@@ -2,38 +2,27 @@
 
 The private key is generated on first use under ``var/keys`` (``SIGNAAL_KEY_DIR``)
 with mode 0600; the public key next to it is what a court or colleague needs to
-check a manifest. A timestamp authority (``SIGNAAL_TSA_URL``) adds proof of
-*when* a manifest existed; without network the request is kept (``.tsq``) so it
-can be stamped later.
+check a manifest (checking lives in ``signaal.evidence.seal``, shared by every
+reader). A timestamp authority (``SIGNAAL_TSA_URL``) adds proof of *when* a
+manifest existed; without network the request is kept (``.tsq``) so it can be
+stamped later.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import os
 from pathlib import Path
 
 import httpx
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rfc3161_client import HashAlgorithm, TimestampRequestBuilder, decode_timestamp_response
 
-from signaal.paths import var_dir
+from signaal.evidence.seal import PRIVATE_NAME, PUBLIC_NAME, SigningKeyError, key_dir
 
 log = logging.getLogger(__name__)
-PRIVATE_NAME = "evidence-ed25519.pem"
-PUBLIC_NAME = "evidence-ed25519.pub.pem"
-
-
-class SigningKeyError(RuntimeError):
-    """The signing key is missing or unreadable."""
-
-
-def key_dir() -> Path:
-    return Path(os.environ.get("SIGNAAL_KEY_DIR") or var_dir() / "keys")
 
 
 def generate_key(directory: Path | None = None, *, force: bool = False) -> Path:
@@ -68,36 +57,9 @@ def load_private_key(directory: Path | None = None) -> Ed25519PrivateKey:
     return key
 
 
-def load_public_key(path: Path | None = None) -> Ed25519PublicKey:
-    path = path or key_dir() / PUBLIC_NAME
-    if not path.exists():
-        raise SigningKeyError(f"public key {path} not found")
-    key = serialization.load_pem_public_key(path.read_bytes())
-    if not isinstance(key, Ed25519PublicKey):
-        raise SigningKeyError(f"{path} is not an Ed25519 public key")
-    return key
-
-
-def public_key_info(key: Ed25519PublicKey) -> dict[str, str]:
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return {
-        "algorithm": "ed25519",
-        "public_key": base64.b64encode(raw).decode(),
-        "fingerprint": hashlib.sha256(raw).hexdigest()[:16],
-    }
-
-
 def sign(key: Ed25519PrivateKey, data: bytes) -> bytes:
     """Base64 signature text (what goes into the ``.sig`` file)."""
     return base64.b64encode(key.sign(data)) + b"\n"
-
-
-def verify_signature(key: Ed25519PublicKey, data: bytes, signature_text: bytes) -> bool:
-    try:
-        key.verify(base64.b64decode(signature_text.strip(), validate=True), data)
-    except (InvalidSignature, ValueError):
-        return False
-    return True
 
 
 def timestamp_request(data: bytes) -> bytes:

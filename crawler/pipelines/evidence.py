@@ -16,6 +16,7 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.evidence.warcstore import WarcStore
 from crawler.state import StateStore
+from signaal.paths import crawl_dir
 
 
 class EvidencePipeline:
@@ -47,7 +48,7 @@ class EvidencePipeline:
         return cls(
             crawler.stats,
             spider.name,
-            Path(s["SIGNAAL_EVIDENCE_DIR"]),
+            crawl_dir("SIGNAAL_EVIDENCE_DIR", s),
             s.getint("SIGNAAL_WARC_MAX_BYTES"),
             tsa,
             getattr(spider, "state", None),
@@ -81,8 +82,9 @@ class EvidencePipeline:
             img_ev = self.store.write(url, body, status=status, headers=headers, fetched_at=fetched_at)
             entry = item["images"][index]
             entry["warc_record_id"] = img_ev.record_id
-            if state is not None and "error" not in entry:
+            if state is not None and "sha256" in entry:
                 # Only now, with the record on disk, may later ads of this run reuse it (images pipeline).
+                # Entries refused for their content (a bomb, a broken file) are reused too: same bytes, same verdict.
                 state.remember_image(url, entry)
             self.stats.inc_value("signaal/evidence/image_records")
         self.stats.inc_value("signaal/evidence/page_records")

@@ -1,13 +1,25 @@
-"""Fetch an ad's images once, through Scrapy's downloader, and hash them.
+"""Fetch an ad's images once, through Scrapy's downloader, and learn what their bytes say.
 
 SHA-256 proves which bytes were seen; the perceptual hash (imagehash.phash,
 64 bits) lets the linking job find the same photo re-encoded or resized in
-other ads. The bytes travel to the evidence pipeline in a transient field.
+other ads; the EXIF block (camera, capture time, GPS position, or its absence)
+is evidence of its own (crawler.photos). The bytes travel to the evidence
+pipeline in a transient field and are written to WARC exactly as served.
 
-Decoding and hashing run in one worker thread (Pillow, NumPy and SciPy release
-the GIL for most of it), so the reactor keeps downloading meanwhile. One thread,
-not a pool: it keeps up with the downloads (~1.2 ms per photo), and every extra
-thread that allocates image buffers can get its own malloc arena.
+Decoding runs in one worker thread (Pillow, NumPy and SciPy release the GIL for
+most of it), so the reactor keeps downloading meanwhile. One thread, not a pool:
+a pool would not lower the CPU per ad, and every extra thread that allocates
+image buffers can get its own malloc arena. The thread's CPU time is counted
+(``signaal/images/cpu_s``) so the benchmark can show image work per ad on its own.
+
+A photo that cannot be used (a decompression bomb, a cut-off or unreadable file)
+is counted (``signaal/images/errors/<kind>``) and marked on the ad's image entry
+with ``error``; the ad is kept, and the bytes still go to WARC.
+
+Bytes analysed before, in this run or an earlier one, are not decoded again:
+the analysis is a pure function of the bytes, so it is kept in the state store
+by SHA-256 (and analysis version) and reused, typically on a recrawl
+(``signaal/images/known``); the photo is still fetched and written to WARC.
 
 An image URL already fetched in this run (advertisers reuse photos across
 their ads) is neither fetched nor hashed again: the ad gets the entry stored in
@@ -23,15 +35,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import imagehash
-from PIL import Image
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
@@ -39,23 +49,12 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.config import Limits
 from crawler.middlewares import error_kind, origin_of
+from crawler.photos import ANALYSIS_VERSION, DEFAULT_MAX_PIXELS, PhotoError, analyze_photo
 from crawler.state import StateStore
 from signaal.ids import utc_now
-from signaal.paths import var_dir
+from signaal.paths import crawl_dir
 
 log = logging.getLogger(__name__)
-
-
-def image_hashes(data: bytes) -> dict[str, Any]:
-    """sha256, phash (hex), width and height of one image; raises on bytes that are not an image."""
-    with Image.open(io.BytesIO(data)) as img:
-        img.load()
-        return {
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "phash": str(imagehash.phash(img)),
-            "width": img.width,
-            "height": img.height,
-        }
 
 
 class ImageFetchPipeline:
@@ -78,6 +77,7 @@ class ImageFetchPipeline:
         self.limits = limits
         self.state = state
         self.max_images = max_images
+        self.max_pixels = limits.max_image_pixels if limits else DEFAULT_MAX_PIXELS
         self.image_dir = image_dir
         image_dir.mkdir(parents=True, exist_ok=True)
         self._hasher = ThreadPoolExecutor(1, thread_name_prefix="image-hash")
@@ -87,7 +87,7 @@ class ImageFetchPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ImageFetchPipeline:
-        image_dir = crawler.settings.get("SIGNAAL_IMAGE_DIR") or var_dir() / "images"
+        image_dir = crawl_dir("SIGNAAL_IMAGE_DIR", crawler.settings)
         assert crawler.stats is not None
         spider = crawler.spider
 
@@ -106,22 +106,29 @@ class ImageFetchPipeline:
             state=getattr(spider, "state", None),
         )
 
-    def _hash_and_store(self, data: bytes) -> dict[str, Any]:
-        """Worker thread: hashes, then the UI copy (both are pure functions of the bytes)."""
-        hashes = image_hashes(data)
-        self._store(hashes["sha256"], data)
-        return hashes
+    def _analyze_and_store(self, data: bytes, sha256: str) -> tuple[dict[str, Any], float]:
+        """Worker thread: the image record (or a PhotoError's facts with ``error``), the UI copy written,
+        and the CPU seconds it took."""
+        started = time.thread_time()
+        try:
+            photo = analyze_photo(data, max_pixels=self.max_pixels, sha256=sha256)
+        except PhotoError as exc:
+            return {**exc.facts, "error": exc.kind, "error_detail": str(exc)[:200]}, time.thread_time() - started
+        self._store(photo.record["sha256"], photo.ui_copy)
+        return photo.record, time.thread_time() - started
 
     def _store(self, sha256: str, data: bytes) -> None:
-        """Content-addressed copy for the triage UI (the WARC stays the evidence); written once per photo."""
+        """Content-addressed copy for the triage UI, named by the original's SHA-256 (the WARC keeps the
+        original); written once per photo."""
         path = self.image_dir / sha256
         if not path.exists():
             tmp = path.with_suffix(".part")
             tmp.write_bytes(data)
             tmp.replace(path)
 
-    async def _fetch(self, url: str) -> tuple[dict[str, Any], tuple[Any, ...] | None]:
-        """One image: (entry with hashes or an error kind, raw response parts for the evidence pipeline)."""
+    async def _fetch(self, url: str, referer: str) -> tuple[dict[str, Any], tuple[Any, ...] | None]:
+        """One image of ad ``referer``: (entry with hashes or an error kind, raw response parts for the
+        evidence pipeline)."""
         stats = self.stats
         entry: dict[str, Any] = {"url": url}
         if self.origins is not None and origin_of(url) not in self.origins:
@@ -142,19 +149,37 @@ class ImageFetchPipeline:
         if response.status != 200:
             stats.inc_value(f"signaal/images/errors/http_{response.status}")
             return {**entry, "error": f"http_{response.status}"}, None
-        try:
-            loop = asyncio.get_running_loop()
-            entry.update(await loop.run_in_executor(self._hasher, self._hash_and_store, response.body))
-        except Exception:
-            stats.inc_value("signaal/images/errors/not_an_image")
-            entry.update(sha256=hashlib.sha256(response.body).hexdigest(), error="not_an_image")
+        record, detail = await self._analysis(response.body)
+        entry.update(record)
+        if "error" in entry:
+            stats.inc_value(f"signaal/images/errors/{entry['error']}")
+            log.warning("photo %s of %s refused: %s (%s)", url, referer, entry["error"], detail)
+        else:
+            stats.inc_value(f"signaal/images/exif/{'present' if entry['exif']['present'] else 'stripped'}")
+            stats.inc_value("signaal/images/exif/gps", int("gps" in entry["exif"]))
         stats.inc_value("signaal/images/fetched")
         headers = [(k.decode(), v.decode("latin-1")) for k, vs in response.headers.items() for v in vs]
         return entry, (response.url, response.status, headers, response.body, utc_now())
 
+    async def _analysis(self, data: bytes) -> tuple[dict[str, Any], str | None]:
+        """The image record of these bytes: remembered from an earlier fetch, else made in the worker thread."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        key = f"{ANALYSIS_VERSION}:{sha256}"
+        known = self.state.photo_record(key) if self.state is not None else None
+        if known is not None and ("error" in known or (self.image_dir / sha256).exists()):
+            self.stats.inc_value("signaal/images/known")
+            return known, "these bytes were refused before" if "error" in known else None
+        loop = asyncio.get_running_loop()
+        record, cpu_s = await loop.run_in_executor(self._hasher, self._analyze_and_store, data, sha256)
+        self.stats.inc_value("signaal/images/cpu_s", cpu_s)
+        detail = record.pop("error_detail", None)
+        if self.state is not None:
+            self.state.remember_photo_record(key, record)
+        return record, detail
+
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         urls = list(dict.fromkeys(u for u in item.get("images") or [] if isinstance(u, str)))
-        results = await asyncio.gather(*(self._fetch(url) for url in urls[: self.max_images]))
+        results = await asyncio.gather(*(self._fetch(url, item.get("id", "?")) for url in urls[: self.max_images]))
         item["images"] = [entry for entry, _ in results]
         item["_images"] = [(i, *raw) for i, (_, raw) in enumerate(results) if raw is not None]
         return item

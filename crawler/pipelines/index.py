@@ -22,6 +22,8 @@ from scrapy.statscollectors import StatsCollector
 
 from indexing.indexer import index_ads
 from signaal.es.client import get_client
+from signaal.paths import crawl_dir
+from signaal.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -100,17 +102,18 @@ class ElasticsearchPipeline:
         return cls(
             crawler.stats,
             crawler.spider.name,
-            Path(s["SIGNAAL_SPOOL_DIR"]),
+            crawl_dir("SIGNAAL_SPOOL_DIR", s),
             s.getint("SIGNAAL_INDEX_BATCH"),
             s.getfloat("SIGNAAL_INDEX_FLUSH_S"),
             s.getfloat("SIGNAAL_INDEX_UNREACHABLE_S"),
         )
 
     def open_spider(self) -> None:
-        self.es: Elasticsearch = get_client()
-        # A quick, non-retrying probe: when the cluster is down, batches stay spooled at once instead of
-        # waiting out the transport's retries and dead-node timeouts while the crawl goes on.
-        self.probe = get_client(request_timeout=2.0, max_retries=0)
+        self.es: Elasticsearch = get_client(component="indexer")
+        # A quick probe that tries each node once: when the cluster is down, batches stay spooled at once
+        # instead of waiting out the transport's retries and dead-node timeouts while the crawl goes on.
+        nodes = len(get_settings().es_hosts)
+        self.probe = get_client(component="indexer", request_timeout=2.0, max_retries=nodes - 1)
         logging.getLogger("elastic_transport").setLevel(logging.ERROR)
         self.spool = Spool(self.spool_dir, self.site)
         self.dead_letters = self.spool_dir / f"{self.site}-dead-letters.jsonl"

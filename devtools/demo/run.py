@@ -1,8 +1,15 @@
-"""`signaal demo`: Elasticsearch, fixture sites, crawl, score, index, link, accounts, UI — in one go.
+"""`signaal demo`: Elasticsearch, a first model, fixture sites, crawl, score, index, link, accounts, UI — in one go.
+
+The first model is trained on the fixture generator's labels (another seed than
+the sites serve) and registered as synthetic, so a new user sees the whole loop
+on the ML page: registry, the model's held-out report with its plots, a label
+queue of calibrated doubt, and suggestions mined from a share of the ads decided
+from ground truth (as ``demo-truth``, see ``devtools/demo/decisions.py``).
 
 Re-running is safe and quick: Elasticsearch is reused when it is up, mappings are
-applied idempotently, the crawler resumes from its state store and upserts by ad
-id, linking is incremental, and accounts that exist are left alone.
+applied idempotently, the model trained on the same labels is reused, the crawler
+resumes from its state store and upserts by ad id, linking is incremental,
+decided ads and existing accounts are left alone.
 """
 
 from __future__ import annotations
@@ -13,8 +20,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from devtools.demo.decisions import DECIDER, seed_decisions
 from devtools.demo.stages import StageLog, last_json_line
 from devtools.fixture_sites import start_sites
+from models.registry import Registry
 from signaal.es.client import get_client
 from signaal.paths import var_dir
 from signaal.settings import get_settings
@@ -32,6 +41,8 @@ class DemoOptions:
     ui_host: str = "127.0.0.1"
     ui_port: int = 8800
     serve_ui: bool = True
+    training_seed: int = 1007  # not the sites' seed: the model never saw the ads it scores
+    training_ads: int = 2000
 
 
 def ensure_accounts(log: StageLog) -> dict[str, str]:
@@ -68,7 +79,7 @@ def ensure_ui_secret() -> None:
 def index_summary() -> dict[str, Any]:
     """Counts an analyst cares about: ads, flagged ads, clusters, and per site."""
     settings = get_settings()
-    es = get_client()
+    es = get_client(component="admin")  # the operator who ran `es init`: refreshes, then only reads
     ads = settings.alias("ads")
     es.indices.refresh(index=ads)
     resp = es.search(
@@ -92,6 +103,17 @@ def index_summary() -> dict[str, Any]:
     }
 
 
+def train_first_model(options: DemoOptions, log: StageLog) -> str:
+    """Train (or reuse) and promote a model on the generator's labels, registered as synthetic; return its version."""
+    folder = var_dir() / "demo" / f"training-s{options.training_seed}-n{options.training_ads}"
+    seed, n = str(options.training_seed), str(options.training_ads)
+    log.run("training data", ["demo-sites", "generate", "--out", str(folder), "--seed", seed, "--n-ads", n])
+    source = f"fixture generator, seed {seed}, {n} ads (ground truth, not analysts)"
+    args = ["train", "--data", str(folder / "labelled.jsonl"), "--synthetic", "--source", source]
+    log.run("first model", [*args, "--classifier", "logreg", "--reuse", "--promote"])
+    return str(Registry.default().promoted())
+
+
 def run_demo(options: DemoOptions) -> None:
     """Run every stage, print a summary, then serve the UI until interrupted."""
     started = time.perf_counter()
@@ -100,6 +122,7 @@ def run_demo(options: DemoOptions) -> None:
     if not settings.uses_external_cluster:
         log.run("elasticsearch", ["es", "up"])
     log.run("elasticsearch", ["es", "init"])
+    model = train_first_model(options, log)
     print(f"==> fixture sites: seed {options.seed}, {options.n_ads} ads", flush=True)
     with start_sites(
         seed=options.seed,
@@ -107,13 +130,17 @@ def run_demo(options: DemoOptions) -> None:
         prikbord_port=options.prikbord_port,
         vitrine_port=options.vitrine_port,
     ) as sites:
+        if sites.photos_rendered:
+            print(f"    {sites.photos_rendered} photos rendered into var/fixture-photos (kept)", flush=True)
         crawls = {}
         for site, url in (("prikbord", sites.prikbord_url), ("vitrine", sites.vitrine_url)):
             out = log.run(f"crawl {site}", ["crawl", site, "--base-url", url], ok_codes=(0, 3))
             crawls[site] = last_json_line(out)
         log.run("link", ["link"])
+        log.run("rescore", ["rescore"])  # ads an earlier demo indexed before the model existed
         accounts = ensure_accounts(log)
-        summary = index_summary()
+        decided = seed_decisions(get_client(component="ui"), settings.index_prefix, sites.corpus)
+        summary = index_summary() | {"model": model, "decided": decided}
         print_summary(options, summary, crawls, accounts, log, time.perf_counter() - started)
         if options.serve_ui:
             ensure_ui_secret()
@@ -142,6 +169,9 @@ def print_summary(
     print(f"  with indicators   {summary['with_indicators']}")
     print(f"  priority >= 0.5   {summary['priority_ge_0_5']}")
     print(f"  clusters          {summary['clusters']}")
+    report = Registry.default().report_dir(summary["model"]) / "report.md"
+    print(f"  model             {summary['model']} (synthetic labels, promoted); report {report}")
+    print(f"  decided now       {summary['decided']} ads from ground truth, as {DECIDER}")
     for site, crawl in crawls.items():
         print(f"  crawl {site:<11} {crawl}")
     print("  seconds per stage")

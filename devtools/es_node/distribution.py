@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 from signaal.es.errors import EsSetupError
-from signaal.paths import cache_dir, var_dir
+from signaal.paths import cache_dir, local_es_dir
 
 # Newest 8.x on Maven Central that runs on Java 17; the Python client is pinned to 8.19.x to match.
 DEFAULT_VERSION = "8.19.21"
@@ -31,8 +31,8 @@ def es_version() -> str:
 
 
 def es_root() -> Path:
-    """``var/es``: unpacked distributions and the default node's config, data, logs and pid."""
-    path = var_dir() / "es"
+    """``var/es``: unpacked distributions, the local nodes, credentials and certificates."""
+    path = local_es_dir()
     path.mkdir(parents=True, exist_ok=True)
     return path
 

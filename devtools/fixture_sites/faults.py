@@ -7,11 +7,22 @@ under ``prikbord:`` / ``vitrine:``::
     vitrine:
       /api/ads/v00004: {kind: slow, delay: 2.5}
 
+A path ending in ``*`` matches every path that starts with the rest (``/ad/*``: every detail page);
+an exact path wins over a pattern.
+
 Kinds: ``http_500`` (``times``, default 2; -1 = always), ``slow`` (``delay`` seconds, default 3),
 ``truncated`` (HTML cut mid-tag; Content-Length matches the cut body unless ``declare_full_length: true``,
 then the full length is announced and the connection closed early), ``malformed`` (broken markup that
 still contains the ad), ``redirect_loop`` (302 between ``path`` and ``path?loop=1`` forever),
-``oversized`` (``size_mb``, default 20: the page padded with an HTML comment to that size).
+``oversized`` (``size_mb``, default 20: the page padded with an HTML comment to that size),
+``active_content`` (the page also carries scripts, a form, a meta refresh, remote images, a frame and
+styles that all point at ``/beacon/...`` on the *other* fixture site, so a test can tell whether a
+viewer of the archived page ran or fetched any of it).
+Sites that trap or change under a crawler: ``pagination_trap`` on a listing path (``/ads``, ``/search``,
+``/api/ads``; ``mode``: ``empty`` = pages past the last are served empty, each with a next link, forever;
+``repeat`` = they repeat the last page's ads; ``loop`` = the last page's next link points to page 1),
+``changed_layout`` (the page after a redesign: the ad's title under a new class / JSON key), and
+``robots_disallow`` on ``/robots.txt`` (``paths``: what robots.txt disallows).
 """
 
 from __future__ import annotations
@@ -26,7 +37,20 @@ import yaml
 
 from devtools.fixture_sites.corpus import SITES
 
-KINDS = ("http_500", "slow", "truncated", "malformed", "redirect_loop", "oversized")
+KINDS = (
+    "http_500",
+    "slow",
+    "truncated",
+    "malformed",
+    "redirect_loop",
+    "oversized",
+    "active_content",
+    "pagination_trap",
+    "changed_layout",
+    "robots_disallow",
+)
+TRAP_MODES = ("empty", "repeat", "loop")
+FIELDS = {"kind", "times", "delay", "size_mb", "declare_full_length", "mode", "paths"}
 DEFAULT_FAULTS_FILE = Path(__file__).with_name("data") / "faults_default.yaml"
 
 
@@ -43,6 +67,8 @@ class Fault:
     delay: float = 3.0
     size_mb: float = 20.0
     declare_full_length: bool = False
+    mode: str = "empty"
+    paths: tuple[str, ...] = ()
 
 
 class FaultSet:
@@ -54,8 +80,14 @@ class FaultSet:
         self._lock = threading.Lock()
 
     def lookup(self, site: str, path: str) -> Fault | None:
-        """The fault configured for ``path`` (without query string) on ``site``, if any."""
-        return self.faults.get(site, {}).get(path)
+        """The fault configured for ``path`` (without query string) on ``site``, if any: the exact path,
+        else the longest ``prefix*`` pattern it starts with."""
+        faults = self.faults.get(site, {})
+        exact = faults.get(path)
+        if exact is not None:
+            return exact
+        patterns = [p for p in faults if p.endswith("*") and path.startswith(p[:-1])]
+        return faults[max(patterns, key=len)] if patterns else None
 
     def should_fail(self, site: str, path: str, fault: Fault) -> bool:
         """Count a request to an ``http_500`` path; True while it must still fail."""
@@ -123,9 +155,15 @@ def _check_path(path: Any) -> str:
 def _fault(path: str, spec: Any) -> Fault:
     if not isinstance(spec, dict) or spec.get("kind") not in KINDS:
         raise FaultConfigError(f"fault for {path!r} needs kind: one of {', '.join(KINDS)}")
-    unknown = set(spec) - {"kind", "times", "delay", "size_mb", "declare_full_length"}
+    unknown = set(spec) - FIELDS
     if unknown:
         raise FaultConfigError(f"fault for {path!r} has unknown field(s): {', '.join(sorted(unknown))}")
+    mode = spec.get("mode", "empty")
+    if mode not in TRAP_MODES:
+        raise FaultConfigError(f"fault for {path!r}: mode must be one of {', '.join(TRAP_MODES)}")
+    paths = spec.get("paths", [])
+    if not isinstance(paths, list) or not all(isinstance(p, str) and p.startswith("/") for p in paths):
+        raise FaultConfigError(f"fault for {path!r}: paths must be a list of URL paths starting with '/'")
     try:
         return Fault(
             kind=spec["kind"],
@@ -133,6 +171,8 @@ def _fault(path: str, spec: Any) -> Fault:
             delay=float(spec.get("delay", 3.0)),
             size_mb=float(spec.get("size_mb", 20.0)),
             declare_full_length=bool(spec.get("declare_full_length", False)),
+            mode=mode,
+            paths=tuple(paths),
         )
     except (TypeError, ValueError):
         raise FaultConfigError(f"fault for {path!r} has a non-numeric times/delay/size_mb") from None

@@ -27,7 +27,7 @@ from typing import Any
 from devtools.fixture_sites.contacts import Phone, PhoneBook, handle_platforms
 from devtools.fixture_sites.corpus import PHOTO_PATHS, SITES, Corpus, default_base_urls
 from devtools.fixture_sites.data import load
-from devtools.fixture_sites.images import VARIANTS, PhotoSpec
+from devtools.fixture_sites.images import VARIANTS, PhotoSpec, photo_ext
 from devtools.fixture_sites.render import AdPlan, Person, write_ad
 
 FIRST_POST = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
@@ -288,17 +288,19 @@ class World:
         slot.photos = self.draw_photos(rng, adv)
 
     def draw_photos(self, rng: Random, adv: Advertiser) -> list[PhotoSpec]:
-        """Own photos, or some from the advertiser's pool (sometimes slightly altered copies)."""
+        """Own photos, or some from the advertiser's pool (sometimes slightly altered copies); the advertiser's
+        camera took them all (one GPS home when it records positions: images.owner_home)."""
+        owner = (adv.id, adv.home_city["canonical"])
         specs = []
         if adv.photo_pool:
             for base in rng.sample(adv.photo_pool, min(len(adv.photo_pool), rng.randint(1, 2))):
                 variant = rng.choice(VARIANTS[1:]) if rng.random() < 0.35 else 0
-                specs.append(PhotoSpec(self.seed, base, variant))
+                specs.append(PhotoSpec(self.seed, base, variant, *owner))
             if rng.random() < 0.3:
-                specs.append(PhotoSpec(self.seed, self.new_photo_base()))
+                specs.append(PhotoSpec(self.seed, self.new_photo_base(), 0, *owner))
         else:
             lo, hi = self.rules["photos"]["min"], self.rules["photos"]["max"]
-            specs = [PhotoSpec(self.seed, self.new_photo_base()) for _ in range(rng.randint(lo, hi))]
+            specs = [PhotoSpec(self.seed, self.new_photo_base(), 0, *owner) for _ in range(rng.randint(lo, hi))]
         return specs
 
 
@@ -455,7 +457,7 @@ def _generate(seed: int, n_ads: int, epoch: int, base_urls: dict[str, str] | Non
                 "title": w.title,
                 "body": w.body,
                 "posted_at": posted.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "images": [f"{base}{PHOTO_PATHS[slot.site]}{pid}.png" for pid in photo_ids],
+                "images": [f"{base}{PHOTO_PATHS[slot.site]}{s.photo_id}.{photo_ext(s)}" for s in slot.photos],
                 "site_ad_id": slot.site_ad_id,
                 "city": plan.city_display,
             }

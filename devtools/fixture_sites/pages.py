@@ -24,8 +24,10 @@ _HEAD = (
 _TAIL = "</main>\n<footer>Prikbord is a synthetic fixture site (Signaal tests).</footer>\n</body></html>\n"
 
 
-def prikbord_listing(ads: list[dict[str, Any]], page: int, pages: int, query: str | None = None) -> str:
-    """A listing or search-result page; ``ads`` are the ads of this page."""
+def prikbord_listing(
+    ads: list[dict[str, Any]], page: int, pages: int, query: str | None = None, next_page: int | None = None
+) -> str:
+    """A listing or search-result page; ``ads`` are the ads of this page, ``next_page`` where "next" points."""
     title = f"Zoeken: {query}" if query is not None else "Advertenties"
     parts = [
         _HEAD.format(title=escape(f"Prikbord - {title} - pagina {page}"), q=escape(query or "")),
@@ -43,8 +45,8 @@ def prikbord_listing(ads: list[dict[str, Any]], page: int, pages: int, query: st
     parts.append(f'<nav class="pagination"><span class="page">Pagina {page} van {max(pages, 1)}</span>')
     if page > 1:
         parts.append(f' <a rel="prev" class="prev" href="{escape(_page_href(page - 1, query))}">Vorige</a>')
-    if page < pages:
-        parts.append(f' <a rel="next" class="next" href="{escape(_page_href(page + 1, query))}">Volgende</a>')
+    if next_page is not None:
+        parts.append(f' <a rel="next" class="next" href="{escape(_page_href(next_page, query))}">Volgende</a>')
     parts.append("</nav>\n")
     parts.append(_TAIL)
     return "".join(parts)
@@ -56,11 +58,11 @@ def _page_href(page: int, query: str | None) -> str:
     return "/search?" + urlencode({"q": query, "page": page})
 
 
-def prikbord_detail(ad: dict[str, Any], photo_ids: list[str]) -> str:
-    """The detail page of one ad."""
+def prikbord_detail(ad: dict[str, Any], photo_files: list[str]) -> str:
+    """The detail page of one ad; ``photo_files`` are its photos' file names (``<photo id>.<ext>``)."""
     sid = escape(ad["site_ad_id"])
     body = escape(ad["body"]).replace("\n", "<br>\n")
-    photos = "".join(f'<img class="photo" src="/img/{escape(pid)}.png">' for pid in photo_ids)
+    photos = "".join(f'<img class="photo" src="/img/{escape(name)}">' for name in photo_files)
     return (
         _HEAD.format(title=escape(f"Prikbord - {ad['title']}"), q="")
         + f'<article class="ad" data-ad-id="{sid}"><h1 class="ad-title">{escape(ad["title"])}</h1>'

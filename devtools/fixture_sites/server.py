@@ -23,7 +23,7 @@ import orjson
 from devtools.fixture_sites.corpus import SITES, Corpus
 from devtools.fixture_sites.faults import Fault, FaultSet, load_faults
 from devtools.fixture_sites.generator import generate
-from devtools.fixture_sites.images import PHOTO_CACHE_SIZE, render_photo
+from devtools.fixture_sites.images import photo_ext, prerender, profile, render_photo
 from devtools.fixture_sites.pages import (
     PAGE_SIZE,
     VITRINE_SHELL,
@@ -34,10 +34,9 @@ from devtools.fixture_sites.pages import (
 from signaal.text import fold
 
 APP_JS = (Path(__file__).with_name("static") / "app.js").read_bytes()
-ROBOTS = b"User-agent: *\nAllow: /\n"
+ROBOTS = "User-agent: *\n{rules}Allow: /\n"
 HTML = "text/html; charset=utf-8"
 JSON = "application/json"
-PNG = "image/png"
 
 
 class RequestRecord(NamedTuple):
@@ -47,6 +46,15 @@ class RequestRecord(NamedTuple):
     method: str
     path: str
     status: int
+
+
+class Listed(NamedTuple):
+    """One listing page as served: its entries, its number, the real page count and where "next" points."""
+
+    items: list[Any]
+    page: int
+    pages: int
+    next_page: int | None
 
 
 class Response(NamedTuple):
@@ -120,7 +128,7 @@ class Site:
     def route(self, path: str, query: dict[str, list[str]]) -> Response:
         view = self.owner.view(self.name)
         if path == "/robots.txt":
-            return Response(200, "text/plain; charset=utf-8", ROBOTS)
+            return self.robots()
         if path in self.routes:
             return self.routes[path](view, path, query)
         for prefix, handler in self.prefixes.items():
@@ -133,35 +141,67 @@ class Site:
             return _json(404, {"error": "not found", "path": what})
         return _html(404, not_found_page(what))
 
+    def robots(self) -> Response:
+        """Allow everything, unless a ``robots_disallow`` fault on /robots.txt names paths to keep out."""
+        fault = self.owner.faults.lookup(self.name, "/robots.txt")
+        paths = fault.paths if fault is not None and fault.kind == "robots_disallow" else ()
+        rules = "".join(f"Disallow: {p}\n" for p in paths)
+        return Response(200, "text/plain; charset=utf-8", ROBOTS.format(rules=rules).encode())
+
+    def _trap(self, path: str) -> str | None:
+        """The ``pagination_trap`` mode configured for a listing path (empty | repeat | loop), if any."""
+        fault = self.owner.faults.lookup(self.name, path)
+        return fault.mode if fault is not None and fault.kind == "pagination_trap" else None
+
+    def _listing_page(self, items: list[Any], path: str, query: dict[str, list[str]]) -> Listed | None:
+        """The entries of the requested page and the page its next link points to (None: no next link);
+        None when the page does not exist. A pagination trap serves pages past the last one."""
+        page = _page_number(query)
+        if page is None:
+            return None
+        shown, pages = _paginate(items, page)
+        last = max(pages, 1)
+        trap = self._trap(path)
+        if trap is None:
+            return Listed(shown, page, pages, page + 1 if page < pages else None) if page <= last else None
+        if trap == "loop":  # the last page links back to the first
+            return Listed(shown, page, pages, page + 1 if page < pages else 1) if page <= last else None
+        if page > last and trap == "repeat":  # past the end: the last page's ads again
+            shown = _paginate(items, last)[0]
+        return Listed(shown, page, pages, page + 1)  # empty (or repeated) pages, each with a next link
+
     # prikbord ---------------------------------------------------------------------------------------
     def listing(self, view: SiteView, path: str, query: dict[str, list[str]]) -> Response:
-        page = _page_number(query)
-        items, pages = _paginate(view.newest_first, page or 1)
-        if page is None or (page > max(pages, 1)):
+        listed = self._listing_page(view.newest_first, path, query)
+        if listed is None:
             return self.not_found(f"{path}?page={query.get('page', [''])[0]}")
-        return _html(200, prikbord_listing(items, page, pages))
+        return _html(200, prikbord_listing(listed.items, listed.page, listed.pages, next_page=listed.next_page))
 
     def search(self, view: SiteView, path: str, query: dict[str, list[str]]) -> Response:
         term = query.get("q", [""])[0].strip()
         needle = fold(term)
         hits = [ad for ad, text in zip(view.newest_first, view.folded, strict=True) if needle in text]
-        page = _page_number(query)
-        items, pages = _paginate(hits, page or 1)
-        if page is None or page > max(pages, 1):
+        listed = self._listing_page(hits, path, query)
+        if listed is None:
             return self.not_found(f"search page {query.get('page', [''])[0]}")
-        return _html(200, prikbord_listing(items, page, pages, query=term))
+        return _html(
+            200, prikbord_listing(listed.items, listed.page, listed.pages, query=term, next_page=listed.next_page)
+        )
 
     def detail(self, view: SiteView, sid: str, query: dict[str, list[str]]) -> Response:
         ad = view.by_id.get(sid)
         if ad is None:
             return self.not_found(f"/ad/{sid}")
-        return _html(200, prikbord_detail(ad, view.photo_ids[sid]))
+        files = [f"{pid}.{photo_ext(view.photos[pid])}" for pid in view.photo_ids[sid]]
+        return _html(200, prikbord_detail(ad, files))
 
     def photo(self, view: SiteView, name: str, query: dict[str, list[str]]) -> Response:
-        spec = view.photos.get(name.removesuffix(".png")) if name.endswith(".png") else None
-        if spec is None:
+        photo_id, _, ext = name.partition(".")
+        spec = view.photos.get(photo_id)
+        if spec is None or ext != photo_ext(spec):
             return self.not_found(name)
-        return Response(200, PNG, render_photo(spec), (("Cache-Control", "max-age=86400"),))
+        headers = (("Cache-Control", "max-age=86400"),)
+        return Response(200, profile(spec).content_type, render_photo(spec), headers)
 
     # vitrine ----------------------------------------------------------------------------------------
     def shell(self, view: SiteView, path: str, query: dict[str, list[str]]) -> Response:
@@ -174,16 +214,16 @@ class Site:
         return Response(200, "text/javascript; charset=utf-8", APP_JS)
 
     def api_listing(self, view: SiteView, path: str, query: dict[str, list[str]]) -> Response:
-        page = _page_number(query)
-        items, pages = _paginate(view.newest_first, page or 1)
-        if page is None or page > max(pages, 1):
-            return _json(404, {"error": "no such page", "pages": pages})
+        listed = self._listing_page(view.newest_first, path, query)
+        if listed is None:
+            return _json(404, {"error": "no such page", "pages": _paginate(view.newest_first, 1)[1]})
         return _json(
             200,
             {
-                "items": [{"id": ad["site_ad_id"], "title": ad["title"], "city": ad["city"]} for ad in items],
-                "page": page,
-                "pages": pages,
+                "items": [{"id": ad["site_ad_id"], "title": ad["title"], "city": ad["city"]} for ad in listed.items],
+                "page": listed.page,
+                # an API counts pages; a trapped one always claims there is one more
+                "pages": listed.page + 1 if listed.next_page == listed.page + 1 else listed.pages,
             },
         )
 
@@ -199,7 +239,7 @@ class Site:
                 "text": ad["body"],
                 "city": ad["city"],
                 "posted_at": ad["posted_at"],
-                "photos": [f"/media/{pid}.png" for pid in view.photo_ids[sid]],
+                "photos": [f"/media/{pid}.{photo_ext(view.photos[pid])}" for pid in view.photo_ids[sid]],
             },
         )
 
@@ -245,9 +285,12 @@ class RunningSites:
     ) -> None:
         self.seed = seed
         self.n_ads = n_ads
+        self.photos_rendered = 0
         self.faults = load_faults(faults)
         self._log: list[RequestRecord] = []
         self._lock = threading.Lock()
+        self._in_flight = dict.fromkeys(SITES, 0)
+        self._peak_in_flight = dict.fromkeys(SITES, 0)
         self._sites = {name: Site(name, self) for name in SITES}
         ports = {"prikbord": prikbord_port, "vitrine": vitrine_port}
         self._servers: dict[str, _SiteServer] = {}
@@ -274,12 +317,21 @@ class RunningSites:
 
     # public API ---------------------------------------------------------------------------------------
     def set_epoch(self, epoch: int) -> None:
-        """Serve the corpus of ``epoch`` from now on (ids stable; edited ads change text; new ads appear)."""
+        """Serve the corpus of ``epoch`` from now on (ids stable; edited ads change text; new ads appear).
+
+        Its photos are rendered into the disk cache first (the ones not there yet), so every photo request
+        is answered from a file, as a real site serves static files (images.prerender).
+        """
         corpus = generate(self.seed, self.n_ads, epoch, base_urls=self.urls)
+        self.photos_rendered += prerender(corpus.photos.values())
         views = {name: SiteView.build(corpus, name) for name in SITES}
         with self._lock:
             self.corpus = corpus
             self._views = views
+
+    def set_faults(self, faults: str | Path | dict | FaultSet | None) -> None:
+        """Replace the fault set (``None``: a healthy site again), e.g. a layout change that is rolled back."""
+        self.faults = load_faults(faults)
 
     @property
     def epoch(self) -> int:
@@ -292,23 +344,19 @@ class RunningSites:
             return list(self._log)
 
     def clear_log(self) -> None:
-        """Forget the requests logged so far."""
+        """Forget the requests logged so far (and the peak of requests in flight)."""
         with self._lock:
             self._log.clear()
+            self._peak_in_flight = dict.fromkeys(SITES, 0)
+
+    def peak_in_flight(self, site: str) -> int:
+        """The most requests ``site`` was answering at the same moment: what a crawler's politeness looks
+        like from the server's side."""
+        with self._lock:
+            return self._peak_in_flight[site]
 
     def view(self, site: str) -> SiteView:
         return self._views[site]
-
-    def prerender_photos(self, site: str) -> int:
-        """Draw every photo ``site`` shows now, so its photo requests are answered from memory the way a
-        real site serves static files (benchmarks: drawing costs ~3 ms of server CPU per photo, which
-        would otherwise be charged to the crawl). Returns how many; 0 if they would not fit the cache."""
-        specs = self._views[site].photos.values()
-        if len(specs) > PHOTO_CACHE_SIZE:
-            return 0
-        for spec in specs:
-            render_photo(spec)
-        return len(specs)
 
     def stop(self) -> None:
         """Stop both servers and release their ports."""
@@ -336,6 +384,16 @@ class RunningSites:
             self._log.append(RequestRecord(site, req.command, req.path, status))
 
     def _handle(self, site: Site, req: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self._in_flight[site.name] += 1
+            self._peak_in_flight[site.name] = max(self._peak_in_flight[site.name], self._in_flight[site.name])
+        try:
+            self._answer(site, req)
+        finally:
+            with self._lock:
+                self._in_flight[site.name] -= 1
+
+    def _answer(self, site: Site, req: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(req.path)
         fault = self.faults.lookup(site.name, parts.path)
         try:
@@ -385,8 +443,13 @@ class RunningSites:
                 self._send(site, req, response._replace(body=body[:cut]))
         elif fault.kind == "malformed":
             self._send(site, req, response._replace(body=_malformed(body, response.content_type)))
+        elif fault.kind == "changed_layout":
+            self._send(site, req, response._replace(body=_changed_layout(body, response.content_type)))
         elif fault.kind == "oversized":
             self._send_oversized(site, req, response, int(fault.size_mb * 1024 * 1024))
+        elif fault.kind == "active_content" and response.content_type == HTML:
+            remote = next(url for name, url in self.urls.items() if name != site.name)
+            self._send(site, req, response._replace(body=_active_content(response.body, remote)))
         else:
             self._send(site, req, response)
 
@@ -411,6 +474,36 @@ class RunningSites:
         req.wfile.write(closer + tail)
 
 
+ACTIVE_CONTENT = """<section class="extras">
+<script>document.title = "script ran"; new Image().src = "{remote}/beacon/inline-script"; alert("inline");</script>
+<script src="{remote}/beacon/external.js"></script>
+<img class="banner" src="{remote}/beacon/remote.png" alt="remote banner">
+<img class="pixel" src="{remote}/beacon/pixel.gif" width="1" height="1" onerror="alert('onerror')">
+<iframe class="widget" src="{remote}/beacon/frame.html"></iframe>
+<form class="contact" action="{remote}/beacon/form" method="post"><input name="message" value="hallo">
+<button type="submit">Stuur</button></form>
+<meta http-equiv="refresh" content="300; url={remote}/beacon/refresh">
+<link rel="stylesheet" href="{remote}/beacon/style.css">
+<div class="bg" style="background-image:url('{remote}/beacon/background.png')">Banner</div>
+<a class="js" href="javascript:alert('link')">Open</a>
+<svg width="10" height="10" onload="alert('svg')"><image href="{remote}/beacon/svg.png"/></svg>
+<object data="{remote}/beacon/object.bin"></object>
+</section>
+"""
+
+
+def _active_content(body: bytes, remote: str) -> bytes:
+    """The page plus active and remote content (scripts, form, refresh, frame, remote images), before the footer.
+
+    Everything points at ``/beacon/...`` on the other fixture site, whose request log then shows any fetch.
+    The refresh waits 300 s: Scrapy's MetaRefreshMiddleware follows shorter ones (up to 100 s), and the page
+    is meant to be archived, not skipped."""
+    extras = ACTIVE_CONTENT.format(remote=remote).encode("utf-8")
+    at = body.rfind(b"<footer")
+    at = at if at >= 0 else len(body)
+    return body[:at] + extras + body[at:]
+
+
 def _malformed(body: bytes, content_type: str) -> bytes:
     """Broken markup that still holds the ad: unclosed and mismatched tags, stray '<' and '&'."""
     if content_type == JSON:
@@ -421,6 +514,13 @@ def _malformed(body: bytes, content_type: str) -> bytes:
     text = text.replace("</h1>", "</h3>", 1).replace('<div class="photos">', '<div class="photos"><div><span>', 1)
     text = text.replace("<main>", '<main><table><tr><td>< & "stray <p <b>unclosed <i>nesting</b></i>', 1)
     return text.encode("utf-8")
+
+
+def _changed_layout(body: bytes, content_type: str) -> bytes:
+    """The page after a site redesign: the ad is all there, under new names (title class / JSON key)."""
+    if content_type == JSON:
+        return body.replace(b'"title":', b'"headline":', 1)
+    return body.replace(b'class="ad-title"', b'class="listing-heading"')
 
 
 def start_sites(

@@ -1,48 +1,46 @@
 """Generator ads shaped like scored ads in the index, with the generator's *true* entities.
 
-Linking consumes entities and image hashes, so its tests and its benchmark feed it the
-ground truth instead of NLP output: linking is then measured on its own (NLP recall is
-measured in nlp/evaluate.py). Photos are either rendered and hashed exactly as the crawler's
-image pipeline does (tests), or given a hash derived from the photo spec without rendering
-(benchmarks at 100k ads: a base picture gets a pseudo-random 64-bit pHash, its altered
-variants flip as many bits as the variant number).
+Linking consumes entities, image hashes and photo GPS positions, so its tests and its benchmark
+feed it the ground truth instead of NLP output: linking is then measured on its own (NLP recall
+is measured in nlp/evaluate.py). Photos are either rendered and analysed exactly as the crawler's
+image pipeline does (tests: crawler.photos), or given a hash derived from the photo spec without
+rendering (benchmarks at 100k ads: a base picture gets a pseudo-random 64-bit pHash, its altered
+variants flip as many bits as the variant number; the EXIF block is the one the photo is drawn with).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import imagehash
-from PIL import Image
-
+from crawler.photos import PhotoError, analyze_photo
 from devtools.fixture_sites.generator import generate
-from devtools.fixture_sites.images import render_photo
+from devtools.fixture_sites.images import PhotoSpec, prerender, profile, render_photo
 
 
-def rendered_photo_hashes(spec: Any) -> dict[str, Any]:
-    """SHA-256 and pHash of the rendered photo, as the crawler's image pipeline computes them."""
-
+def rendered_photo_hashes(spec: PhotoSpec) -> dict[str, Any]:
+    """The image record of the rendered photo, exactly as the crawler's image pipeline makes it."""
     data = render_photo(spec)
-    with Image.open(io.BytesIO(data)) as img:
-        return {
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "phash": str(imagehash.phash(img)),
-            "width": img.width,
-            "height": img.height,
-        }
+    try:
+        return analyze_photo(data).record
+    except PhotoError as refused:
+        return {**refused.facts, "error": refused.kind}
 
 
-def derived_photo_hashes(spec: Any, photo_id: str) -> dict[str, Any]:
-    """Hashes derived from the spec alone: same near-duplicate structure, no rendering cost."""
+def derived_photo_hashes(spec: PhotoSpec, photo_id: str) -> dict[str, Any]:
+    """Hashes derived from the spec alone: same near-duplicate structure, no rendering cost; the GPS
+    position the photo carries (its EXIF as drawn)."""
     base = int.from_bytes(hashlib.blake2b(f"{spec.seed}:{spec.base}".encode(), digest_size=8).digest(), "big")
     rng = random.Random(f"{spec.seed}:{spec.base}:{spec.variant}")
     for bit in rng.sample(range(64), spec.variant):
         base ^= 1 << bit
-    return {"sha256": hashlib.sha256(photo_id.encode()).hexdigest(), "phash": f"{base:016x}"}
+    record: dict[str, Any] = {"sha256": hashlib.sha256(photo_id.encode()).hexdigest(), "phash": f"{base:016x}"}
+    exif = profile(spec).exif
+    if exif is not None and exif.gps:
+        record["exif"] = {"present": True, "gps": {"lat": exif.gps[0], "lon": exif.gps[1]}}
+    return record
 
 
 def truth_ads(
@@ -50,6 +48,8 @@ def truth_ads(
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """(ads as stored in the ads index, ad id -> true advertiser id)."""
     corpus = generate(seed=seed, n_ads=n_ads, epoch=epoch)
+    if render_photos:
+        prerender(corpus.photos.values())
     ads, advertiser = [], {}
     for ad, truth in zip(corpus.ads, corpus.truth, strict=True):
         posted = ad["posted_at"]

@@ -42,15 +42,29 @@ def push_command(
     url: Annotated[str, typer.Option("--url", help="Kibana base URL, e.g. http://127.0.0.1:5601.")],
     space: Annotated[str | None, typer.Option("--space", help="Kibana space id (default space if omitted).")] = None,
 ) -> None:
-    """Import the saved objects into Kibana (overwriting earlier versions). API key: $SIGNAAL_KIBANA_API_KEY."""
+    """Import the saved objects into Kibana (overwriting earlier versions).
+
+    Authenticates with $SIGNAAL_KIBANA_API_KEY when set, else as the ``admin`` component's Elasticsearch user.
+    """
     from devtools.kibana.push import KibanaPushError, push_ndjson
+    from signaal.es.credentials import resolve_credentials
+    from signaal.es.errors import EsSetupError
+    from signaal.settings import get_settings
 
     if not url.startswith(("http://", "https://")):
         typer.secho(f"error: --url must start with http:// or https:// (got {url!r})", err=True, fg=typer.colors.RED)
         raise typer.Exit(2)
     try:
-        result = push_ndjson(url, _objects_ndjson(), space=space, api_key=os.environ.get("SIGNAAL_KIBANA_API_KEY"))
-    except KibanaPushError as exc:
+        admin = resolve_credentials(get_settings(), "admin")
+        basic_auth = (admin.username, admin.password) if admin and admin.username and admin.password else None
+        result = push_ndjson(
+            url,
+            _objects_ndjson(),
+            space=space,
+            api_key=os.environ.get("SIGNAAL_KIBANA_API_KEY") or (admin.api_key if admin else None),
+            basic_auth=basic_auth,
+        )
+    except (KibanaPushError, EsSetupError) as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from None
     typer.echo(

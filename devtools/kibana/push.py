@@ -29,17 +29,23 @@ def push_ndjson(
     *,
     space: str | None = None,
     api_key: str | None = None,
+    basic_auth: tuple[str, str] | None = None,
     overwrite: bool = True,
     timeout: float = 30.0,
     transport: httpx.BaseTransport | None = None,
 ) -> dict[str, Any]:
-    """Import ``ndjson`` into Kibana; returns Kibana's response (``successCount``...) or raises."""
+    """Import ``ndjson`` into Kibana; returns Kibana's response (``successCount``...) or raises.
+
+    Kibana authenticates against Elasticsearch: an API key, or a user name and password
+    (``signaal kibana push`` uses the ``admin`` component's, whose role carries Kibana's privileges).
+    """
     headers = {"kbn-xsrf": "true"}
     if api_key:
         headers["Authorization"] = f"ApiKey {api_key}"
     files = {"file": ("signaal.ndjson", ndjson.encode("utf-8"), "application/ndjson")}
+    auth = httpx.BasicAuth(*basic_auth) if basic_auth and not api_key else None
     try:
-        with httpx.Client(timeout=timeout, transport=transport) as client:
+        with httpx.Client(timeout=timeout, transport=transport, auth=auth) as client:
             response = client.post(
                 import_url(base_url, space),
                 params={"overwrite": str(overwrite).lower()},

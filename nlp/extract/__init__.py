@@ -38,6 +38,13 @@ class SpanSet:
         for start, end in sorted(spans):
             self.add(start, end)
 
+    def __bool__(self) -> bool:
+        return bool(self._starts)
+
+    def spans(self) -> list[tuple[int, int]]:
+        """The merged spans, in order."""
+        return list(zip(self._starts, self._ends, strict=True))
+
     def copy(self) -> SpanSet:
         """An independent copy (adding to it leaves this set alone)."""
         new = SpanSet()

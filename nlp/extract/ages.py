@@ -1,7 +1,12 @@
 """Ages claimed for the advertised person, in digits or words, Dutch and English.
 
 An age needs evidence that it *is* an age: a unit ("19 jaar", "19yo"), a cue
-("ik ben 19", "age: 19"), a youth cue ("net 18") or the "Name (19)" form.
+("ik ben 19", "age: 19", "turned 18"), a youth cue ("net 18"), the "Name (19)" form, or
+its place in the profile line that opens most ads: a bare two-digit number among the
+first few words of a line or sentence ("fenna 17 leeuwarden", "Jenny, trans, 27, Den
+Bosch", "Annelies, Zwolle. 42."), unless the word before it makes it a time, a price, a
+size or an address ("na 22", "uur 60", "maat 38", "Hoofdstraat 12") or a count noun
+follows it ("12 dames").
 Numbers that are limits or disclaimers ("vanaf 18", "18+", "18 jaar en
 ouder"), ranges ("18-25"), times, prices, counts ("5 jaar ervaring") and
 digits inside phones, e-mails and handles are not ages.
@@ -61,6 +66,11 @@ def _ends_with_phrase(text: str, phrases: frozenset[str], last_words: frozenset[
     return any(" ".join(words[i:]) in phrases for i in range(len(words)))
 
 
+def _followed_by(words: list[str]) -> re.Pattern[str] | None:
+    """Matches where one of ``words`` follows, with or without a blank ("12 dames", "30min")."""
+    return re.compile(rf"[ \t]*(?:{alternation(words, bound_left=False)})", re.IGNORECASE) if words else None
+
+
 @dataclass(frozen=True)
 class AgeRules:
     unit: re.Pattern[str]
@@ -73,6 +83,11 @@ class AgeRules:
     min_age: int
     max_age: int
     near_max_age: int
+    #: The profile-line slot: at most this many words before a bare number in its line or sentence.
+    bare_max_words: int = 0
+    bare_not_after: frozenset[str] = frozenset()  # "na 22", "uur 60", "maat 38"
+    bare_not_after_suffixes: tuple[str, ...] = ()  # "Hoofdstraat 12"
+    bare_not_before: re.Pattern[str] | None = None  # "12 dames"
     #: A disclaimer search costs ~10 us on 30 characters; most contexts hold none of its words.
     disclaimer_gate: LiteralGate | None = None
 
@@ -107,7 +122,40 @@ class AgeRules:
             min_age=int(lex.get("min_age", 12)),
             max_age=int(lex.get("max_age", 79)),
             near_max_age=int(lex.get("near_cue_max_age", 21)),
+            bare_max_words=int(lex.get("bare", {}).get("max_words_before", 0)),
+            bare_not_after=frozenset(str(w).lower() for w in lex.get("bare", {}).get("not_after_words", [])),
+            bare_not_after_suffixes=tuple(str(w).lower() for w in lex.get("bare", {}).get("not_after_suffixes", [])),
+            bare_not_before=_followed_by(lex.get("bare", {}).get("not_before_words", [])),
         )
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_SEGMENT_LOOKBACK = 80
+#: The last line break, sentence end or list separator of a text (greedy ".*" finds the last one).
+_LAST_SEGMENT_MARK = re.compile(r"(?s:.*)(\n|[.!?] |[|•]| [–-] )")
+
+
+def _in_profile_slot(text: str, start: int, end: int, rules: AgeRules) -> bool:
+    """True when a bare number sits among the first words of its line or sentence (see the docstring)."""
+    if not rules.bare_max_words:
+        return False
+    if (unit := rules.unit.match(text, start)) and rules.not_after_unit.match(text, unit.end()):
+        return False  # "al twintig jaar woon": the unit's own rule says it counts something else
+    window = text[max(0, start - _SEGMENT_LOOKBACK) : start]
+    # The line or sentence starts after a line break, a sentence end or a list separator.
+    last = _LAST_SEGMENT_MARK.search(window)
+    cut = last.start(1) if last else -1
+    if cut < 0 and start > _SEGMENT_LOOKBACK:
+        return False  # no start within reach: far into a long sentence
+    if len(_WORD.findall(window[cut + 1 :])) > rules.bare_max_words:
+        return False
+    # The word right before the number, also across a full stop ("Nr. 12").
+    before = _WORD.findall(window[-30:])
+    if before:
+        last = before[-1].lower()
+        if last in rules.bare_not_after or last.endswith(rules.bare_not_after_suffixes):
+            return False
+    return rules.bare_not_before is None or not rules.bare_not_before.match(text, end)
 
 
 def find_ages(view: View, rules: AgeRules, taken: SpanSet) -> list[Found]:
@@ -134,6 +182,8 @@ def find_ages(view: View, rules: AgeRules, taken: SpanSet) -> list[Found]:
             limit = rules.max_age
         elif before[-1:] in (" ", "\t") and _ends_with_phrase(before.rstrip(" \t"), near, near_last):
             limit = rules.near_max_age
+        elif end - start == 2 and _in_profile_slot(text, start, end, rules):
+            limit = rules.max_age
         else:
             continue
         if not rules.not_after_number.match(text, end):

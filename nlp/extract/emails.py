@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from nlp.extract import Found
 from nlp.extract._phrases import first_chars
+from nlp.extract.spelled import join_dotted
 from nlp.rewrite import View
 
 _OPEN, _CLOSE = r"[\[\(\{<]", r"[\]\)\}>]"
@@ -100,7 +101,10 @@ def find_emails(view: View, rules: EmailRules) -> list[Found]:
             m.group("tld").lower() not in rules.tlds or m.group("local").lower() in rules.not_local
         ):
             continue  # "ook op @name.nl", "meet at noon.": prose or a handle, not an address
-        address = f"{_canon(m.group('local'), rules)}@{_canon(m.group('domain'), rules)}.{m.group('tld').lower()}"
+        local = _canon(m.group("local"), rules)
+        joined = join_dotted(local)  # "j.u.n.o (at) ..." is juno's address
+        address = f"{joined}@{_canon(m.group('domain'), rules)}.{m.group('tld').lower()}"
         start, end = view.to_source(m.start(), m.end())
-        found.append(Found(address, start, end, obfuscated or view.edited_within(m.start(), m.end())))
+        obfuscated = obfuscated or joined != local or view.edited_within(m.start(), m.end())
+        found.append(Found(address, start, end, obfuscated))
     return found

@@ -1,8 +1,12 @@
-"""Messaging handles ({platform, handle}) from labels ("SC:", "insta", "telegram") and "@name".
+"""Messaging handles ({platform, handle}) from labels ("SC:", "insta", "telegram"), links and "@name".
 
 Labels and platforms are data (contacts.yaml). Short labels that are also
 ordinary words ("of", "app", "snap") need a separator or a handle-like token
-after them, which is how "of" (Dutch "or") stays out of OnlyFans.
+after them, which is how "of" (Dutch "or") stays out of OnlyFans. Profile links
+("t.me/name", "instagram.com/name", "tiktok.com/@name") are read first and their
+text is not read again as a label's handle. Names spelled out ("j e t t i e _ 0 2",
+"v.a.l.e.r.i.a_x", "rosie (dot) blue") are read joined (:mod:`nlp.extract.spelled`),
+and a label may also follow the name ("@bo.hgl on snap", "kay_friend (insta)").
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ import re
 from dataclasses import dataclass
 
 from nlp.extract import Found, SpanSet, overlaps
-from nlp.extract._phrases import first_chars, grouped_alternation
+from nlp.extract._phrases import alternation, first_chars, grouped_alternation
 from nlp.extract._regex import LiteralGate, required_literals
+from nlp.extract.spelled import SymbolWords, spelled_layer
 from nlp.rewrite import View
 
 _HANDLE = r"@?(?P<handle>[A-Za-z0-9_](?:[A-Za-z0-9_.\-]{0,28}[A-Za-z0-9_])?)"
@@ -30,6 +35,9 @@ class HandleRules:
     url_platform: dict[str, str]
     not_handles: frozenset[str]
     bare_platform: str
+    #: A handle-like word followed by its label ("zeynep.zdm on snap"); "@name" forms use it too.
+    word_then_label: re.Pattern[str] | None = None
+    symbol_words: SymbolWords | None = None
     #: Profile links are rare: the URL pattern runs only on texts that hold one of its domains.
     url_gate: LiteralGate | None = None
 
@@ -51,11 +59,21 @@ class HandleRules:
                         short.add(str(label).lower())
         labels = sorted(label_platform, key=len, reverse=True)
         label_alt = grouped_alternation([(label[0], re.escape(label).replace(r"\ ", r"[ \t]?")) for label in labels])
+        fillers = h.get("label_fillers", [])
+        filler = rf"(?:[ \t]+(?:{alternation(fillers)})(?![\w]))?" if fillers else ""
         label_pattern = re.compile(
-            rf"{first_chars(label_platform)}(?<![\w@.])(?P<label>{label_alt})(?![a-z0-9]){_SEP}{_HANDLE}", re.IGNORECASE
+            rf"{first_chars(label_platform)}(?<![\w@.])(?P<label>{label_alt})(?![a-z0-9]){filler}{_SEP}{_HANDLE}",
+            re.IGNORECASE,
         )
-        # "@name (telegram)": the label after the handle.
-        trailing = re.compile(rf"[ \t]*[(\[][ \t]*(?P<label>{label_alt})[ \t]*[)\]]", re.IGNORECASE)
+        # "@name (telegram)", "@name on snap": the label after the handle.
+        after = h.get("label_after", [])
+        after_words = rf"|[ \t]+(?:{alternation(after)})[ \t]+(?P<label2>{label_alt})(?![\w])" if after else ""
+        trailing = re.compile(rf"[ \t]*[(\[][ \t]*(?P<label>{label_alt})[ \t]*[)\]]{after_words}", re.IGNORECASE)
+        # A label's words may be written after the name, "label" groups renamed so the pattern compiles.
+        later = trailing.pattern.replace("?P<label>", "?:").replace("?P<label2>", "?:")
+        word_then_label = re.compile(
+            rf"(?<![\w@.])(?P<handle>[A-Za-z0-9_]+[._][A-Za-z0-9_.]*[A-Za-z0-9_])(?={later})", re.IGNORECASE
+        )
         urls = {str(k).lower(): v for k, v in h.get("urls", {}).items()}
         url_alt = "|".join(re.escape(u) for u in sorted(urls, key=len, reverse=True))
         url_pattern = re.compile(
@@ -71,6 +89,8 @@ class HandleRules:
             urls,
             frozenset(str(w).lower() for w in h.get("not_handles", [])),
             str(h.get("bare_at_platform", "unknown")),
+            word_then_label,
+            SymbolWords.from_lexicon(h.get("symbol_words", {})),
         )
 
 
@@ -96,40 +116,92 @@ def _platform(label: str, rules: HandleRules) -> str | None:
 
 def find_handles(view: View, rules: HandleRules, taken: SpanSet) -> list[Found]:
     """Handles with their platform; ``taken`` are source spans already claimed (phones, e-mails)."""
+    spelled = spelled_layer(view.text, rules.symbol_words)
+    if not spelled.identity:
+        view = View([*view.layers, spelled])
     text = view.text
     found: list[Found] = []
-    claimed = SpanSet()
+    claimed = SpanSet()  # view spans read already: a link's text is not a label's handle too
 
     def add(platform: str, m: re.Match[str], start: int) -> None:
         handle = m.group("handle")
+        claimed.add(start, m.end("handle"))
         src = view.to_source(start, m.end("handle"))
         if overlaps(src[0], src[1], taken) or not _usable(handle, rules):
             return
         found.append(Found({"platform": platform, "handle": handle.lower()}, src[0], src[1]))
-        at = 1 if text[m.start("handle") - 1 : m.start("handle")] == "@" else 0
-        claimed.add(m.start("handle") - at, m.end("handle"))
 
-    for m in rules.label_pattern.finditer(text):
-        platform = _platform(m.group("label"), rules)
-        if platform is None:
-            continue
-        label, handle, sep = m.group("label"), m.group("handle"), m.group("sep").strip()
-        # Without a separator a short or everyday-word label needs capitals ("IG name") or a
-        # handle-like token ("ig name_21"): "of course", "snap it" are prose.
-        if not sep and label.lower() in rules.case_sensitive and not label.isupper():
-            continue
-        if not sep and label.lower() in rules.short and not (_HANDLE_LIKE.search(handle) or label.isupper()):
-            # "sc irinaxog" alone on its line is a label and a handle, "snap je het?" is a sentence.
-            line_start = m.start() == 0 or text[: m.start()].rstrip(" \t").endswith(("\n", "•", "|"))
-            if not (line_start and text[m.end() :].lstrip(" \t")[:1] in ("", "\n")):
-                continue
-        add(platform, m, m.start())
     for m in rules.url_pattern.finditer(text) if rules.url_gate.possible(text)[0] else ():  # type: ignore[union-attr]
         add(rules.url_platform[m.group("site").lower()], m, m.start())
+    for m in _label_matches(text, rules):
+        if not overlaps(m.start("handle"), m.end("handle"), claimed):
+            add(_platform(m.group("label"), rules), m, m.start())  # type: ignore[arg-type]
     for m in _BARE_AT.finditer(text):
         if overlaps(m.start(), m.end(), claimed):
             continue
-        after = rules.trailing_label.match(text, m.end())
-        platform = _platform(after.group("label"), rules) if after else None
+        platform = _trailing_platform(text, m.end(), rules)
         add(platform or rules.bare_platform, m, m.start())
+    if rules.word_then_label is not None:
+        for m in rules.word_then_label.finditer(text):
+            if overlaps(m.start(), m.end(), claimed):
+                continue
+            platform = _trailing_platform(text, m.end(), rules)
+            if platform is not None:
+                add(platform, m, m.start())
     return found
+
+
+def _trailing_platform(text: str, end: int, rules: HandleRules) -> str | None:
+    """The platform of a label written right after a handle ending at ``end`` ("(telegram)", "on snap")."""
+    after = rules.trailing_label.match(text, end)
+    if after is None:
+        return None
+    groups = after.groupdict()
+    return _platform(groups.get("label") or groups.get("label2") or "", rules)
+
+
+def _label_matches(text: str, rules: HandleRules) -> list[re.Match[str]]:
+    """Label + handle matches that pass the label's rules, searched so a refused one hides none after it.
+
+    ``finditer`` would resume after a refused match ("of insta @amira": "of" is refused as
+    OnlyFans, and "insta @amira" would be skipped with it); this resumes one character on.
+    """
+    out = []
+    pos = 0
+    while (m := rules.label_pattern.search(text, pos)) is not None:
+        if _label_ok(m, text, rules):
+            out.append(m)
+            pos = m.end()
+        else:
+            pos = m.start() + 1
+    return out
+
+
+def _label_ok(m: re.Match[str], text: str, rules: HandleRules) -> bool:
+    platform = _platform(m.group("label"), rules)
+    if platform is None:
+        return False
+    label, handle, sep = m.group("label"), m.group("handle"), m.group("sep").strip()
+    # Without a separator a short or everyday-word label needs capitals ("IG name") or a
+    # handle-like token ("ig name_21"): "of course", "snap it" are prose.
+    if not sep and label.lower() in rules.case_sensitive and (not label.isupper() or _shouted(text, m.start())):
+        return False  # "koffie of thee", and "SHOPPING INSTEAD OF CASH" (capitals all along) are prose
+    handle_like = _HANDLE_LIKE.search(handle) is not None
+    if not sep and label.lower() in rules.short and not (handle_like or label.isupper()):
+        # "sc irinaxog" alone on its line is a label and a handle, "snap je het?" is a sentence.
+        line_start = m.start() == 0 or text[: m.start()].rstrip(" \t").endswith(("\n", "•", "|"))
+        if not (line_start and text[m.end() :].lstrip(" \t")[:1] in ("", "\n")):
+            return False
+    # "WhatsApp her sister", "Telegram-kanaal voor ...": a plain word after a blank or a dash that
+    # more words follow is prose; a handle ends its phrase.
+    return not (sep in ("", "-") and not handle_like and _PROSE_AFTER.match(text, m.end()))
+
+
+_PROSE_AFTER = re.compile(r"[ \t]+[^\W\d_]")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+$")
+
+
+def _shouted(text: str, start: int) -> bool:
+    """True when the word before ``start`` is written in capitals too (a sentence in capitals)."""
+    m = _WORD_BEFORE.search(text, max(0, start - 40), start)
+    return m is not None and m.group(1).isupper() and len(m.group(1)) > 1

@@ -9,14 +9,13 @@ load time, and answers only when it can prove ``phonenumbers`` would give the sa
 * international ``digits`` (after "+" or "00"): the country code is the shortest known prefix
   (as ``phonenumbers`` reads it), its only region is one of ours, the rest does not start with
   the national prefix (so nothing is stripped) and is a valid number of that region;
-* national ``digits``: they start with the first region's national prefix but not with its
-  international prefix or country code, and the rest is a valid number of that region (so
-  ``phonenumbers`` strips the prefix, keeps the rest and finds it valid, before trying any other
-  region).
+* national ``digits`` read in one region: they start with that region's national prefix but not
+  with its international prefix or country code, and the rest is a valid number of that region
+  (so ``phonenumbers.parse(digits, region)`` strips the prefix, keeps the rest and finds it valid).
 
 "Valid" is ``phonenumbers``' own test (``_number_type_helper`` is not UNKNOWN): the general
 pattern and length, and one number type's pattern and lengths. Anything else returns None and
-goes to ``phonenumbers``; ``tests/nlp/test_nlp_speedups.py`` compares both on many numbers.
+goes to ``phonenumbers``; ``tests/nlp/test_speedups.py`` compares both on many numbers.
 """
 
 from __future__ import annotations
@@ -90,27 +89,31 @@ class FastParser:
     """E.164 for the clean phone shapes of the configured regions, or None ("ask phonenumbers")."""
 
     def __init__(self, regions: tuple[str, ...]) -> None:
-        fast = {code: r for code in regions if (r := _region(code)) is not None}
-        self.by_cc = {r.cc: r for r in fast.values()}
-        # National forms: phonenumbers tries the regions in order, so only the first can be decided here.
-        self.national = fast.get(regions[0]) if regions else None
+        self.by_region = {code: r for code in regions if (r := _region(code)) is not None}
+        self.by_cc = {r.cc: r for r in self.by_region.values()}
 
-    def e164(self, digits: str, international: bool) -> str | None:
-        """What ``phonenumbers`` gives for ``digits`` when that is provably a valid number, else None."""
-        if international:
-            if not digits or digits[0] == "0":
-                return None
-            for i in range(
-                1, min(len(digits), _MAX_CC_DIGITS) + 1
-            ):  # phonenumbers' country code: the shortest known prefix
-                if int(digits[:i]) in COUNTRY_CODE_TO_REGION_CODE:
-                    region = self.by_cc.get(digits[:i])
-                    rest = digits[i:]
-                    if region is None or rest.startswith((region.prefix, "0")) or not region.valid(rest):
-                        return None
-                    return "+" + digits
+    def international(self, digits: str) -> str | None:
+        """``phonenumbers.parse("+" + digits)`` when that is provably a valid number, else None."""
+        if not digits or digits[0] == "0":
             return None
-        region = self.national
+        for i in range(
+            1, min(len(digits), _MAX_CC_DIGITS) + 1
+        ):  # phonenumbers' country code: the shortest known prefix
+            if int(digits[:i]) in COUNTRY_CODE_TO_REGION_CODE:
+                region = self.by_cc.get(digits[:i])
+                rest = digits[i:]
+                if region is None or rest.startswith((region.prefix, "0")) or not region.valid(rest):
+                    return None
+                return "+" + digits
+        return None
+
+    def national(self, digits: str, region_code: str) -> str | None:
+        """``phonenumbers.parse(digits, region_code)`` when that is provably a valid number, else None.
+
+        The reasoning does not depend on other regions (``parse`` takes one), so it holds for
+        every configured region, in any order.
+        """
+        region = self.by_region.get(region_code)
         if region is None or not digits.startswith(region.prefix) or digits.startswith((region.idd, region.cc)):
             return None
         rest = digits[len(region.prefix) :]

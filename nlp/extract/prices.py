@@ -1,8 +1,14 @@
-"""Prices as {amount, currency, per} ("€150 per uur", "80,- p/h", "half uur: 80").
+"""Prices as {amount, currency, per} ("€150 per uur", "80,- p/h", "half uur: 80", "300 voor 2 uur").
 
-A bare number is a price only with a currency, the Dutch ",-" or a time unit
+A bare number is a price only with a currency, the Dutch ",-" or a duration
 around it; the unit ("per") is read right after the amount or, in price
-lists, right before it.
+lists, right before it. A duration is a slot, not a list of phrases: a number
+of hours or minutes ("2 uur", "90 minutes", "1,5 uur": an hour, a half or a
+quarter hour when it is one, else a "visit"), or a word for one (``units`` in
+prices.yaml: "uur", "half hour", "avond", "overnight"). A bare amount before
+"uur" is a price only above 24 ("tot 22 uur" is a time); in a list whose
+units follow the amounts ("40 half hour, 70 hour") the unit right after an
+amount wins over the one before it.
 """
 
 from __future__ import annotations
@@ -35,6 +41,18 @@ class PriceRules:
     default_currency: str
     min_amount: int
     max_amount: int
+    #: "half uur 90", "1 hour: 170": a duration, then an amount without a currency.
+    unit_first: re.Pattern[str] | None = None
+    #: The same reading up to the amount, anchored at the amount (how :func:`unit_first` finds it).
+    unit_before_amount: re.Pattern[str] | None = None
+    #: Minutes of a numeric duration -> per ("15" -> quarter_hour); others are a "visit".
+    per_minutes: dict[int, str] | None = None
+    #: The largest bare amount before an hour unit that is a time of day, not a price ("tot 22 uur").
+    max_clock_hour: int = 24
+    #: Longer "N uur" is a time of day ("vanaf 12 uur"), not a duration.
+    max_hours: float = 6
+    #: After a unit: an amount it labels ("1 uur: 150,- / half uur: 100,-"), so it is not the unit before it.
+    labels_next: re.Pattern[str] | None = None
     #: Characters a currency can end with in a text (see :func:`currency_first`); empty when the
     #: currencies are not all plain words or single symbols, and ``cur_first`` then scans the text.
     cur_last_chars: frozenset[str] = frozenset()
@@ -45,11 +63,21 @@ class PriceRules:
         currencies = {str(k).lower(): v for k, v in lex.get("currencies", {}).items()}
         units = {" ".join(str(w).lower().split()): per for per, words in lex.get("units", {}).items() for w in words}
         cur = alternation(currencies)
-        unit = alternation(units)
+        durations = lex.get("durations", {})
+        hours, minutes = durations.get("hours", []), durations.get("minutes", [])
+        # A duration slot: a number of hours or minutes ("2 uur", "90 min"), or a unit phrase.
+        unit = (
+            rf"(?P<dn>[1-9]\d{{0,2}}(?:[.,]\d)?)[ \t]*-?[ \t]*(?:(?P<dh>{alternation(hours, bound_left=False)})|"
+            rf"(?P<dm>{alternation(minutes, bound_left=False)}))|{alternation(units)}"
+            if hours and minutes
+            else alternation(units)
+        )
         connectors = lex.get("per_connectors", [])
         conn = alternation(connectors)
+        leads = lex.get("amount_leads", [])
+        lead = rf"(?:(?:{alternation(leads)})[ \t]+)?" if leads else ""
         # First-character lookaheads after the amount: most numbers are followed by none of them.
-        conn_first, unit_or_conn_first = first_chars(connectors), first_chars([*connectors, *units])
+        unit_or_conn_first = first_chars([*connectors, *units, *"0123456789"])
         return cls(
             cur_first=re.compile(rf"{first_chars(currencies)}(?P<cur>{cur})[ \t]*{_AMOUNT}", re.IGNORECASE),
             cur_after=re.compile(
@@ -61,11 +89,10 @@ class PriceRules:
             per_after=re.compile(
                 rf"[ \t]*{unit_or_conn_first}(?:(?:{conn})[ \t]*){{0,2}}(?P<unit>{unit})", re.IGNORECASE
             ),
-            unit_before=re.compile(
-                rf"{first_chars(units)}(?P<unit>{unit})[ \t]*[:=\-–]?[ \t]*(?:{cur})?[ \t]*$", re.IGNORECASE
-            ),
+            unit_before=re.compile(rf"(?P<unit>{unit})\)?[ \t]*[:=\-–]?[ \t]*{lead}(?:{cur})?[ \t]*$", re.IGNORECASE),
             unit_amount=re.compile(
-                rf"{_BOUNDED_AMOUNT}[ \t]*{conn_first}(?:{conn})[ \t]*(?P<unit>{unit})", re.IGNORECASE
+                rf"{_BOUNDED_AMOUNT}[ \t]*{unit_or_conn_first}(?P<conn>(?:(?:{conn})[ \t]*){{0,2}})(?P<unit>{unit})",
+                re.IGNORECASE,
             ),
             currencies=currencies,
             units=units,
@@ -74,9 +101,30 @@ class PriceRules:
             max_amount=int(lex.get("max_amount", 5000)),
             cur_last_chars=_currency_last_chars(currencies),
             max_cur_len=max(map(len, currencies), default=0),
+            unit_first=re.compile(
+                rf"(?<![\w])(?P<unit>{unit})\)?[ \t]*[:=\-–]?[ \t]*{lead}(?:(?P<cur>{cur})[ \t]*)?"
+                r"(?P<amt>\d(?<![\w.,]\d)\d{1,4})(?:[ \t]*,-|[ \t]*,--)?(?![\d]|[.,:]\d)",
+                re.IGNORECASE,
+            ),
+            unit_before_amount=re.compile(
+                rf"{first_chars([*units, *'123456789'])}(?<![\w])(?P<unit>{unit})\)?[ \t]*[:=\-–]?[ \t]*{lead}"
+                rf"(?:(?P<cur>{cur})[ \t]*)?$",
+                re.IGNORECASE,
+            ),
+            per_minutes={int(k): str(v) for k, v in durations.get("per_minutes", {}).items()},
+            max_clock_hour=int(durations.get("max_clock_hour", 24)),
+            max_hours=float(durations.get("max_hours", 6)),
+            labels_next=re.compile(rf"\)?[ \t]*[:=]?[ \t]*(?:(?:{cur})[ \t]*)?\d", re.IGNORECASE),
         )
 
-    def per(self, unit_text: str) -> str:
+    def per(self, unit_text: str, groups: dict[str, str | None] | None = None) -> str:
+        """The canonical unit of a matched duration (its groups, when it was a number of hours or minutes)."""
+        if groups and groups.get("dn"):
+            number = float(groups["dn"].replace(",", "."))  # type: ignore[union-attr]
+            if groups.get("dh") and number > self.max_hours:
+                return ""  # "vanaf 12 uur": a time of day
+            minutes = number * 60 if groups.get("dh") else number
+            return (self.per_minutes or {}).get(int(minutes), "visit") if minutes == int(minutes) else "visit"
         return self.units.get(" ".join(unit_text.lower().split()), "")
 
 
@@ -135,21 +183,48 @@ def currency_first(text: str, rules: PriceRules) -> list[re.Match[str]]:
     return found
 
 
+_BARE_AMOUNT = re.compile(r"\d(?<![\w.,]\d)\d{1,4}(?!\d|[.,:]\d)")
+_UNIT_LOOKBACK = 40
+
+
+def unit_first(text: str, rules: PriceRules) -> list[re.Match[str]]:
+    """The matches of ``rules.unit_first`` ("half uur 90"), found from the amounts backwards.
+
+    Its units open with most letters, so a scan of the text would try the pattern almost
+    everywhere; a match ends with an amount, so it is looked for right before each amount
+    (``unit_before_amount``) and then matched from the unit on, as ``finditer`` would find it.
+    """
+    found: list[re.Match[str]] = []
+    done = 0
+    for amount in _BARE_AMOUNT.finditer(text):
+        start = amount.start()
+        before = rules.unit_before_amount.search(text, max(done, start - _UNIT_LOOKBACK), start)  # type: ignore[union-attr]
+        if before is None:
+            continue
+        m = rules.unit_first.match(text, before.start("unit"))  # type: ignore[union-attr]
+        if m is not None and m.start("amt") == start:
+            found.append(m)
+            done = m.end()
+    return found
+
+
 def find_prices(view: View, rules: PriceRules, taken: SpanSet) -> list[Found]:
     """Prices with their source span; ``taken`` spans (phones, ages) are never prices."""
     text = view.text
     found: list[Found] = []
     spans = SpanSet()
-    # The currency-first reading is looked for from the amounts; the three that open with the
-    # digit search the whole text, each in one pass (``re`` finds the digits by itself).
+    # The currency-first reading is looked for from the amounts; the others open with the digit (or
+    # the duration) and search the whole text, each in one pass.
     hits = [
-        *currency_first(text, rules),
-        *rules.cur_after.finditer(text),
-        *rules.dash_form.finditer(text),
-        *rules.unit_amount.finditer(text),
+        (_CURRENCY, m) for m in (*currency_first(text, rules), *rules.cur_after.finditer(text))
     ]  # in this order: the sort below keeps it among equal readings
-    # One amount, several readings: the one that names a currency wins, then the longest.
-    for m in sorted(hits, key=lambda h: (h.start("amt"), "cur" not in h.re.groupindex, -(h.end() - h.start()))):
+    hits += [(_DASH, m) for m in rules.dash_form.finditer(text)]
+    hits += [(_unit_after_rank(m.group("conn")), m) for m in rules.unit_amount.finditer(text)]
+    if rules.unit_first is not None:
+        hits += [(_UNIT_BEFORE, m) for m in unit_first(text, rules)]
+    # One amount, several readings: one that names a currency wins, then a unit right after the
+    # amount, then a unit before it, then a unit after a connector; among equals the longest.
+    for _, m in sorted(hits, key=lambda h: (h[1].start("amt"), h[0], -(h[1].end() - h[1].start()))):
         if overlaps(m.start("amt"), m.end("amt"), spans):
             continue
         amount = int(m.group("amt"))
@@ -157,24 +232,52 @@ def find_prices(view: View, rules: PriceRules, taken: SpanSet) -> list[Found]:
             continue
         groups = m.groupdict()
         currency = rules.currencies.get((groups.get("cur") or "").lower(), rules.default_currency)
-        per = rules.per(groups["unit"]) if groups.get("unit") else ""
+        per = rules.per(groups["unit"], groups) if groups.get("unit") else ""
+        if groups.get("unit") and not per:
+            continue  # the duration read as none ("vanaf 12 uur 140": a time)
         end = m.end()
         if not per:
             after = rules.per_after.match(text, m.end())
-            if after:
-                per, end = rules.per(after.group("unit")), after.end()
+            if after and not (rules.labels_next and rules.labels_next.match(text, after.end())):
+                per, end = rules.per(after.group("unit"), after.groupdict()), after.end()
         start = m.start()
         if not per:
             before = rules.unit_before.search(text[max(0, m.start() - 25) : m.start()])
             if before:
-                per = rules.per(before.group("unit"))
+                per = rules.per(before.group("unit"), before.groupdict())
+        if not groups.get("cur") and "unit" in m.re.groupindex and not _plausible_bare(m, amount, per, text, rules):
+            continue
         src = view.to_source(start, end)
         if overlaps(src[0], src[1], taken):
             continue
-        spans.add(m.start("amt"), m.end("amt"))
+        spans.add(min(start, m.start("amt")), end)  # the whole reading: "30 euro 15 min" holds no price "15"
         found.append(Found({"amount": amount, "currency": currency, "per": per or None}, src[0], src[1]))
     # "maar 40 euro" in a title and "€40/u" in the body are one price: keep the one with its unit.
     with_unit = {(f.value["amount"], f.value["currency"]) for f in found if f.value["per"]}
     found = [f for f in found if f.value["per"] or (f.value["amount"], f.value["currency"]) not in with_unit]
     found.sort(key=lambda f: f.start)
     return found
+
+
+# Reading ranks, best first (see find_prices).
+_CURRENCY, _DASH, _UNIT_RIGHT_AFTER, _UNIT_AFTER_WORD, _UNIT_BEFORE, _UNIT_AFTER_SLASH = range(6)
+
+
+def _unit_after_rank(connector: str) -> int:
+    """ "150 uur" and "150 per uur" name their unit; in "Half uur 90 / Uur 150" the "/" separates items."""
+    if not connector.strip():
+        return _UNIT_RIGHT_AFTER
+    return _UNIT_AFTER_SLASH if connector.strip() == "/" else _UNIT_AFTER_WORD
+
+
+_POSTCODE = re.compile(r"\d{4}[ \t]?[A-Z]{2}(?![A-Za-z])")
+
+
+def _plausible_bare(m: re.Match[str], amount: int, per: str, text: str, rules: PriceRules) -> bool:
+    """A bare amount with a duration is a price unless it reads as a time ("tot 22 uur", "avond 19 uur")
+    or is a postcode ("1049 HR")."""
+    if _POSTCODE.match(text, m.start("amt")):
+        return False
+    if m.start("unit") < m.start("amt"):  # "half uur 90"
+        return amount > rules.max_clock_hour or not rules.per_after.match(text, m.end())
+    return bool(m.groupdict().get("conn")) or per != "hour" or amount > rules.max_clock_hour

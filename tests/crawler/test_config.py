@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from crawler.config import ConfigError, list_sites, load_site, load_terms
+from crawler.site_settings import site_settings
 
 SHIPPED = Path(__file__).resolve().parents[2] / "crawler" / "sites"
 
@@ -50,6 +51,9 @@ def test_base_url_override_by_argument_and_environment(monkeypatch):
         (lambda d: d["search"].update(url="/search?q=x"), "search.url", "{term}"),
         (lambda d: d.update(unknown_key=1), "unknown_key", "Extra inputs"),
         (lambda d: d["detail"].update(images="img::attr(src)"), "detail.images", "many"),
+        (lambda d: d.update(robots_txt={"obey": False}), "robots_txt", "obey: false needs a reason"),
+        (lambda d: d.update(robots_txt={"obey": False, "reason": "  "}), "robots_txt", "needs a reason"),
+        (lambda d: d["limits"].update(max_listing_pages=0), "limits.max_listing_pages", "greater than 0"),
     ],
 )
 def test_invalid_site_names_file_and_field(tmp_path, change, field, message):
@@ -61,6 +65,20 @@ def test_invalid_site_names_file_and_field(tmp_path, change, field, message):
     text = str(err.value)
     assert text.startswith(path) and field in text and message in text
     assert "\n" not in text
+
+
+def test_a_site_without_politeness_or_robots_blocks_gets_polite_settings(tmp_path):
+    data = _prikbord()
+    del data["politeness"], data["limits"]
+    site = load_site(_write(tmp_path, "small", data))
+    settings = site_settings(site)
+    assert settings["CONCURRENT_REQUESTS"] == settings["CONCURRENT_REQUESTS_PER_DOMAIN"] == 2
+    assert settings["DOWNLOAD_DELAY"] == settings["AUTOTHROTTLE_START_DELAY"] == 1.0
+    assert settings["AUTOTHROTTLE_ENABLED"] and settings["AUTOTHROTTLE_TARGET_CONCURRENCY"] == 1.0
+    assert settings["ROBOTSTXT_OBEY"] is True
+    assert (site.limits.max_listing_pages, site.limits.max_consecutive_parse_failures) == (5000, 20)
+    fast = load_site("prikbord")  # the fixture sites choose their fast values explicitly
+    assert site_settings(fast)["CONCURRENT_REQUESTS"] == 16 and site_settings(fast)["DOWNLOAD_DELAY"] == 0
 
 
 def test_missing_and_unparseable_files(tmp_path):

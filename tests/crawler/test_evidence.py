@@ -15,9 +15,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.evidence import signing
-from crawler.evidence.verify import record_payload_sha256, run_verify, verify_file
-from crawler.evidence.warcstore import Sha256WARCWriter, WarcStore, index_path, manifest_path
+from crawler.evidence.verify import run_verify
+from crawler.evidence.warcstore import Sha256WARCWriter, WarcStore
 from crawler.state import StateStore
+from signaal.evidence.seal import PRIVATE_NAME, index_path, load_public_key, manifest_path, signature_path
+from signaal.evidence.verify import record_payload_sha256, verify_file
 
 
 @pytest.fixture
@@ -44,10 +46,10 @@ def _fill(directory: Path, n: int = 6, **kwargs) -> tuple[WarcStore, list]:
 
 def test_key_is_created_private_and_digests_are_sha256(tmp_path, keys):
     _, evs = _fill(tmp_path / "ev")
-    private = keys / signing.PRIVATE_NAME
+    private = keys / PRIVATE_NAME
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
     warc = tmp_path / "ev" / evs[0].warc_file
-    report = verify_file(warc, signing.load_public_key())
+    report = verify_file(warc, load_public_key())
     assert report.ok and report.records == 8  # warcinfo + 6 pages + 1 image
     body = b"<article>ad 0</article>" * 40
     assert evs[0].sha256 == hashlib.sha256(body).hexdigest()
@@ -61,6 +63,24 @@ def test_key_is_created_private_and_digests_are_sha256(tmp_path, keys):
     assert expected in digests
 
 
+def test_photos_are_stored_uncompressed_in_their_gzip_member_and_read_back_byte_for_byte(tmp_path, keys):
+    """Already compressed media skip gzip's work (stored blocks); pages are compressed; both verify."""
+    store = WarcStore(tmp_path / "ev", "prikbord")
+    photo = os.urandom(64_000)
+    page = b"<article>ad</article>" * 400
+    ev_photo = store.write("http://127.0.0.1:1/img/a.jpg", photo, headers=[("Content-Type", "image/jpeg")])
+    ev_page = store.write("http://127.0.0.1:1/ad/p1", page, headers=[("Content-Type", "text/html; charset=utf-8")])
+    store.close()
+    warc = tmp_path / "ev" / ev_photo.warc_file
+    assert verify_file(warc, load_public_key()).ok
+    lengths = {r["record_id"]: r["length"] for r in orjson.loads(manifest_path(warc).read_bytes())["records"]}
+    assert lengths[ev_photo.record_id] > len(photo)  # stored: the member holds every byte plus headers
+    assert lengths[ev_page.record_id] < len(page) / 10  # text is still compressed
+    with warc.open("rb") as fh:
+        bodies = {r.rec_headers.get_header("WARC-Record-ID"): r.content_stream().read() for r in ArchiveIterator(fh)}
+    assert bodies[ev_photo.record_id] == photo and bodies[ev_page.record_id] == page
+
+
 def test_files_rotate_by_size_and_each_is_sealed(tmp_path, keys):
     store, evs = _fill(tmp_path / "ev", n=30, max_bytes=2000)
     files = {e.warc_file for e in evs}
@@ -72,7 +92,7 @@ def test_verify_catches_changed_byte_truncation_missing_and_bad_signature(tmp_pa
     _, evs = _fill(tmp_path / "ev")
     warc = tmp_path / "ev" / evs[0].warc_file
     original = warc.read_bytes()
-    key = signing.load_public_key()
+    key = load_public_key()
     lines: list[str] = []
 
     flipped = bytearray(original)
@@ -118,7 +138,7 @@ def test_interrupted_file_is_recovered_and_sealed_on_next_start(tmp_path, keys):
     store._current.fh.close()
     path.write_bytes(path.read_bytes()[:-200])
     WarcStore(directory, "vitrine")  # next crawl start seals what it finds
-    report = verify_file(path, signing.load_public_key())
+    report = verify_file(path, load_public_key())
     assert report.ok and report.records == 4  # warcinfo + 3 complete records; the cut one is gone
 
 
@@ -129,7 +149,7 @@ def test_timestamp_request_is_built_offline_and_unreachable_tsa_keeps_the_query(
     sealed = store.sealed[0]
     mpath = manifest_path(sealed)
     assert mpath.with_name(mpath.name + ".tsq").exists()
-    assert verify_file(sealed, signing.load_public_key()).ok
+    assert verify_file(sealed, load_public_key()).ok
 
 
 def test_keygen_refuses_to_overwrite(keys):
@@ -142,18 +162,14 @@ def test_keygen_refuses_to_overwrite(keys):
 
 
 def _kinds(path: Path) -> set[str]:
-    return {kind for kind, _ in verify_file(path, signing.load_public_key()).problems}
-
-
-def _sig(warc: Path) -> Path:
-    return manifest_path(warc).with_name(manifest_path(warc).name + ".sig")
+    return {kind for kind, _ in verify_file(path, load_public_key()).problems}
 
 
 def test_removed_manifest_is_reported_missing_unless_a_crawl_is_writing(tmp_path, keys):
     _, evs = _fill(tmp_path / "ev")
     warc = tmp_path / "ev" / evs[0].warc_file
     manifest_path(warc).unlink()
-    _sig(warc).unlink()
+    signature_path(warc).unlink()
     assert _kinds(warc) == {"missing"}
     lines: list[str] = []
     assert run_verify(None, evidence_dir=tmp_path / "ev", echo=lines.append) == 1
@@ -165,16 +181,16 @@ def test_removed_manifest_is_reported_missing_unless_a_crawl_is_writing(tmp_path
 def test_swapped_manifest_or_signature_is_caught(tmp_path, keys):
     _, evs = _fill(tmp_path / "ev", n=30, max_bytes=2000)
     one, other = sorted({tmp_path / "ev" / e.warc_file for e in evs})[:2]
-    good_manifest, good_sig = manifest_path(one).read_bytes(), _sig(one).read_bytes()
-    _sig(one).write_bytes(_sig(other).read_bytes())  # another file's (valid) signature
+    good_manifest, good_sig = manifest_path(one).read_bytes(), signature_path(one).read_bytes()
+    signature_path(one).write_bytes(signature_path(other).read_bytes())  # another file's (valid) signature
     assert _kinds(one) == {"bad-signature"}
     manifest_path(one).write_bytes(manifest_path(other).read_bytes())  # and its manifest: signed, but not ours
-    report = verify_file(one, signing.load_public_key())
+    report = verify_file(one, load_public_key())
     assert "altered" in {k for k, _ in report.problems}
     assert any("does not describe this file" in detail for _, detail in report.problems)
     manifest_path(one).write_bytes(good_manifest)
-    _sig(one).write_bytes(good_sig)
-    assert verify_file(one, signing.load_public_key()).ok
+    signature_path(one).write_bytes(good_sig)
+    assert verify_file(one, load_public_key()).ok
 
 
 def _rewrite_record(warc: Path, record_id: str, new_body: bytes) -> None:
@@ -212,7 +228,7 @@ def test_record_rewritten_with_a_recomputed_digest_is_caught(tmp_path, keys):
     _, evs = _fill(tmp_path / "ev")
     warc = tmp_path / "ev" / evs[1].warc_file
     _rewrite_record(warc, evs[1].record_id, b"<article>a different page</article>")
-    report = verify_file(warc, signing.load_public_key())
+    report = verify_file(warc, load_public_key())
     details = [detail for _, detail in report.problems]
     assert "altered" in {k for k, _ in report.problems}  # (a shorter forgery is reported truncated as well)
     assert not any("does not match its digest" in d for d in details)  # the record is self-consistent now

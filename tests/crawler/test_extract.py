@@ -44,12 +44,15 @@ def test_detail_fields_keep_text_as_published_with_newlines():
     }
 
 
-def test_detail_missing_required_field_is_an_extraction_error():
+def test_detail_missing_required_field_names_the_field_and_its_selector():
     site = load_site("prikbord")
-    with pytest.raises(ExtractionError, match="title"):
+    with pytest.raises(ExtractionError) as missing_title:
         detail_fields(Selector(text=DETAIL.replace('class="ad-title"', 'class="x"')), site.detail)
-    with pytest.raises(ExtractionError, match="root"):
+    assert str(missing_title.value) == "detail.title (css 'h1.ad-title::text') matched nothing"
+    assert missing_title.value.field == "detail.title" and not missing_title.value.retryable
+    with pytest.raises(ExtractionError) as missing_root:
         detail_fields(Selector(text="<html><body>truncated</body>"), site.detail)
+    assert str(missing_root.value) == "detail.root (css 'article.ad') matched nothing"
 
 
 def test_ids_are_stable():

@@ -59,7 +59,8 @@ def test_a_batch_gives_up_after_signaal_index_unreachable_s_not_the_indexers_def
 
     async def crawl() -> None:
         pipe.open_spider()
-        pipe.es = get_client(f"http://127.0.0.1:{free_port()}", max_retries=0)  # gone after the probe
+        # gone after the probe
+        pipe.es = get_client(f"http://127.0.0.1:{free_port()}", component="indexer", max_retries=0)
         for n in range(2):
             pipe.process_item(scored_ad(n, site="unreachable"))
         await pipe.close_spider()

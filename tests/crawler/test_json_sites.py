@@ -75,7 +75,7 @@ def test_listing_detail_and_numbered_pages_from_json():
         "images": ["/media/a.png", "/media/b.png"],
         "city": "Utrecht",
     }
-    with pytest.raises(ExtractionError, match="missing title"):
+    with pytest.raises(ExtractionError, match=r"^detail\.title \(jsonpath '\$\.title'\) matched nothing$"):
         detail_fields({**ad, "title": None}, site.detail)
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from crawler.state import StateStore
 from devtools.fixture_sites import start_sites
+from tests.crawler.helpers import photo_recorded
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +33,7 @@ def test_every_ad_found_with_evidence_then_edited_ads_get_version_2(workspace, s
             assert row["crawl"]["version"] == 1 and row["crawl"]["site_ad_id"] == ad["site_ad_id"]
             assert row["evidence"]["warc_file"].endswith(".warc.gz") and len(row["evidence"]["sha256"]) == 64
             assert len(row["images"]) == len(ad["images"])
-            assert all(len(img["sha256"]) == 64 and len(img["phash"]) == 16 for img in row["images"])
+            assert all(photo_recorded(img) for img in row["images"])
             for hit in row["search_terms"]:  # the term that found the ad is in it
                 assert _fold(hit["term"]) in _fold(row["title"] + " " + row["body"])
         assert any(row["search_terms"] for row in rows)

@@ -12,6 +12,7 @@ import psutil
 import pytest
 
 from devtools.fixture_sites import start_sites
+from tests.crawler.helpers import photo_recorded
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -33,7 +34,7 @@ def test_every_vitrine_ad_found_in_the_browser(workspace, site_ids):
             truth[row["id"]]["body"],
             truth[row["id"]]["city"],
         )
-        assert row["images"] and all(img.get("phash") for img in row["images"])
+        assert row["images"] and all(photo_recorded(img) for img in row["images"])
     # The API failing twice made the page show an error; it was retried until it rendered.
     assert sum(1 for rec in log if rec.path == "/api/ads/v00003") == 3
     # Images were blocked in the browser: only the image pipeline fetched them, and an image shown by

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from devtools.es_node.cluster import LocalCluster
 from devtools.es_node.distribution import ensure_distribution
-from devtools.es_node.node import LocalElasticsearch, free_port
 from indexing.indexer import IndexingError, index_ads
 from indexing.synthetic import scored_ad
-from signaal.es.client import get_client
 from signaal.es.mappings import apply_mappings
 from signaal.paths import var_dir
 
@@ -32,7 +31,7 @@ def own_node():
     parent.mkdir(parents=True, exist_ok=True)
     base = Path(tempfile.mkdtemp(prefix="restart-", dir=parent))
     base.chmod(0o755)
-    node = LocalElasticsearch(ensure_distribution(), base, port=free_port(), heap="512m", cluster_name="restart")
+    node = LocalCluster(ensure_distribution(), base, heap="512m", cluster_name="restart", free_ports=True)
     node.start()
     yield node
     node.stop()
@@ -40,8 +39,8 @@ def own_node():
 
 
 def test_stop_mid_load_then_rerun_loses_and_duplicates_nothing(own_node):
-    es = get_client(own_node.url, request_timeout=10, max_retries=1)
-    apply_mappings(es, "restart", kinds=["ads", "ad-versions"])
+    apply_mappings(own_node.client("admin"), "restart", kinds=["ads", "ad-versions"])
+    es = own_node.client("indexer", request_timeout=10, max_retries=1)
     ads = [scored_ad(n, site="restart") for n in range(N_ADS)]
     outcome: dict[str, object] = {}
 
@@ -67,7 +66,7 @@ def test_stop_mid_load_then_rerun_loses_and_duplicates_nothing(own_node):
     assert 0 < partial.indexed < N_ADS
 
     own_node.start()
-    es = get_client(own_node.url)
+    es = own_node.client("indexer")
     es.cluster.health(index="restart-ads", wait_for_status="green", timeout="60s")
     before = es.count(index="restart-ads")["count"]
     assert before >= partial.indexed  # everything acknowledged before the stop survived it

@@ -9,7 +9,16 @@ import pytest
 from linking.config import ConfigError, default_config, load_config
 from linking.graph import components, count_values, find_links
 from linking.indicators import link_indicators
-from linking.keys import ad_keys, hamming, photo_chunk_keys, text_tokens
+from linking.keys import (
+    ad_keys,
+    distance_m,
+    gps_cell,
+    hamming,
+    nearby_place_keys,
+    photo_chunk_keys,
+    place_key,
+    text_tokens,
+)
 
 BODY = (
     "Hoi, ik ben {name}, {age} jaar en woon in {city}. Vriendelijke dame, afspraak mogelijk van maandag "
@@ -97,6 +106,57 @@ def test_near_identical_photos_link_with_their_distance():
     keys = [ad_keys(x, cfg) for x in (a, b)]
     links = find_links(keys, count_values(keys), cfg)
     assert [(link.kind, link.distance) for link in links] == [("image_phash", 3)]
+
+
+def at(ad_id: str, lat: float, lon: float) -> dict:
+    """An ad whose only link key is the GPS position in its photo's EXIF (its text is too short to link)."""
+    exif = {"present": True, "camera": "Lumora L5", "gps": {"lat": lat, "lon": lon}}
+    return {
+        "id": ad_id,
+        "site": "prikbord",
+        "title": ad_id,
+        "body": "kort",
+        "images": [{"sha256": ad_id, "exif": exif}],
+    }
+
+
+def metres_north(lat: float, metres: float) -> float:
+    return lat + metres / 111_195.0
+
+
+def test_photo_positions_within_the_distance_link_with_the_metres_as_reason():
+    cfg = default_config()
+    here = (52.09070, 5.12140)
+    ads = [
+        at("s:1", *here),
+        at("s:2", metres_north(here[0], 30), here[1]),
+        at("s:3", metres_north(here[0], 200), here[1]),
+    ]
+    keys = [ad_keys(a, cfg) for a in ads]
+    links = find_links(keys, count_values(keys), cfg)
+    assert [(link.kind, link.ad_ids, link.distance) for link in links] == [("photo_gps", ["s:1", "s:2"], 30)]
+    assert links[0].reason.startswith("photos taken 30 m apart (EXIF GPS 52.090700,5.121400 / ")
+    assert keys[0].photo_places == [place_key(gps_cell(here, cfg.gps.max_distance_m), cfg.gps.max_distance_m)]
+
+
+def test_grid_cells_find_every_position_within_the_distance():
+    """The pigeonhole of positions: a neighbour within max_distance_m is always in one of the 9 cells around."""
+    rng = random.Random(5)
+    d = default_config().gps.max_distance_m
+    for _ in range(2000):
+        a = (rng.uniform(35.0, 70.0), rng.uniform(-10.0, 30.0))
+        b = (a[0] + rng.uniform(-d, d) / 111_195.0, a[1] + rng.uniform(-3 * d, 3 * d) / 111_195.0)
+        own_b = place_key(gps_cell(b, d), d)
+        assert (own_b in nearby_place_keys(a, d)) or distance_m(a, b) > d
+
+
+def test_a_place_used_by_too_many_ads_links_nothing():
+    cfg = default_config()
+    ads = [at(f"s:{i:03d}", 52.0, 5.0 + i * 1e-6) for i in range(cfg.too_common.gps + 1)]
+    keys = [ad_keys(a, cfg) for a in ads]
+    assert not [link for link in find_links(keys, count_values(keys), cfg) if link.kind == "photo_gps"]
+    few = keys[:3]
+    assert len([link for link in find_links(few, count_values(few), cfg) if link.kind == "photo_gps"]) == 3
 
 
 def test_cluster_id_is_stable_and_follows_the_smallest_member():

@@ -8,18 +8,34 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from elasticsearch import helpers
 
 import nlp
 from devtools.fixture_sites import generate
 from indexing.derive import derive_fields
 from models import score
+from models.config import rules_config
 from models.registry import Registry
 from models.rules import RulesScorer
 from models.training import model_card, train
 from signaal.settings import alias
 
 N_ADS = 2000  # small enough for CI (nlp.analyze dominates), large enough for ~160 minor positives
+FIXED_CALIBRATION = {"minor": (-3.0, 2.0), "trafficking": (-2.0, 1.5)}  # (intercept, slope) per target
+
+
+@pytest.fixture
+def fixed_calibration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, tuple[float, float]]]:
+    """The rules baseline calibrated with FIXED_CALIBRATION (not the shipped fit), so tests can expect exact scores."""
+    path = tmp_path / "calibration.yaml"
+    targets = {t: {"intercept": a, "slope": b} for t, (a, b) in FIXED_CALIBRATION.items()}
+    path.write_text(yaml.safe_dump({"targets": targets, "provenance": {"source": "test"}}), encoding="utf-8")
+    monkeypatch.setenv("SIGNAAL_RULES_CALIBRATION", str(path))
+    rules_config.cache_clear()
+    yield FIXED_CALIBRATION
+    monkeypatch.delenv("SIGNAAL_RULES_CALIBRATION")
+    rules_config.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +68,7 @@ def registry(tmp_path: Path, trained, monkeypatch: pytest.MonkeyPatch) -> Iterat
 
 @pytest.fixture
 def indexed_ads(es, fresh_index_prefix) -> list[dict]:
-    """120 generator ads indexed with rules-v1 scores; 5 were never analyzed (rescoring must run nlp on them)."""
+    """120 generator ads indexed with rules baseline scores; 5 were never analyzed (rescoring must run nlp on them)."""
     records = list(score(nlp.analyze(generate(seed=5, n_ads=120, epoch=1).ads), scorer=RulesScorer()))
     docs = []
     for n, record in enumerate(records):

@@ -15,11 +15,20 @@ def test_train_on_raw_generator_ads_promotes_and_score_uses_it(tmp_path, monkeyp
     raw = orjson.loads((corpus / "labelled.jsonl").read_bytes().splitlines()[0])
     assert "indicators" not in raw  # training must run nlp itself
 
-    trained = runner.invoke(
-        app, ["train", "--data", str(corpus / "labelled.jsonl"), "--classifier", "logreg", "--promote"]
-    )
+    train = ["train", "--data", str(corpus / "labelled.jsonl"), "--classifier", "logreg", "--promote"]
+    trained = runner.invoke(app, [*train, "--synthetic", "--source", "generator seed 3", "--reuse"])
     assert trained.exit_code == 0, trained.output
     assert "registered v0001" in trained.output and "promoted v0001" in trained.output
+    assert "synthetic labels" in trained.output
+    report = tmp_path / "var" / "models" / "v0001" / "report"
+    assert {"report.md", "report.json", "minor_curves.png", "trafficking_curves.png"} <= {
+        p.name for p in report.iterdir()
+    }
+    again = runner.invoke(app, [*train, "--synthetic", "--reuse"])
+    assert again.exit_code == 0 and "reusing v0001" in again.output and "promoted" not in again.output
+    listing = runner.invoke(app, ["models", "list"]).output
+    assert listing.count("v0001") == 1 and "[synthetic labels]" in listing and "v0002" not in listing
+    assert "synthetic labels" in runner.invoke(app, ["models", "show", "v0001"]).output
 
     scored_path = tmp_path / "scored.jsonl"
     scored = runner.invoke(app, ["score", "--in", str(corpus / "ads.jsonl"), "--out", str(scored_path)])

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 import models
 from models.learned import LearnedScorer
 from models.registry import RegistryError, trusted_types
+from models.rules import RulesScorer
 from signaal.cli import app
 from signaal.ids import file_sha256
 
@@ -34,7 +35,8 @@ def _version() -> str:
 
 def test_promote_and_rollback_change_what_score_uses(registry):
     runner = CliRunner()
-    assert _version() == "rules-v1"
+    baseline = RulesScorer().model_version
+    assert _version() == baseline
     assert runner.invoke(app, ["models", "promote", "v0001"]).exit_code == 0
     assert _version() == "v0001"
     registry.promote("v0002")
@@ -43,7 +45,7 @@ def test_promote_and_rollback_change_what_score_uses(registry):
     assert result.exit_code == 0 and "v0001" in result.output
     assert _version() == "v0001"
     registry.rollback()
-    assert _version() == "rules-v1"
+    assert _version() == baseline
     listing = runner.invoke(app, ["models", "list"])
     assert "v0001" in listing.output and "rules baseline" in listing.output
 

@@ -25,7 +25,7 @@ def test_time_split_holds_out_newest(labelled):
 def test_trained_model_beats_rules_baseline(trained):
     held_out = trained.metrics["held_out"]
     for target in ("minor", "trafficking"):
-        model, rules = held_out["model"][target], held_out["rules-v1"][target]
+        model, rules = held_out["model"][target], held_out["rules"][target]
         assert model["average_precision"] > rules["average_precision"], target
         assert model["average_precision"] > 0.75
 

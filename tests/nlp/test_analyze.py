@@ -9,7 +9,18 @@ import spacy
 import nlp
 from nlp.pipeline import get_pipeline, languages
 
-ENTITY_KEYS = {"phones", "emails", "handles", "ages", "locations", "prices", "names", "nationalities", "genders"}
+ENTITY_KEYS = {
+    "phones",
+    "phone_checks",
+    "emails",
+    "handles",
+    "ages",
+    "locations",
+    "prices",
+    "names",
+    "nationalities",
+    "genders",
+}
 
 
 def ad(i: int, body: str = "Hoi, ik ben Lisa, 23 jaar, uit Utrecht. Bel 06-12345678. €150 per uur.") -> dict:

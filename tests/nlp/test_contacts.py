@@ -107,3 +107,49 @@ def test_handles(text, platform, handle):
 )
 def test_not_handles(text):
     assert analyze(text)["entities"]["handles"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "platform", "handle"),
+    [
+        ("snap: j e t t i e _ 0 2", "snapchat", "jettie_02"),  # letters one by one
+        ("Telegram: n.o.e.m.i_m.s.t (zonder puntjes)", "telegram", "noemi_mst"),
+        ("insta: rosie (dot) blue (underscore) nl", "instagram", "rosie.blue_nl"),
+        ("Telegram t.me/carmen_amf", "telegram", "carmen_amf"),  # the link, not "t.me" as a handle
+        ("dm @bo.hgl on snap", "snapchat", "bo.hgl"),  # the label after the handle
+        ("add z e y n e p . z d m on snap", "snapchat", "zeynep.zdm"),
+        ("App 06 19 47 28 30 of insta @amira.ts", "instagram", "amira.ts"),  # "of" hides no label after it
+        ("WhatsApp username @mirella_emmen", "whatsapp", "mirella_emmen"),
+        ("tiktok.com/@kiara.dbs", "tiktok", "kiara.dbs"),
+        ("X: @abby_grn", "twitter", "abby_grn"),
+    ],
+)
+def test_handles_written_to_evade_or_as_links(text, platform, handle):
+    assert {"platform": platform, "handle": handle} in analyze(text)["entities"]["handles"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Alleen WhatsApp berichten +34 622 418 937",
+        "Please WhatsApp her sister",
+        "SHOPPING INSTEAD OF CASH",
+        "💬 WhatsApp welcome",
+    ],
+)
+def test_words_after_a_label_are_no_handles(text):
+    assert analyze(text)["entities"]["handles"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "email"),
+    [
+        ("Write to j.u.n.o (at) postvogel (dot) com", "juno@postvogel.com"),
+        ("thijs.escort [apenstaart] postbode [punt] nl", "thijs.escort@postbode.nl"),
+        ("eline.hsum#grachtmail.com (vervang # door @)", "eline.hsum@grachtmail.com"),
+    ],
+)
+def test_obfuscated_emails(text, email):
+    result = analyze(text)
+    assert result["entities"]["emails"] == [email]
+    assert "TRAF_OBFUSCATED_CONTACT" in codes(result)

@@ -110,3 +110,74 @@ def test_name_that_is_also_a_place():
     ents = analyze("Mijn naam is Adam, 30 jaar, in regio Utrecht", title="Adam - Utrecht")["entities"]
     assert ents["names"] == ["Adam"]
     assert [loc["name"] for loc in ents["locations"]] == ["Utrecht"]
+
+
+@pytest.mark.parametrize(
+    ("text", "ages"),
+    [
+        ("fenna 17 leeuwarden. snap fennaa.lw", [17]),  # the profile line, in lower case
+        ("Jenny, trans, 27, Den Bosch.", [27]),
+        ("Annelies, Zwolle. 42. Rustig en warm.", [42]),
+        ("I turned eighteen last week", [18]),
+        ("Celebrated my 18th birthday last month", [18]),
+    ],
+)
+def test_ages_in_the_profile_line_and_other_cues(text, ages):
+    assert analyze(text)["entities"]["ages"] == ages
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bel na 22, niet eerder",
+        "Kamer 12 op de eerste verdieping",
+        "Hoofdstraat 12, Utrecht",
+        "Open ma-za 12-24",
+        "12 dames aanwezig",
+        "waar ik al twintig jaar woon",
+        "half uur 60, uur 90",
+    ],
+)
+def test_profile_slot_refuses_times_addresses_counts_and_prices(text):
+    assert analyze(text)["entities"]["ages"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "prices"),
+    [
+        ("Uur 140, half uur 90.", [(140, "hour"), (90, "half_hour")]),
+        ("40 half hour, 70 hour", [(40, "half_hour"), (70, "hour")]),
+        ("160 p/u, 300 voor 2 uur", [(160, "hour"), (300, "visit")]),
+        ("Avond (3 uur) € 450", [(450, "visit")]),
+        ("25 for 15 minutes, 45 for half an hour", [(25, "quarter_hour"), (45, "half_hour")]),
+        ("250 per hour, 1200 overnight", [(250, "hour"), (1200, "night")]),
+    ],
+)
+def test_prices_with_durations_as_slots(text, prices):
+    found = analyze(text)["entities"]["prices"]
+    assert [(p["amount"], p["per"]) for p in found] == prices
+
+
+@pytest.mark.parametrize("text", ["Open van 10 tot 22 uur", "vanaf 12 uur bereikbaar", "based in 1049 HR Amsterdam"])
+def test_times_and_postcodes_are_no_prices(text):
+    assert analyze(text)["entities"]["prices"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("fenna 17 leeuwarden", "Leeuwarden"),  # lower case
+        ("Rotterdam-Charlois, 130 per uur", "Rotterdam"),  # joined to a district
+        ("regio Groningen/Drenthe", "Groningen"),
+        ("Meike 17 Hoorn", "Hoorn"),  # an ambiguous name after an age
+        ("in Zwolle and Kampen", "Kampen"),  # in a list of places
+    ],
+)
+def test_places_in_lower_case_and_joined_words(text, name):
+    assert name in [loc["name"] for loc in analyze(text)["entities"]["locations"]]
+
+
+@pytest.mark.parametrize("text", ["om te leiden", "exams soon", "echt 18", "Anne, 31, born in Rotterdam"])
+def test_everyday_words_are_no_places(text):
+    names = [loc["name"] for loc in analyze(text)["entities"]["locations"]]
+    assert not {"Leiden", "Son en Breugel", "Echt-Susteren", "Bergen (NH)"} & set(names)

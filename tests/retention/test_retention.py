@@ -32,7 +32,8 @@ def _ad(ad_id: str, last_seen: str, *, status: str = "new", cluster: str | None 
         "body": "Bel 06-12345678, 80 euro per uur.",
         "crawl": {"first_seen": OLD, "last_seen": last_seen, "version": 1},
         "entities": {
-            "phones": ["+31612345678"],
+            "phones": ["+31612345678", "+31698765432"],
+            "phone_checks": [{"phone": "+31698765432", "check": "unassigned"}],
             "emails": ["lisa@example.test"],
             "handles": [{"platform": "telegram", "handle": "lisa_utr"}],
             "names": ["Lisa"],
@@ -123,9 +124,13 @@ def test_pseudonymise_keeps_statistics_but_no_personal_data(es, loaded: Path):
     apply_retention(es, policy, dry_run=False, key=KEY, evidence_dir=loaded, now=NOW)
     source = _source(es, "prikbord:old-plain")
     assert source["title"] == REDACTED_TEXT and source["body"] == REDACTED_TEXT
-    assert source["entities"]["phones"] == [pseudonym(KEY, "phone", "+31612345678")]
+    assert source["entities"]["phones"] == [pseudonym(KEY, "phone", p) for p in ("+31612345678", "+31698765432")]
+    assert source["entities"]["phone_checks"] == [
+        {"phone": pseudonym(KEY, "phone", "+31698765432"), "check": "unassigned"}
+    ]
     assert source["entities"]["names"] == []
     assert "+31612345678" not in str(source) and "lisa" not in str(source).lower()
+    assert "+31698765432" not in str(source)
     assert source["indicator_codes"] == ["TRAF_HOTEL"]
     assert source["retention"]["action"] == "pseudonymise"
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import sync_playwright
 
+from signaal.chromium import CHROMIUM_PATH, LAUNCH_ARGS
+from signaal.paths import var_dir
 from tests.triage_ui import fixture_ads
+from tests.triage_ui.browser import served
 from tests.triage_ui.helpers import BASE_URL, PASSWORD, SEEDS, login
 from triage_ui.app import create_app
 from triage_ui.config import UISettings
@@ -37,9 +42,13 @@ def ui_settings() -> UISettings:
 
 
 @pytest.fixture(scope="module")
-def ui_app(es, index_prefix: str, ui_settings: UISettings):
-    """The app on a fresh prefix with fixture ads and one enrolled user per role."""
-    app = create_app(es, index_prefix, ui_settings)
+def ui_app(es, component_client, index_prefix: str, ui_settings: UISettings):
+    """The app on a fresh prefix with fixture ads and one enrolled user per role.
+
+    The app talks to Elasticsearch as the ``ui`` component, so every UI test also proves
+    that the UI's least-privilege role is enough; fixture ads are loaded as ``admin``.
+    """
+    app = create_app(component_client("ui"), index_prefix, ui_settings)
     ctx: UIContext = app.state.ctx
     fixture_ads.load(es, index_prefix, fixture_ads.make_ads())
     for name, role in USERS.items():
@@ -67,3 +76,27 @@ def client_for(ui_app) -> Iterator:
     yield make
     for client in clients:
         client.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(ui_app) -> Iterator[str]:
+    """The module's app served by a real uvicorn on 127.0.0.1 in a background thread (browser tests)."""
+    with served(ui_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium through Playwright, headless."""
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM_PATH, headless=True, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def shots() -> Path:
+    """Where browser tests leave their screenshots (var/test-artifacts/ui/)."""
+    path = var_dir() / "test-artifacts" / "ui"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

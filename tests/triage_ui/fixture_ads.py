@@ -17,6 +17,25 @@ from elasticsearch.helpers import bulk
 XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
 NAMES = ["Anna", "Bo", "Lisa", "Mira", "Noor", "Sanne", "Eva", "Tess", "Julia", "Fenna"]
 CITIES = ["Utrecht", "Rotterdam", "Amsterdam", "Den Haag", "Eindhoven", "Groningen"]
+POINTS = {  # lat, lon as nlp's gazetteer gives them
+    "Utrecht": (52.0908, 5.1222),
+    "Rotterdam": (51.9225, 4.4792),
+    "Amsterdam": (52.3738, 4.8910),
+    "Den Haag": (52.0799, 4.3113),
+    "Eindhoven": (51.4416, 5.4697),
+    "Groningen": (53.2194, 6.5665),
+}
+
+
+def gender_of(i: int) -> list[str]:
+    """The advertised person's gender as the ad presents it: mostly female, some male, trans or unsaid."""
+    if i % 4 == 1:
+        return ["male"]
+    if i % 7 == 3:
+        return ["trans"]
+    return [] if i % 5 == 0 else ["female"]
+
+
 PHRASES = [  # (text, code, category, weight)
     ("nieuw in de stad", "TRAF_MOVEMENT", "trafficking", 0.3),
     ("alleen hotel", "TRAF_HOTEL", "trafficking", 0.4),
@@ -93,7 +112,8 @@ def make_ad(i: int, rng: random.Random, *, body_extra: str = "") -> dict:
             "emails": [],
             "handles": [{"platform": "telegram", "handle": f"{name.lower()}{i // 3}"}],
             "ages": [age],
-            "locations": [{"name": city}],
+            "locations": [{"name": city, "lat": POINTS[city][0], "lon": POINTS[city][1]}],
+            "genders": gender_of(i),
             "names": [name],
             "prices": [{"amount": 120, "currency": "EUR", "per": "hour"}],
         },

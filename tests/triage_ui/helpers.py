@@ -8,6 +8,7 @@ setting a session's ``last_seen`` into the past; the replay guard itself is test
 
 from __future__ import annotations
 
+import html
 import re
 
 import pyotp
@@ -60,4 +61,14 @@ def step_up(client: TestClient, csrf: str, name: str, next_url: str = "/account"
     resp = client.post(
         "/step-up", data={"code": fresh_code(ctx, name), "next": next_url, "csrf_token": csrf}, follow_redirects=False
     )
+    assert resp.status_code == 303, resp.text[:500]
+
+
+def decide(client: TestClient, csrf: str, ad_id: str, decision: str, **labels: str) -> None:
+    """Decide an ad through its page and the decision form, as an analyst does (labels: minor=, trafficking=)."""
+    page = client.get(f"/ads/{ad_id}").text
+    token = html.unescape(page.split('name="token" value="')[1].split('"')[0])
+    form = {"csrf_token": csrf, "token": token, "decision": decision}
+    form |= {f"label_{target}": value for target, value in labels.items()}
+    resp = client.post(f"/ads/{ad_id}/decision", data=form, follow_redirects=False)
     assert resp.status_code == 303, resp.text[:500]

@@ -85,6 +85,7 @@ def test_conflicting_assigns_are_audited(client_for, ui_ctx):
     [
         ("/ads/prikbord:1002", "view", "prikbord:1002"),
         ("/networks/c1", "view", "c1"),
+        ("/map", "view", "map"),
         ("/queue", "view", "queue"),
         ("/dashboards", "view", "dashboards"),
         ("/inbox", "view", "inbox"),

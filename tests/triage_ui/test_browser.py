@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 
 import pyotp
 import pytest
 
-from signaal.chromium import CHROMIUM_PATH, LAUNCH_ARGS
-from signaal.paths import var_dir
-from tests.triage_ui.browser import BrowserUser, served
+from tests.triage_ui.browser import BrowserUser
 from tests.triage_ui.helpers import fresh_code
 from triage_ui.security.sessions import session_cookie
 from triage_ui.store.users import add_user, get_user
@@ -23,29 +20,6 @@ pytestmark = [pytest.mark.es, pytest.mark.browser, pytest.mark.slow]
 XSS_AD = "prikbord:1030"  # the fixture's top-priority ad, whose text carries a script payload
 ADMIN_SET = "given by the admin 77 b"
 OWN = "harbour lantern pepper violin"
-
-
-@pytest.fixture(scope="module")
-def base_url(ui_app) -> Iterator[str]:
-    with served(ui_app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM_PATH, headless=True, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def shots():
-    path = var_dir() / "test-artifacts" / "ui"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def test_first_login_enrols_a_second_factor_then_a_new_password(browser, base_url, shots, ui_ctx):

@@ -95,6 +95,8 @@ def test_ml_role_cannot_decide_or_read_full_ads(client_for):
     client, csrf = client_for("mlstaff")
     assert client.get("/ads/prikbord:1006").status_code == 403
     assert client.get("/ads/prikbord:1006/images/0").status_code == 403
+    for path in ("/ads/prikbord:1006/archive", "/queue", "/search", "/map"):  # no archived pages, queue or search
+        assert client.get(path).status_code == 403, path
     view = client.get("/ml/ads/prikbord:1006")
     assert view.status_code == 200 and "TRAF_" in view.text
     for private in ("+3161234", "06-1234", "Hoi, ik ben", "telegram", "127.0.0.1:8701", "warc"):

@@ -134,7 +134,7 @@ def test_cluster_report_html_has_evidence_hashes(client_for, ui_ctx):
 
 
 @pytest.mark.browser
-def test_pdf_reports_share_one_browser_and_are_capped(es, index_prefix, ui_app):
+def test_pdf_reports_share_one_browser_and_are_capped(component_client, index_prefix, ui_app):
     """Finding 5: one long-lived browser per process, a per-user limit, a cap on ads with a clear message."""
     from fastapi.testclient import TestClient
 
@@ -142,7 +142,8 @@ def test_pdf_reports_share_one_browser_and_are_capped(es, index_prefix, ui_app):
     from tests.triage_ui.helpers import BASE_URL, login
     from triage_ui.app import create_app
 
-    app = create_app(es, index_prefix, settings_for_tests(pdf_max_ads=2, pdf_per_user=2), ensure_indices=False)
+    settings = settings_for_tests(pdf_max_ads=2, pdf_per_user=2)
+    app = create_app(component_client("ui"), index_prefix, settings, ensure_indices=False)
     try:
         with TestClient(app, base_url=BASE_URL) as client:
             login(client, "investigator1")

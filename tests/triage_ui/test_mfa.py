@@ -176,13 +176,13 @@ def test_change_own_password_ends_other_sessions(client_for, ui_ctx):
     assert passwords_for(ui_ctx.settings).verify(get_user(ui_ctx, "changer1").password_hash, OWN)
 
 
-def test_login_rehashes_when_argon2_parameters_change(es, index_prefix, ui_ctx):
+def test_login_rehashes_when_argon2_parameters_change(component_client, index_prefix, ui_ctx):
     """``needs_rehash`` on every login: a hash made with old parameters is replaced by one with the new."""
     SEEDS["rehash1"] = add_enrolled_user(ui_ctx, "rehash1", "analyst", PASSWORD)
     old_hash = get_user(ui_ctx, "rehash1").password_hash
     assert "m=1024,t=1" in old_hash
     stronger = settings_for_tests(argon2_time_cost=2, argon2_memory_kib=2048)
-    app = create_app(es, index_prefix, stronger, ensure_indices=False)
+    app = create_app(component_client("ui"), index_prefix, stronger, ensure_indices=False)
     with TestClient(app, base_url=BASE_URL) as client:
         login(client, "rehash1")
     new_hash = get_user(ui_ctx, "rehash1").password_hash

@@ -11,6 +11,7 @@ a wrong token, another session's token) and must be refused before it does anyth
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,14 @@ def test_every_route_has_an_entry():
     served = _served_routes()
     assert served - set(MATRIX) == set(), "routes without an entry in route_matrix.yaml"
     assert set(MATRIX) - served == set(), "entries for routes the app no longer serves"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def own_proposals_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The matrix's (refused) proposals touch only this module's proposals file, never another test's."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SIGNAAL_ACCEPTED_LEXICON", str(tmp_path_factory.mktemp("proposals") / "accepted.yaml"))
+        yield
 
 
 @pytest.fixture(scope="module")

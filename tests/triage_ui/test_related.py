@@ -19,8 +19,8 @@ def test_live_shared_phone_shows_without_any_linking_run(ui_ctx):
     assert "same phone: +31612340000" in related["prikbord:1002"]
 
 
-def test_near_identical_photo_from_the_links_index_is_shown_with_its_distance(ui_ctx, client_for):
-    es, links = ui_ctx.es, ui_ctx.alias("links")
+def test_near_identical_photo_from_the_links_index_is_shown_with_its_distance(ui_ctx, client_for, es):
+    links = ui_ctx.alias("links")  # written as admin: linking writes links, the UI only reads them
     doc = {"kind": "image_phash", "ad_ids": ["prikbord:1003", "prikbord:1010"], "distance": 4, "reason": "test"}
     es.index(index=links, id="test-phash-link", document=doc, refresh=True)
     try:

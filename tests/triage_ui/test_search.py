@@ -39,6 +39,26 @@ def test_text_search_syntax_is_safe(client_for):
         assert client.post("/search", data={"csrf_token": csrf, "kind": "text", "q": q}).status_code == 200
 
 
+def test_text_search_finds_inflected_forms_in_the_ads_language(client_for, ui_ctx, es):
+    if (
+        es.indices.get_mapping(index=ui_ctx.alias("ads")).body.popitem()[1]["mappings"]["_meta"].get("text_analysis")
+        != "hunspell"
+    ):
+        pytest.skip("this cluster has no Hunspell dictionaries (a node from `signaal es up` has them)")
+    ads = [
+        {"id": "prikbord:8801", "site": "prikbord", "language": "nl", "title": "Lief meisje, 22, Zwolle"},
+        {"id": "prikbord:8802", "site": "prikbord", "language": "en", "title": "Two girls visiting Delft"},
+    ]
+    for ad in ads:
+        es.index(index=ui_ctx.alias("ads"), id=ad["id"], document={**ad, "priority": 0.1}, refresh="wait_for")
+    client, csrf = client_for("investigator1")
+    found = {
+        q: client.post("/search", data={"csrf_token": csrf, "kind": "text", "q": q}).text for q in ("meisjes", "girl")
+    }
+    assert "prikbord:8801" in found["meisjes"] and "prikbord:8802" not in found["meisjes"]
+    assert "prikbord:8802" in found["girl"] and "prikbord:8801" not in found["girl"]
+
+
 def test_watch_feeds_inbox_with_new_ads_only(client_for, ui_ctx):
     client, csrf = client_for("investigator1")
     client.post("/search/save", data={"csrf_token": csrf, "kind": "phone", "q": "06-1234 0099", "name": "watch 99"})

@@ -85,10 +85,11 @@ def test_security_headers(client_for):
     assert client.get("/queue").headers["content-security-policy"] != csp  # fresh nonce per request
 
 
-def test_dev_mode_relaxes_cookies_and_hsts_only_when_asked(es, index_prefix):
+def test_dev_mode_relaxes_cookies_and_hsts_only_when_asked(component_client, index_prefix):
     from fastapi.testclient import TestClient
 
-    app = create_app(es, index_prefix, settings_for_tests(environment="development"), ensure_indices=False)
+    dev = settings_for_tests(environment="development")
+    app = create_app(component_client("ui"), index_prefix, dev, ensure_indices=False)
     with TestClient(app, base_url="http://127.0.0.1") as client:
         resp = client.get("/login")
         assert "strict-transport-security" not in resp.headers

@@ -40,8 +40,9 @@ def throttle_settings():
 
 
 @pytest.fixture(scope="module")
-def app(es, index_prefix, throttle_settings):
-    app = create_app(es, index_prefix, throttle_settings)
+def app(component_client, index_prefix, throttle_settings):
+    """The UI as the ``ui`` component: its role must suffice for the shared counters (``<prefix>-throttle``)."""
+    app = create_app(component_client("ui"), index_prefix, throttle_settings)
     for name in ("real1", "real2", "target1", "bystander1", "coder1", "other1"):
         SEEDS[name] = add_enrolled_user(app.state.ctx, name, "analyst", PASSWORD)
     yield app
@@ -132,9 +133,9 @@ def test_delay_grows_then_ends(app):
     assert throttle.check("other1", "192.0.2.1", None).wait_seconds == 0
 
 
-def test_counters_are_shared_between_workers(es, index_prefix, throttle_settings, app):
+def test_counters_are_shared_between_workers(component_client, index_prefix, throttle_settings, app):
     """Two app instances (as two worker processes would) see each other's counts."""
-    other_worker = create_app(es, index_prefix, throttle_settings, ensure_indices=False)
+    other_worker = create_app(component_client("ui"), index_prefix, throttle_settings, ensure_indices=False)
     for name in ("shared-a",):
         for _ in range(6):
             app.state.throttle.failed(name, "192.0.2.50", None)

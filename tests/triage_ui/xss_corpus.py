@@ -1,9 +1,12 @@
-"""An XSS corpus and synthetic ads that carry one payload in every text field the UI shows.
+"""XSS corpora and synthetic ads that carry one payload in every text field the UI shows.
 
-Every payload that could make an element carries the attribute ``data-xss``, and every one
-that could run sets ``window.__xss``: a render is clean when the DOM has no ``[data-xss]``
-element and ``window.__xss`` is unset, whatever the CSP allowed. Ads are bland listings;
-the payloads are inert markup.
+``PAYLOADS``: every payload that could make an element carries the attribute ``data-xss``, and
+every one that could run sets ``window.__xss``: a render is clean when the DOM has no ``[data-xss]``
+element and ``window.__xss`` is unset, whatever the CSP allowed (``test_xss.py``, every page and export).
+
+``ALERT_PAYLOADS``: payloads for archived pages (a page, a JSON API answer, HTTP headers as the crawler
+stored them); each, if it ever ran, would open a dialog or fetch ``/beacon/...``, and the archive tests
+watch for both. Ads are bland listings; the payloads are inert markup.
 """
 
 from __future__ import annotations
@@ -99,3 +102,30 @@ def payload_ad(i: int, payload: str) -> dict:
 
 def payload_ads() -> list[dict]:
     return [payload_ad(i, p) for i, p in enumerate(PAYLOADS)]
+
+
+ALERT_PAYLOADS = [
+    '<script>alert("xss")</script>',
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(2)>",
+    '"><script>alert(3)</script>',
+    "'><img src=x onerror=alert(4)>",
+    "</pre><script>alert(5)</script><pre>",
+    "</textarea><script>alert(6)</script>",
+    "</title><script>alert(7)</script>",
+    '<a href="javascript:alert(8)">click</a>',
+    '<iframe srcdoc="<script>alert(9)</script>"></iframe>',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(10)">',
+    '<base href="javascript:alert(11)//">',
+    '<form action="javascript:alert(12)"><button>go</button></form>',
+    '<object data="data:text/html,<script>alert(13)</script>"></object>',
+    '<embed src="data:text/html,<script>alert(14)</script>">',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(15)>",
+    '<details open ontoggle="alert(16)">',
+    '<body onload="alert(17)">',
+    "<style>@import 'javascript:alert(18)';</style>",
+    '<div style="background:url(javascript:alert(19))">x</div>',
+    "{{7*7}}${alert(20)}",
+    "\u202e<script>alert(21)</script>",
+]
+JOINED = "\n".join(ALERT_PAYLOADS)

@@ -1,4 +1,5 @@
-"""Admin pages: browse and export the audit trail, manage accounts (add, disable, reset second factor).
+"""Admin pages: browse and export the audit trail, see how crawls ended, manage accounts (add, disable,
+reset second factor).
 
 Every account change needs a recent step-up; an admin cannot disable their own account
 (no one locks the last admin out by a slip); every change and every refusal is audited.
@@ -16,7 +17,7 @@ from triage_ui import data
 from triage_ui.deps import Ctx, Principal, audit_log, requires, step_up
 from triage_ui.render.csvsafe import to_csv
 from triage_ui.security.passwords import WeakPasswordError
-from triage_ui.store import audit
+from triage_ui.store import audit, crawls
 from triage_ui.store.users import UserError, add_user, list_users, mfa_status, reset_mfa, set_disabled
 from triage_ui.templating import render
 
@@ -80,6 +81,12 @@ def audit_export(
     return Response(
         payload, media_type=media, headers={"Content-Disposition": f'attachment; filename="signaal-audit.{fmt}"'}
     )
+
+
+@router.get("/crawls")
+def crawls_page(request: Request, ctx: Ctx, principal: Annotated[Principal, requires("audit")]) -> Response:
+    audit_log(request, "view", target="crawls")
+    return render(request, "crawls.html", runs=crawls.recent_runs(ctx))
 
 
 def _users_page(request: Request, ctx: Ctx, status: int = 200, error: str | None = None) -> Response:

@@ -19,6 +19,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from signaal.paths import var_dir
 from triage_ui.deps import Ctx, Principal, audit_log, requires
 from triage_ui.render.highlight import segments
+from triage_ui.render.photos import photo_facts
 from triage_ui.render.textdiff import changed, word_diff
 from triage_ui.routers.common import AdToken, record_override
 from triage_ui.store import ads as ads_store
@@ -89,6 +90,7 @@ def ad_detail(
         title_segments=segments(ad.get("title"), indicators, "title"),
         body_segments=segments(ad.get("body"), indicators, "body"),
         images=ads_store.images_of(ad),
+        photo_facts=[photo_facts(image) for image in ads_store.images_of(ad)],
         related=ads_store.related(ctx, ad),
         versions=_version_diffs(ctx, ad),
         history=history(ctx, ad_id),

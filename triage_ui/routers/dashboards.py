@@ -16,6 +16,7 @@ from signaal.ids import utc_iso
 from triage_ui.context import utcnow
 from triage_ui.deps import Ctx, Principal, audit_log, requires
 from triage_ui.render.charts import column_chart, row_chart
+from triage_ui.store import breakdowns
 from triage_ui.templating import render
 
 router = APIRouter()
@@ -50,6 +51,7 @@ def dashboards(
                 "filter": {"term": {"indicators.category": "minor"}},
                 "aggs": {"c": {"terms": {"field": "entities.locations.name", "size": 15}}},
             },
+            **breakdowns.aggregations(),
         },
     )["aggregations"]
     decided = ctx.es.search(
@@ -63,6 +65,7 @@ def dashboards(
         },
     )["aggregations"]
     audit_log(request, "view", target="dashboards", details={"days": days})
+    by_gender = breakdowns.breakdown(ads)
     charts = {
         "Ads first seen per day": column_chart(_days(ads["per_day"]["buckets"])),
         "Decisions per day": column_chart(_days(decided["per_day"]["buckets"])),
@@ -72,4 +75,7 @@ def dashboards(
         "Decisions by outcome": row_chart([(b["key"], b["doc_count"]) for b in decided["by"]["buckets"]]),
         "Decisions by analyst": row_chart([(b["key"], b["doc_count"]) for b in decided["users"]["buckets"]]),
     }
-    return render(request, "dashboards.html", charts=charts, days=days)
+    for signal in breakdowns.SIGNALS:
+        shares = [(g, round(100 * (c.share(signal) or 0))) for g, c in by_gender.overall.cells.items() if c.ads]
+        charts[f"Ads with {signal} signals per 100 ads, by gender"] = row_chart(shares)
+    return render(request, "dashboards.html", charts=charts, days=days, by_gender=by_gender, genders=breakdowns.GENDERS)

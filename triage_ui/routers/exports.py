@@ -1,4 +1,4 @@
-"""Lead exports: CSV (formula-safe), JSON, and printable HTML/PDF reports per ad or cluster.
+"""Lead exports: CSV (formula-safe), JSON, printable HTML/PDF reports and photo ZIPs per ad or cluster.
 
 Every export needs a recent step-up (second factor re-entered) and is checked ad by ad
 (``store.exports.may_export``). PDFs come from the process's one long-lived browser
@@ -24,6 +24,7 @@ from triage_ui.routers.common import AdToken
 from triage_ui.security import counters
 from triage_ui.store import ads as ads_store
 from triage_ui.store.exports import CSV_HEADER, csv_row, log_export, may_export, own_leads_query
+from triage_ui.store.photo_export import photo_zip
 from triage_ui.templating import TEMPLATES, render
 
 router = APIRouter()
@@ -31,6 +32,8 @@ Format = Literal["html", "pdf"]
 PDF_COUNTER = "pdf-report"
 EXPORT_PERMISSIONS = ("export", "export_own_leads")
 Exporter = Annotated[Principal, step_up("/exports", *EXPORT_PERMISSIONS)]
+AdPhotoExporter = Annotated[Principal, step_up("/ads/{ad_id}", *EXPORT_PERMISSIONS)]
+ClusterPhotoExporter = Annotated[Principal, step_up("/networks/{cluster_id}", *EXPORT_PERMISSIONS)]
 
 
 def _checked(principal: Principal, docs: list[dict]) -> list[dict]:
@@ -82,7 +85,7 @@ def export(
     if fmt == "csv":
         payload, media = to_csv(CSV_HEADER, (csv_row(ad) for ad in ads)).encode("utf-8-sig"), "text/csv"
     else:
-        strip = ("text_minhash", "photo_chunks")
+        strip = ("text_minhash", "photo_chunks", "photo_places")
         payload = json.dumps(
             [{k: v for k, v in ad.items() if k not in strip} for ad in ads], ensure_ascii=False, indent=1
         ).encode()
@@ -208,3 +211,59 @@ def exports_page(request: Request, ctx: Ctx, principal: CurrentUser) -> Response
     )
     audit_log(request, "view", target="exports")
     return render(request, "exports.html", exports=[h["_source"] for h in resp["hits"]["hits"]])
+
+
+def _photos_download(
+    request: Request,
+    ctx: Ctx,
+    principal: Principal,
+    ads: list[dict],
+    *,
+    scope: str,
+    target: str,
+    cluster_id: str | None,
+) -> Response:
+    """The photo ZIP of already checked ads: logged in the exports index and the audit trail."""
+    payload, count = photo_zip(
+        ctx, ads, title=f"Photos of {target}", generated_by=principal.name, generated_at=utc_iso(utcnow())
+    )
+    ids = [ad["id"] for ad in ads]
+    digest = log_export(ctx, principal, fmt="zip", scope=scope, ad_ids=ids, payload=payload, cluster_id=cluster_id)
+    audit_log(
+        request,
+        "export",
+        target=target,
+        kind="cluster" if cluster_id else "ad",
+        details={"format": "zip", "scope": scope, "count": len(ids), "photos": count, "sha256": digest},
+    )
+    name = target.replace(":", "_")
+    return _download(payload, "application/zip", f"signaal-photos-{name}.zip", digest)
+
+
+@router.post("/ads/{ad_id}/photos.zip")
+def ad_photos(request: Request, ctx: Ctx, ad_id: str, principal: AdPhotoExporter) -> Response:
+    """The ad's photos, original bytes from their WARC records, with a manifest (same rule as every export)."""
+    docs = ads_store.get_ads(ctx, [ad_id])
+    if not docs:
+        raise HTTPException(404, "No such ad.")
+    return _photos_download(
+        request, ctx, principal, _checked(principal, docs), scope="photos-ad", target=ad_id, cluster_id=None
+    )
+
+
+@router.post("/clusters/{cluster_id}/photos.zip")
+def cluster_photos(request: Request, ctx: Ctx, cluster_id: str, principal: ClusterPhotoExporter) -> Response:
+    """Every photo of the network's ads (each file once), with a manifest row per ad and photo."""
+    resp = ctx.es.search(
+        index=ctx.alias("ads"),
+        query={"term": {"cluster.id": cluster_id}},
+        size=ctx.settings.export_max_ads,
+        sort=[{"priority": {"order": "desc", "missing": "_last"}}],
+        source=["id", "images", "evidence", "triage", "crawl"],
+    )
+    if not resp["hits"]["hits"]:
+        raise HTTPException(404, "No such cluster.")
+    ads = _checked(principal, resp["hits"]["hits"])
+    return _photos_download(
+        request, ctx, principal, ads, scope="photos-cluster", target=cluster_id, cluster_id=cluster_id
+    )

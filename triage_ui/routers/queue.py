@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -15,11 +16,14 @@ from triage_ui.templating import render
 
 router = APIRouter()
 Code = Annotated[str | None, Query(max_length=80, pattern=r"^[\w .:'-]*$")]
+Gender = Annotated[Literal[*ads_store.GENDERS] | None, Query()]
+Day = Annotated[date | None, Query()]
 
 
 def queue_filters(
     site: Code = None,
     city: Code = None,
+    gender: Gender = None,
     indicator: Code = None,
     status: Annotated[Literal["new", "all", *ads_store.DECISIONS], Query()] = "new",
     language: Code = None,
@@ -27,17 +31,22 @@ def queue_filters(
     risk_max: Annotated[float | None, Query(ge=0, le=1.01)] = None,
     seen: Annotated[Literal["24h", "7d", "30d"] | None, Query()] = None,
     assigned: Annotated[Literal["me", "unassigned"] | None, Query()] = None,
+    since: Day = None,
+    until: Day = None,
 ) -> ads_store.QueueFilters:
     days = {"24h": 1, "7d": 7, "30d": 30}.get(seen or "")
     return ads_store.QueueFilters(
         site=site or None,
         city=city or None,
+        gender=gender,
         indicator=indicator or None,
         status=None if status == "all" else status,
         language=language or None,
         risk_min=risk_min,
         risk_max=risk_max,
         seen_within_days=days,
+        seen_from=since.isoformat() if since else None,
+        seen_to=until.isoformat() if until else None,
         assigned=assigned,
     )
 

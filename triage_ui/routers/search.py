@@ -8,10 +8,12 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from triage_ui.deps import Ctx, Principal, audit_log, requires
+from triage_ui.render.geomap import draw_map
 from triage_ui.routers.common import AdToken
 from triage_ui.store import ads as ads_store
 from triage_ui.store import alerts as alerts_store
 from triage_ui.store import search as store
+from triage_ui.store.places import places_aggregation, places_from_aggregation
 from triage_ui.templating import render
 
 router = APIRouter()
@@ -41,7 +43,13 @@ def _page(
             filters = filters or ads_store.QueueFilters(status=None)
             size = ctx.settings.page_size
             results = ads_store.queue_page(
-                ctx, filters, principal.name, offset=(page - 1) * size, size=size, extra_must=[query.clause()]
+                ctx,
+                filters,
+                principal.name,
+                offset=(page - 1) * size,
+                size=size,
+                extra_must=[query.clause()],
+                extra_aggs={"places": places_aggregation()},
             )
             audit_log(
                 request,
@@ -55,16 +63,19 @@ def _page(
                     "hits": results["hits"]["total"]["value"],
                 },
             )
+    places = places_from_aggregation(results["aggregations"]["places"]) if results else []
     return render(
         request,
         "search.html",
         400 if error else status_code,
+        geo=draw_map(places, ctx.settings.basemap) if results else None,
         kind=kind,
         q=q,
         error=error,
         results=results,
         filters=filters or ads_store.QueueFilters(status=None),
         kinds=store.KINDS,
+        kind_labels=store.KIND_LABELS,
         saved=store.list_saved(ctx, principal.name),
         token=AdToken.from_hit,
         page=page,
@@ -85,12 +96,17 @@ def search(
     q: Annotated[str, Form(max_length=500)] = "",
     site: Facet = "",
     city: Facet = "",
+    gender: Annotated[Literal["", *ads_store.GENDERS], Form()] = "",
     indicator: Facet = "",
     status: Annotated[Literal["", "new", *ads_store.DECISIONS], Form()] = "",
     page: Annotated[int, Form(ge=1, le=200)] = 1,
 ) -> Response:
     filters = ads_store.QueueFilters(
-        site=site or None, city=city or None, indicator=indicator or None, status=status or None
+        site=site or None,
+        city=city or None,
+        gender=gender or None,
+        indicator=indicator or None,
+        status=status or None,
     )
     return _page(request, ctx, principal, kind=kind, q=q, filters=filters, page=page)
 

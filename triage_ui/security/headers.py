@@ -42,11 +42,19 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control" or static]
+                # A route may set a stricter policy of its own (the sandboxed archived page): keep it.
+                own = {k.lower() for k, _ in headers}
                 headers += [
-                    (b"content-security-policy", CSP.format(nonce=nonce).encode()),
+                    (name, value)
+                    for name, value in (
+                        (b"content-security-policy", CSP.format(nonce=nonce).encode()),
+                        (b"x-frame-options", b"DENY"),
+                    )
+                    if name not in own
+                ]
+                headers += [
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"),
-                    (b"x-frame-options", b"DENY"),
                     (b"cross-origin-opener-policy", b"same-origin"),
                     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
                     (b"x-request-id", state["request_id"].encode()),

@@ -49,6 +49,18 @@
   });
 
   document.addEventListener("click", function (ev) {
+    // A place on a search result's map: search again with that city facet (a POST; no personal data in URLs).
+    const place = ev.target.closest("svg[data-form] a[data-place]");
+    if (place) {
+      const form = document.getElementById(place.closest("svg").dataset.form);
+      const city = form && form.querySelector("input[name=city]");
+      if (city) {
+        ev.preventDefault();
+        city.value = city.value === place.dataset.place ? "" : place.dataset.place;
+        form.submit();
+        return;
+      }
+    }
     const photo = ev.target.closest(".photo");
     if (photo) { photo.classList.toggle("revealed"); return; }
     if (ev.target.closest("[data-help]")) { toggleHelp(); return; }

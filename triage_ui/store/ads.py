@@ -7,12 +7,15 @@ and become DSL dicts here; user text never becomes DSL except through
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from typing import Any
 
 from elasticsearch import NotFoundError
 
+from linking.config import default_config
+from linking.keys import distance_m, hamming, photo_chunk_keys, photo_positions
 from signaal.ids import utc_iso
 from triage_ui.context import UIContext, utcnow
 
@@ -20,6 +23,9 @@ STATUSES = ("new", "lead", "not_relevant", "escalate_minor", "needs_review")
 DECISIONS = STATUSES[1:]
 SEEN_FIELD = "crawl.first_seen"
 CITY_FIELD = "entities.locations.name"
+GENDER_FIELD = "entities.genders"
+#: The advertised person's gender as the ad presents it (nlp); ads that say nothing count as "unknown".
+GENDERS = ("female", "male", "trans", "unknown")
 RISK_BUCKETS = ((0.0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.01))
 DATE_BUCKETS = (("24h", 1), ("7d", 7), ("30d", 30))
 #: Links read per ad page; a cluster bigger than this is explored on the network page instead.
@@ -36,6 +42,7 @@ LIST_SOURCE = [
     "indicators.category",
     "entities.locations.name",
     "entities.ages",
+    "entities.genders",
     "language",
     "triage",
     "crawl.first_seen",
@@ -50,12 +57,15 @@ class QueueFilters:
 
     site: str | None = None
     city: str | None = None
+    gender: str | None = None
     indicator: str | None = None
     status: str | None = "new"
     language: str | None = None
     risk_min: float | None = None
     risk_max: float | None = None
     seen_within_days: int | None = None
+    seen_from: str | None = None  # YYYY-MM-DD, first seen on or after (map and network time filter)
+    seen_to: str | None = None  # YYYY-MM-DD, first seen on or before
     assigned: str | None = None  # "me" | "unassigned"
 
     def as_params(self) -> dict[str, Any]:
@@ -84,6 +94,10 @@ def filter_clauses(filters: QueueFilters, user: str) -> list[dict]:
     ):
         if value:
             clauses.append({"term": {field: value}})
+    if filters.gender == "unknown":
+        clauses.append({"bool": {"must_not": {"exists": {"field": GENDER_FIELD}}}})
+    elif filters.gender:
+        clauses.append({"term": {GENDER_FIELD: filters.gender}})
     if filters.status == "new":
         clauses.append(undecided_query())
     elif filters.status in DECISIONS:
@@ -94,6 +108,10 @@ def filter_clauses(filters: QueueFilters, user: str) -> list[dict]:
     if filters.seen_within_days:
         since = utcnow() - timedelta(days=filters.seen_within_days)
         clauses.append({"range": {SEEN_FIELD: {"gte": utc_iso(since)}}})
+    # whole days: "||/d" rounds gte down to the day's start and lte up to its end
+    seen = {k: f"{v}||/d" for k, v in (("gte", filters.seen_from), ("lte", filters.seen_to)) if v}
+    if seen:
+        clauses.append({"range": {SEEN_FIELD: {**seen, "format": "yyyy-MM-dd"}}})
     if filters.assigned == "me":
         clauses.append({"term": {"triage.assigned_to": user}})
     elif filters.assigned == "unassigned":
@@ -106,6 +124,7 @@ def facet_aggs() -> dict:
     return {
         "site": {"terms": {"field": "site", "size": 20}},
         "city": {"terms": {"field": CITY_FIELD, "size": 15}},
+        "gender": {"terms": {"field": GENDER_FIELD, "size": len(GENDERS), "missing": "unknown"}},
         "indicator": {"terms": {"field": "indicators.code", "size": 25}},
         "status": {"terms": {"field": "triage.status", "size": 10, "missing": "new"}},
         "language": {"terms": {"field": "language", "size": 10}},
@@ -135,6 +154,7 @@ def queue_page(
     size: int = 50,
     extra_must: list[dict] | None = None,
     facets: bool = True,
+    extra_aggs: dict | None = None,
 ) -> dict:
     """One page of ads by priority (undecided first) with facet counts and the total left."""
     query = {"bool": {"filter": filter_clauses(filters, user), "must": extra_must or []}}
@@ -148,7 +168,7 @@ def queue_page(
         from_=offset,
         size=size,
         source=LIST_SOURCE,
-        aggs=facet_aggs() if facets else None,
+        aggs={**facet_aggs(), **(extra_aggs or {})} if facets else extra_aggs,
         track_total_hits=True,
         seq_no_primary_term=True,
     )
@@ -211,17 +231,20 @@ def related(ctx: UIContext, ad: dict, size: int = 25) -> list[dict]:
 
     Two sources, merged: the links index (what linking verified, including near-identical photos and
     texts with their distance) and a live query on shared values, so an ad crawled after the last
-    ``signaal link`` run still shows the ads sharing its phone, e-mail, handle or photo file.
+    ``signaal link`` run still shows the ads sharing its phone, e-mail, handle or photo file, and its
+    similar photos and photos taken nearby by linking's own rules (Hamming distance of the perceptual
+    hashes, metres between EXIF GPS positions; linking.yaml).
     """
     reasons: dict[str, list[str]] = {}
     for other_id, reason in _linked(ctx, ad["id"]):
         reasons.setdefault(other_id, []).append(reason)
     sources: dict[str, dict] = {}
     keys = _value_keys(ad)
-    for hit in _sharing_values(ctx, ad["id"], keys, size):
+    for hit in _sharing_values(ctx, ad["id"], keys, size, _photo_clauses(ad)):
         sources[hit["_id"]] = hit["_source"]
         known = reasons.setdefault(hit["_id"], [])
-        known += [r for r in _link_reasons(keys, hit["_source"]) if r not in known]
+        found = [*_link_reasons(keys, hit["_source"]), *_photo_reasons(ad, hit["_source"])]
+        known += [r for r in found if r not in known]
     missing = [i for i in reasons if i not in sources][:MAX_LINKED]
     if missing:
         resp = ctx.es.mget(index=ctx.alias("ads"), ids=missing, source=LIST_SOURCE)
@@ -270,6 +293,8 @@ def _link_label(link: dict) -> str:
     if kind == "image_phash":
         distance = link.get("distance")
         return f"similar photo ({distance}/64 bits differ)" if distance else "similar photo"
+    if kind == "photo_gps":
+        return f"photos taken {link.get('distance', '?')} m apart (GPS)"
     if kind == "text":
         similarity = link.get("similarity")
         return f"near-identical text (~{similarity:.0%} shared)" if similarity else "near-identical text"
@@ -288,7 +313,6 @@ def _value_keys(ad: dict) -> list[tuple[str, str, list[str]]]:
             [h.get("handle") for h in ents.get("handles") or [] if isinstance(h, dict) and h.get("handle")],
         ),
         ("images.sha256", "same photo", [i["sha256"] for i in images_of(ad) if i.get("sha256")]),
-        ("images.phash", "similar photo", [i["phash"] for i in images_of(ad) if i.get("phash")]),
         ("text_minhash.bands", "near-identical text", (ad.get("text_minhash") or {}).get("bands") or []),
     ]
     cluster_id = (ad.get("cluster") or {}).get("id")
@@ -297,9 +321,52 @@ def _value_keys(ad: dict) -> list[tuple[str, str, list[str]]]:
     return keys
 
 
-def _sharing_values(ctx: UIContext, ad_id: str, keys: list[tuple[str, str, list[str]]], size: int) -> list[dict]:
-    """The highest-priority ads sharing any of ``keys``' values with the ad (one ``bool``/``terms`` query)."""
-    should = [{"terms": {field: values[:200]}} for field, _, values in keys if values]
+def _phashes(ad: dict) -> dict[str, int]:
+    """The ad's perceptual hashes, hex -> int (malformed ones skipped: records are untrusted input)."""
+    out = {}
+    for image in images_of(ad):
+        with contextlib.suppress(TypeError, ValueError):
+            out[str(image.get("phash")).lower()] = int(image.get("phash"), 16)
+    return out
+
+
+def _photo_clauses(ad: dict) -> list[dict]:
+    """Candidates for linking's photo rules: exact and chunk-sharing perceptual hashes (``photo_chunks``,
+    linking's multi-index keys), and photos taken within ``gps.max_distance_m`` (``geo_distance``)."""
+    cfg = default_config()
+    hashes = _phashes(ad)
+    chunks = sorted({k for value in hashes.values() for k in photo_chunk_keys(value, cfg.photo.max_distance)})
+    clauses: list[dict] = (
+        [{"terms": {"images.phash": sorted(hashes)}}, {"terms": {"photo_chunks": chunks}}] if hashes else []
+    )
+    for lat, lon in list(photo_positions(ad).values())[:10]:
+        clauses.append(
+            {"geo_distance": {"distance": f"{cfg.gps.max_distance_m}m", "images.exif.gps": {"lat": lat, "lon": lon}}}
+        )
+    return clauses
+
+
+def _photo_reasons(ad: dict, other: dict) -> list[str]:
+    """ "similar photo" and "photos taken nearby" between two ads, decided by linking's rules and thresholds."""
+    cfg = default_config()
+    reasons = []
+    mine, theirs = _phashes(ad).values(), _phashes(other).values()
+    bits = min((hamming(a, b) for a in mine for b in theirs), default=None)
+    if bits is not None and bits <= cfg.photo.max_distance:
+        reasons.append(_link_label({"kind": "image_phash", "distance": bits}))
+    here, there = photo_positions(ad).values(), photo_positions(other).values()
+    metres = min((distance_m(a, b) for a in here for b in there), default=None)
+    if metres is not None and metres <= cfg.gps.max_distance_m:
+        reasons.append(_link_label({"kind": "photo_gps", "distance": round(metres)}))
+    return reasons
+
+
+def _sharing_values(
+    ctx: UIContext, ad_id: str, keys: list[tuple[str, str, list[str]]], size: int, photo: list[dict]
+) -> list[dict]:
+    """The highest-priority ads sharing any of ``keys``' values with the ad, or a photo by linking's rules
+    (one ``bool`` query)."""
+    should = [{"terms": {field: values[:200]}} for field, _, values in keys if values] + photo
     if not should:
         return []
     resp = ctx.es.search(
@@ -330,7 +397,7 @@ def _link_reasons(keys: list[tuple[str, str, list[str]]], other: dict) -> list[s
         shared = _values(other, field) & {str(v) for v in values}
         if not shared:
             continue
-        if field in ("text_minhash.bands", "images.phash", "images.sha256", "cluster.id"):
+        if field in ("text_minhash.bands", "images.sha256", "cluster.id"):
             reasons.append(label)
         else:
             reasons.append(f"{label}: {', '.join(sorted(shared)[:3])}")

@@ -32,6 +32,8 @@ ACTIONS = (
     "user_admin",
     "saved_search",
     "promote",
+    "proposal",
+    "withdraw_proposal",
 )
 AUDIT_CSV_HEADER = ["at", "user", "role", "action", "target_type", "target_id", "outcome", "ip", "worker", "details"]
 

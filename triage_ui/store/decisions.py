@@ -84,19 +84,10 @@ def _conditional_update(ctx: UIContext, ad_id: str, triage: dict, seq_no: int, p
     raise DecisionConflict({})
 
 
-def decide(
-    ctx: UIContext,
-    decision: Decision,
-    *,
-    user: str,
-    role: str,
-    seq_no: int,
-    primary_term: int,
-    stamp: str,
-    previous_triage: dict,
-    cluster_id: str | None,
-) -> tuple[dict, dict | None]:
-    """Record the decision; return the new triage block and the decision it overrode (someone else's), if any."""
+def decision_entries(
+    decision: Decision, *, user: str, role: str, previous_triage: dict, cluster_id: str | None
+) -> tuple[dict, dict]:
+    """The ad's new ``triage`` block and the decision log entry: one shape for every writer of decisions."""
     now = utc_iso(utcnow())
     labels = {"minor": decision.label_minor, "trafficking": decision.label_trafficking}
     triage = {
@@ -110,7 +101,6 @@ def decide(
     carried = overridden or (previous_triage.get("overrode") if previous_triage.get("decided_by") == user else None)
     if carried:
         triage["overrode"] = carried
-    _conditional_update(ctx, decision.ad_id, triage, seq_no, primary_term, stamp)
     doc = {
         "ad_id": decision.ad_id,
         "cluster_id": cluster_id,
@@ -121,8 +111,28 @@ def decide(
         "role": role,
         "decided_at": now,
     }
+    return triage, doc
+
+
+def decide(
+    ctx: UIContext,
+    decision: Decision,
+    *,
+    user: str,
+    role: str,
+    seq_no: int,
+    primary_term: int,
+    stamp: str,
+    previous_triage: dict,
+    cluster_id: str | None,
+) -> tuple[dict, dict | None]:
+    """Record the decision; return the new triage block and the decision it overrode (someone else's), if any."""
+    triage, doc = decision_entries(
+        decision, user=user, role=role, previous_triage=previous_triage, cluster_id=cluster_id
+    )
+    _conditional_update(ctx, decision.ad_id, triage, seq_no, primary_term, stamp)
     append(ctx.es, "decisions", doc, prefix=ctx.prefix)
-    return triage, overridden
+    return triage, overridden_decision(previous_triage, user)
 
 
 def overridden_decision(previous_triage: dict, user: str) -> dict | None:

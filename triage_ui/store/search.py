@@ -1,23 +1,46 @@
-"""Investigator search: safe full text, entity lookups, saved searches/watches and the alert inbox.
+"""Investigator search: safe full text, entity lookups, photo metadata, saved searches/watches and the inbox.
 
-Full text goes through ``simple_query_string`` with a fixed flag set (it never raises on
-bad syntax and cannot reach scripts, regexes or fuzzy expansion); entity values are
-normalized (phones to E.164 with phonenumbers) and used in ``term`` queries.
+Full text goes through ``signaal.es.text_query.full_text_clause`` (exact words, plus Dutch or
+English stems in the ad's own language) as ``simple_query_string`` with a fixed flag set (it
+never raises on bad syntax and cannot reach scripts, regexes or fuzzy expansion); entity values
+are normalized (phones to E.164 with phonenumbers) and used in ``term`` queries. Photo
+metadata from the photos' EXIF: ``camera`` (make, model or both, as the ad page shows them)
+and ``near`` (a position typed as "lat, lon[, radius]", parsed into numbers, searched with
+``geo_distance``); nothing a user types is ever spliced into query text.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
+import re
 from dataclasses import dataclass
 
 import phonenumbers
 from elasticsearch import ConflictError, NotFoundError
 
+from signaal.es.text_query import full_text_clause
 from signaal.ids import utc_iso
 from triage_ui.context import UIContext, utcnow
 
-KINDS = ("text", "phone", "email", "handle", "city")
-TEXT_FIELDS = ["title^2", "title.nl^2", "title.en^2", "body", "body.nl", "body.en"]
+KINDS = ("text", "phone", "email", "handle", "city", "camera", "near")
+KIND_LABELS = {
+    "text": "text",
+    "phone": "phone number",
+    "email": "e-mail",
+    "handle": "handle",
+    "city": "city",
+    "camera": "photo camera",
+    "near": "photos taken near (lat, lon)",
+}
+CAMERA_FIELDS = ("images.exif.camera", "images.exif.model", "images.exif.make")
+GPS_FIELD = "images.exif.gps"
+NEAR_DEFAULT_M, NEAR_MAX_M = 100, 50_000
+_NEAR = re.compile(
+    r"^\s*(?P<lat>[-+]?\d{1,2}(?:\.\d+)?)\s*[,;\s]\s*(?P<lon>[-+]?\d{1,3}(?:\.\d+)?)"
+    r"(?:\s*[,;\s]\s*(?P<radius>\d+(?:\.\d+)?)\s*(?P<unit>km|m)?)?\s*$",
+    re.IGNORECASE,
+)
 SAFE_FLAGS = "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|WHITESPACE|ESCAPE"
 DEFAULT_REGION = "NL"
 
@@ -32,16 +55,13 @@ class EntityQuery:
     value: str  # normalized
 
     def clause(self) -> dict:
+        if self.kind == "camera":
+            return {"bool": {"should": [{"term": {f: self.value}} for f in CAMERA_FIELDS], "minimum_should_match": 1}}
+        if self.kind == "near":
+            lat, lon, metres = parse_near(self.value)
+            return {"geo_distance": {"distance": f"{metres}m", GPS_FIELD: {"lat": lat, "lon": lon}}}
         if self.kind == "text":
-            return {
-                "simple_query_string": {
-                    "query": self.value,
-                    "fields": TEXT_FIELDS,
-                    "flags": SAFE_FLAGS,
-                    "default_operator": "and",
-                    "lenient": True,
-                }
-            }
+            return full_text_clause(self.value, flags=SAFE_FLAGS)
         field = {
             "phone": "entities.phones",
             "email": "entities.emails",
@@ -62,6 +82,24 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def parse_near(raw: str) -> tuple[float, float, int]:
+    """ "52.0907, 5.1214" or "52.0907 5.1214 2km" -> (lat, lon, radius in metres; default NEAR_DEFAULT_M)."""
+    match = _NEAR.match(raw)
+    if match is None:
+        raise SearchError('type a position as "lat, lon" (decimal degrees), optionally a radius: "52.09, 5.12, 500m"')
+    lat, lon = float(match["lat"]), float(match["lon"])
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise SearchError(f"not a position on earth: {lat}, {lon}")
+    radius = (
+        float(match["radius"]) * (1000 if (match["unit"] or "m").lower() == "km" else 1)
+        if match["radius"]
+        else NEAR_DEFAULT_M
+    )
+    if not math.isfinite(radius) or not 1 <= radius <= NEAR_MAX_M:
+        raise SearchError(f"radius must be between 1 m and {NEAR_MAX_M // 1000} km")
+    return lat, lon, round(radius)
+
+
 def parse(kind: str, raw: str) -> EntityQuery:
     value = (raw or "").strip()
     if kind not in KINDS:
@@ -74,6 +112,11 @@ def parse(kind: str, raw: str) -> EntityQuery:
         value = normalize_phone(value)
     elif kind in ("email", "handle"):
         value = value.lower().lstrip("@") if kind == "handle" else value.lower()
+    elif kind == "camera":
+        value = " ".join(value.lower().split())
+    elif kind == "near":
+        lat, lon, metres = parse_near(value)
+        value = f"{lat:.6f},{lon:.6f},{metres}m"
     return EntityQuery(kind, value)
 
 

@@ -34,7 +34,9 @@ def test_ads_have_the_input_format_and_stable_ids(corpus):
         assert re.fullmatch(r"[pv]\d{5}", ad["site_ad_id"]) and ad["site_ad_id"][0] == ad["site"][0]
         assert ad["url"].endswith(f"/ad/{ad['site_ad_id']}") and ad["url"].startswith("http://127.0.0.1:")
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", ad["posted_at"])
-        assert ad["images"] and all(url.endswith(".png") for url in ad["images"])
+        assert ad["images"] and all(
+            re.search(r"/(img|media)/[0-9a-f]{16}\.(jpg|webp|png)$", url) for url in ad["images"]
+        )
         assert ad["title"].strip() and ad["body"].strip() and ad["city"]
         assert not re.search(r"[{}]|\bNone\b", ad["title"] + ad["body"]), ad  # every placeholder filled
     # Half of the ads on each site, numbered from 1 without gaps.

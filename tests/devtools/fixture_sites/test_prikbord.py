@@ -10,6 +10,8 @@ import pytest
 from parsel import Selector
 from PIL import Image
 
+from devtools.fixture_sites.images import photo_path, prerender, profile
+
 
 @pytest.fixture(scope="module")
 def client():
@@ -80,23 +82,24 @@ def test_ad_text_is_html_escaped():
     )
 
 
-def test_photos_are_png_and_reused_photos_share_a_url(sites, client):
+def test_photos_are_served_in_their_own_format_and_unknown_ones_are_404(sites, client):
     ad = sites.corpus.site_ads("prikbord")[0]
+    spec = sites.corpus.photos[sites.corpus.truth_for(ad["id"])["photos"][0]]
     res = client.get(ad["images"][0])
-    assert res.status_code == 200 and res.headers["content-type"] == "image/png"
-    assert Image.open(io.BytesIO(res.content)).size in {(320, 240), (288, 216)}
+    assert res.status_code == 200 and res.headers["content-type"] == profile(spec).content_type
+    assert Image.open(io.BytesIO(res.content)).size == (profile(spec).width, profile(spec).height)
+    wrong_ext = ad["images"][0].rsplit(".", 1)[0] + (".png" if profile(spec).ext != "png" else ".jpg")
+    assert client.get(wrong_ext).status_code == 404
     assert client.get(f"{sites.prikbord_url}/img/does-not-exist.png").status_code == 404
 
 
-def test_prerendered_photos_are_served_from_memory_unchanged(sites, client):
-    from devtools.fixture_sites.images import render_photo
-
+def test_photos_are_served_from_the_disk_cache_rendered_before_the_first_request(sites, client):
+    """start_sites renders every photo of the corpus into var/fixture-photos first; the server only reads."""
     ad = sites.corpus.site_ads("prikbord")[1]
-    before = client.get(ad["images"][0]).content
-    assert sites.prerender_photos("prikbord") == len(sites.view("prikbord").photos)
-    misses = render_photo.cache_info().misses
-    assert client.get(ad["images"][0]).content == before
-    assert render_photo.cache_info().misses == misses
+    spec = sites.corpus.photos[sites.corpus.truth_for(ad["id"])["photos"][0]]
+    assert all(photo_path(s).is_file() for s in sites.view("prikbord").photos.values())
+    assert client.get(ad["images"][0]).content == photo_path(spec).read_bytes()
+    assert prerender(sites.view("prikbord").photos.values()) == 0  # nothing left to draw
 
 
 def test_search_filters_case_and_accent_insensitively(sites, client):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 from parsel import Selector
 
+from devtools.fixture_sites.images import profile, render_photo
+
 
 def test_html_shell_contains_no_ad_text(sites):
     ads = sites.corpus.site_ads("vitrine")
@@ -44,7 +46,9 @@ def test_api_pages_cover_every_ad_and_details_match(sites):
                 ad["posted_at"],
             )
             assert [sites.vitrine_url + p for p in data["photos"]] == ad["images"]
-            png = client.get(sites.vitrine_url + data["photos"][0])
-            assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
+            photo = client.get(sites.vitrine_url + data["photos"][0])
+            spec = sites.corpus.photos[sites.corpus.truth_for(ad["id"])["photos"][0]]
+            assert photo.headers["content-type"] == profile(spec).content_type
+            assert photo.content == render_photo(spec)
         missing = client.get(f"{sites.vitrine_url}/api/ads/v99999")
         assert missing.status_code == 404 and missing.json()["error"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from email.parser import BytesParser
@@ -147,3 +148,21 @@ def test_push_raises_on_kibana_errors():
 
     with pytest.raises(KibanaPushError, match="0 objects with 1 errors"):
         push_ndjson("http://kibana.invalid", "{}\n", transport=httpx.MockTransport(refuse))
+
+
+def test_push_cli_authenticates_as_the_admin_component(fake_kibana, tmp_path, monkeypatch):
+    from signaal.es.credentials import Credentials, write_credentials
+    from signaal.settings import get_settings
+
+    write_credentials(tmp_path, "admin", Credentials(username="signaal_admin", password="pw-admin"))
+    for name in ("SIGNAAL_KIBANA_API_KEY", "SIGNAAL_ES_API_KEY", "SIGNAAL_ES_USER", "SIGNAAL_ES_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SIGNAAL_ES_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("SIGNAAL_ES_CREDENTIALS_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["kibana", "push", "--url", fake_kibana])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert FakeKibana.seen[-1]["auth"] == "Basic " + base64.b64encode(b"signaal_admin:pw-admin").decode()
