@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from elasticsearch import ApiError, TransportError
+from elasticsearch import ApiError, AuthorizationException, TransportError
 
 from signaal.es.client import get_client
 from signaal.es.errors import EsSetupError
@@ -38,15 +38,19 @@ FIELDS = (
 def record_run(summary: dict[str, Any], prefix: str | None = None) -> str | None:
     """Index the summary as ``<site>:<run id>``; returns a one-line problem instead of raising.
 
-    An installation that predates this kind gets its index here (as ``signaal ui`` does for its own
-    kinds), never an index that Elasticsearch would auto-create under the alias' name.
+    An installation that predates this kind gets its index here when the crawler's user may create it
+    (as ``signaal ui`` does for its own kinds); a least-privilege user may not, and then the problem names
+    the command that does (``signaal es init``). Never an index auto-created under the alias' name.
     """
     doc = {key: summary.get(key) for key in FIELDS} | {"run_id": summary.get("run_id"), "ended_at": utc_now()}
     target = alias("crawl-runs", prefix)
     try:
         es = get_client(component="indexer")
         if not es.indices.exists_alias(name=target):
-            apply_mappings(es, prefix or get_settings().index_prefix, kinds=["crawl-runs"])
+            try:
+                apply_mappings(es, prefix or get_settings().index_prefix, kinds=["crawl-runs"])
+            except AuthorizationException:
+                return f"crawl status not recorded: index {target} missing; run `signaal es init` first"
         es.index(index=target, id=f"{doc['site']}:{doc['run_id']}", document=doc)
     except (ApiError, TransportError, EsSetupError) as exc:
         return f"crawl status not recorded in Elasticsearch: {type(exc).__name__}: {str(exc)[:200]}"

@@ -128,13 +128,13 @@ def test_similar_photo_and_nearby_photo_reasons_follow_linking_s_rules(ui_ctx, p
     assert "prikbord:2004" not in from_older  # found through a shared chunk, but 9 bits apart
 
 
-def test_admins_see_how_crawls_ended_including_a_layout_change(client_for, ui_ctx, index_prefix):
+def test_admins_see_how_crawls_ended_including_a_layout_change(client_for, ui_ctx, es, index_prefix):
     reason = (
         "site layout changed: detail.title (css 'h1.ad-title::text') matched nothing on 20 consecutive detail pages"
     )
     summary = {"site": "prikbord", "run_id": 7, "status": "layout_changed", "stop_reason": reason, "ads": 12}
     assert record_run(summary, prefix=index_prefix) is None
-    ui_ctx.es.indices.refresh(index=ui_ctx.alias("crawl-runs"))
+    es.indices.refresh(index=ui_ctx.alias("crawl-runs"))  # the UI's own user may only read crawl runs
     admin, _ = client_for("admin1")
     page = admin.get("/admin/crawls")
     assert page.status_code == 200 and "site layout changed" in page.text

@@ -18,6 +18,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from signaal.paths import var_dir
 from triage_ui.deps import Ctx, Principal, audit_log, requires
+from triage_ui.render.archived_html import image_media_type
 from triage_ui.render.highlight import segments
 from triage_ui.render.photos import photo_facts
 from triage_ui.render.textdiff import changed, word_diff
@@ -177,11 +178,7 @@ def post_assign(
 
 def _sniff(path: Path) -> str:
     with path.open("rb") as fh:
-        head = fh.read(12)
-    for magic, media in ((b"\x89PNG", "image/png"), (b"\xff\xd8", "image/jpeg"), (b"GIF8", "image/gif")):
-        if head.startswith(magic):
-            return media
-    return "image/webp" if head[8:12] == b"WEBP" else "application/octet-stream"
+        return image_media_type(fh.read(12)) or "application/octet-stream"
 
 
 @router.get("/ads/{ad_id}/images/{index}")
