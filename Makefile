@@ -1,5 +1,5 @@
 # The two commands a fresh machine needs (see README.md). Both are safe to re-run.
-.PHONY: demo test setup lint bench
+.PHONY: demo test test-under-load setup lint bench
 
 demo:
 	scripts/setup.sh
@@ -7,6 +7,10 @@ demo:
 
 test:
 	scripts/test.sh
+
+# The same with every core kept busy by stress-ng (README, "Tests").
+test-under-load:
+	scripts/test-under-load.sh
 
 setup:
 	scripts/setup.sh

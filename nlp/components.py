@@ -24,10 +24,12 @@ from nlp.extract._phrases import alternation, first_chars
 from nlp.extract._regex import LiteralGate, compile_fast, rare_first_chars, required_literals
 from nlp.extract.ages import AgeRules, find_ages
 from nlp.extract.emails import EmailRules, find_emails
+from nlp.extract.genders import GenderCues, NameGenders
+from nlp.extract.genders import decide as decide_genders
 from nlp.extract.handles import HandleRules, find_handles
 from nlp.extract.phones import PhoneRules, find_phones
 from nlp.extract.prices import PriceRules, find_prices
-from nlp.extract.wordrules import Rule, WordRules, compile_rule, mark_spans, words_of
+from nlp.extract.wordrules import Rule, WordRules, compile_rule, words_of
 from nlp.gazetteer import load_gazetteer
 from nlp.normalize import NumberWords, SubstitutionKeys, Views
 from nlp.state import AdState
@@ -68,25 +70,27 @@ def fold_token(text: str) -> str:
     return squeeze(fold(text))
 
 
-def set_norms(doc: Doc) -> Doc:
+def set_norms(doc: Doc, done: set[int] | None = None) -> Doc:
     """Give every word a folded NORM, set once per vocabulary entry (lexeme), not per token.
 
     Token-level norms from tokenizer exceptions ("'m" -> "am") still win, exactly
-    as in spaCy; a lexeme is folded the first time any document contains it.
+    as in spaCy. ``done``: the lexemes (ORTH ids) of this doc's vocabulary already folded, kept by
+    the caller that owns the vocabulary (the normalizer of a pipeline), so a lexeme is folded the
+    first time any document contains it; without it every lexeme of the doc is folded (folding is
+    idempotent). The set belongs to the pipeline, not to ``id(vocab)``: a rebuilt pipeline's new
+    vocabulary can get the id of a collected one, and would then skip folding its lexemes.
     """
     vocab = doc.vocab
-    done = _FOLDED.setdefault(id(vocab), set())
-    for orth in set(doc.to_array("ORTH").tolist()) - done:
+    orths = set(doc.to_array("ORTH").tolist())
+    for orth in orths if done is None else orths - done:
         lex = vocab[orth]
         text = lex.orth_
         norm = squeeze(lex.norm_) if text.isascii() else fold_token(text)
         if norm != lex.norm_:
             lex.norm_ = norm
-        done.add(orth)
+    if done is not None:
+        done |= orths
     return doc
-
-
-_FOLDED: dict[int, set[int]] = {}  # vocab id -> lexemes whose NORM is already folded
 
 
 def fold_pattern(pattern: Any) -> Any:
@@ -132,9 +136,10 @@ class Normalizer:
 
     def __init__(self, numbers: NumberWords, keys: SubstitutionKeys | None = None) -> None:
         self.numbers, self.keys = numbers, keys
+        self.folded: set[int] = set()  # lexemes of this pipeline's vocabulary whose NORM is folded
 
     def __call__(self, doc: Doc) -> Doc:
-        set_norms(doc)
+        set_norms(doc, self.folded)
         # ``doc.text`` re-joins every token; the analyzer hands over the text it tokenised instead.
         text = doc.user_data.get(SOURCE_KEY)
         doc._.signaal = AdState(views=Views(text if isinstance(text, str) else doc.text, self.numbers, self.keys))
@@ -282,8 +287,8 @@ class Locations:
             state.locations.append(Found(place.value, span.start_char, span.end_char, extra=place.extra))
             places_end.add(span.end - 1)
         done: set[int] = set()
-        for m in _JOINED_WORDS.finditer(state.views.source):  # "Rotterdam-Charlois": few per ad, found in C
-            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+        for start, end in joined_words(state.views.source):  # "Rotterdam-Charlois": few per ad
+            span = doc.char_span(start, end, alignment_mode="expand")
             for token in span if span is not None else ():
                 if token.i not in matched and token.i not in done and _JOINED.search(token.text):
                     done.add(token.i)
@@ -316,6 +321,30 @@ class Locations:
 
 _JOINED = re.compile(r"[-/]")
 _JOINED_WORDS = re.compile(r"[^\W\d_]{2,}[-/][^\W\d_]{2,}")
+#: The "-" or "/" of a joined word: two letters on each side. Opening with the separator, ``re`` finds
+#: it in C, where the plain pattern starts at every letter.
+_JOIN_MARK = re.compile(r"[-/](?<=[^\W\d_]{2}[-/])(?=[^\W\d_]{2})")
+_LETTER = re.compile(r"[^\W\d_]")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def joined_words(text: str) -> list[tuple[int, int]]:
+    """The spans of ``_JOINED_WORDS.finditer(text)`` (letters, "-" or "/", letters), found from the
+    separators: a match starts where the letters before its separator start and ends where the
+    letters after it end, and never starts inside an earlier match."""
+    spans: list[tuple[int, int]] = []
+    done = 0
+    for mark in _JOIN_MARK.finditer(text):
+        sep = mark.start()
+        start = sep - 2
+        if start < done:
+            continue  # the letters before it belong to the previous match ("ab-cd-ef")
+        while start > done and _LETTER.match(text, start - 1):
+            start -= 1
+        end = _LETTERS.match(text, sep + 1).end()  # type: ignore[union-attr]
+        spans.append((start, end))
+        done = end
+    return spans
 
 
 @Language.factory(
@@ -341,7 +370,7 @@ def make_locations(nlp: Language, name: str, lexicons: list[str]) -> Locations:
 
 
 class Persons:
-    """Names (after a cue or in the "Name (19)" form), nationalities and genders."""
+    """Names (after a cue or in the "Name (19)" form), nationalities and genders (see nlp.extract.genders)."""
 
     def __init__(
         self,
@@ -351,10 +380,19 @@ class Persons:
         matcher: PhraseMatcher,
         values: dict[int, tuple[str, str]],
         language_context: frozenset[str],
+        gender_cues: GenderCues | None = None,
+        name_genders: NameGenders | None = None,
+        cued_word: re.Pattern[str] | None = None,
+        vocab_words: frozenset[str] = frozenset(),
+        pronoun_norms: dict[int, str] | None = None,
     ) -> None:
         self.name_patterns, self.not_names, self.places = name_patterns, not_names, places
         self.matcher, self.values, self.language_context = matcher, values, language_context
         self.cue_last_words = frozenset(cue.rsplit(" ", 1)[-1] for cue in name_patterns[0])
+        self.gender_cues, self.name_genders = gender_cues or GenderCues(), name_genders
+        self.cued_word = cued_word or re.compile(r"(?!x)x(?P<name>)")  # the word after a name cue, any case
+        self.vocab_words = vocab_words  # gender words and pronouns: never read as a first name
+        self.pronoun_norms = pronoun_norms or {}  # folded pronoun (NORM id) -> gender
 
     def __call__(self, doc: Doc) -> Doc:
         state = _state(doc)
@@ -386,6 +424,7 @@ class Persons:
                 continue
             taken.add(start, end)
             state.names.append(Found(name, start, end))
+        words: list[tuple[str, int, int]] = []  # gender words that present the advertised person
         for match_id, s, e in self.matcher(doc):
             kind, value = self.values[match_id]
             span = doc[s:e]
@@ -393,12 +432,92 @@ class Persons:
                 before = {t.lower_ for t in doc[max(0, s - 2) : s]}
                 if before & self.language_context or overlaps(span.start_char, span.end_char, taken):
                     continue
-            target = state.nationalities if kind == "nationality" else state.genders
-            target.append(Found(value, span.start_char, span.end_char))
+                state.nationalities.append(Found(value, span.start_char, span.end_char))
+            elif kind == "gender" and self._presents(doc, s, e):
+                words.append((value, span.start_char, span.end_char))
+        # Names and pronouns are read only where no word decides (most ads name their person or say
+        # "dame", "jongen"), so their cost falls on the few ads that need them.
+        names = self._name_genders(state, text, title_end) if not words else []
+        pronouns = self._pronouns(doc) if not (words or names) else []
+        state.genders = [Found(value, start, end) for value, start, end in decide_genders(words, names, pronouns)]
         return doc
+
+    def _pronouns(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """Third-person pronouns, as (gender, start, end); not a word that is a pronoun only sometimes
+        after a word that makes it another ("blond haar" is hair)."""
+        out = []
+        norms = doc.to_array("NORM").tolist()
+        for i in (i for i, norm in enumerate(norms) if norm in self.pronoun_norms):
+            token = doc[i]
+            not_after = self.gender_cues.pronoun_not_after.get(token.norm_)
+            if not_after is None or i == 0 or doc[i - 1].norm_ not in not_after:
+                out.append((self.pronoun_norms[norms[i]], token.idx, token.idx + len(token)))
+        return out
+
+    def _name_genders(self, state: AdState, text: str, title_end: int) -> list[tuple[str, int, int]]:
+        """Genders of the first names: the names found, and the first word of the title and of the body or
+        the word after a name cue in any case ("kyra, piepjong", "hoi ik ben annika"), when the names
+        list knows it as a first name; not a name after "mijn vriend", "my manager" (someone else)."""
+        if self.name_genders is None:
+            return []
+        view = state.views.chars
+        found = {name.start: (name.value, name.start, name.end) for name in state.names}
+        starts = [0, title_end + len(_TITLE_BODY)] if title_end >= 0 else [0]
+        spans = [m.span(1) for at in starts if (m := _FIRST_WORD.match(text, at))]
+        if not found:  # no name found with a capital: one in lower case after a cue ("ik ben annika")
+            spans += [m.span("name") for m in self.cued_word.finditer(text)]
+        for start, end in spans:
+            word = text[start:end].lower()
+            if word in self.not_names or word in self.places or word in self.vocab_words:
+                continue
+            src = view.to_source(start, end)
+            found.setdefault(src[0], (text[start:end], *src))
+        out = []
+        source = state.views.source
+        for name, start, end in sorted(found.values(), key=lambda f: f[1]):
+            before = _LAST_WORD.search(source, max(0, start - 30), start)
+            if before is not None and fold_token(before.group(1)) in self.gender_cues.name_not_after:
+                continue
+            if (gender := self.name_genders.gender(name)) is not None:
+                out.append((gender, start, end))
+        return out
+
+    def _clause_words(self, doc: Doc, start: int, stop: int, step: int) -> list[str]:
+        """Folded words from token ``start`` towards ``stop`` (exclusive) until a clause ends ("&" and "/"
+        join a list: "mannen & vrouwen")."""
+        out = []
+        for i in range(start, stop, step):
+            token = doc[i]
+            if token.text in _LIST_JOINERS:
+                continue
+            if token.is_punct or token.is_space or "\n" in token.text:
+                break
+            out.append(token.norm_)
+        return out
+
+    def _presents(self, doc: Doc, s: int, e: int) -> bool:
+        """True when the gender word ``doc[s:e]`` is about the advertised person: not the clients ("voor
+        heren", "men only"), not negated ("geen mannen"), not someone else's ("mijn man")."""
+        cues = self.gender_cues
+        text = doc[s:e].text
+        if text.lower() in cues.capitals_only and not text.isupper():
+            return False  # "tv" is a television
+        before = self._clause_words(doc, s - 1, max(-1, s - 1 - cues.window_before), -1)
+        if before and before[0] in cues.other_before:
+            return False
+        if not cues.client_before.isdisjoint(before) or not cues.negation.isdisjoint(before):
+            return False
+        after = self._clause_words(doc, e, min(len(doc), e + cues.window_after), 1)
+        return cues.client_after.isdisjoint(after) and " ".join(after[:2]) not in cues.client_after
 
 
 _NAME = r"(?P<name>[A-Z][a-zà-ÿ]{1,19}(?:-[A-Z][a-zà-ÿ]{1,19})?)(?![\w@])"
+_TITLE_BODY = "\n\n\n\n"  # analyzer.SEPARATOR, which this module cannot import (the analyzer imports it)
+#: The first word of a title or body, after emoji and punctuation, standing alone: punctuation, a digit,
+#: an emoji or the line end follows ("🍭 Lieve 🍭", "kyra, piepjong", "fenna 17"; not "Dag en nacht").
+_FIRST_WORD = re.compile(r"[^\w\n]*([^\W\d_]{2,20})(?=[ \t]*(?:[^\w\s@.]|\.(?!\w)|\d|$))", re.MULTILINE)
+_LAST_WORD = re.compile(r"([^\W\d_]+)[^\w\n]{1,3}$")
+_LIST_JOINERS = frozenset("&/+")
 _CUE_WORDS = re.compile(r"[\w']+")
 
 
@@ -446,7 +565,12 @@ def make_persons(nlp: Language, name: str, lexicons: list[str]) -> Persons:
     after = re.compile(rf"[ \t]*,?[ \t]+{first_chars(after_words)}(?:{alternation(after_words)})", re.IGNORECASE)
     matcher = PhraseMatcher(nlp.vocab, attr="NORM")
     values: dict[int, tuple[str, str]] = {}
-    for kind, table in (("nationality", lex.get("nationalities", {})), ("gender", lex.get("genders", {}))):
+    genders = lex.get("genders", {})
+    tables = (
+        ("nationality", lex.get("nationalities", {})),
+        ("gender", genders.get("words", {})),
+    )
+    for kind, table in tables:
         for value, forms in table.items():
             key = f"{kind.upper()}:{value}"
             values[nlp.vocab.strings.add(key)] = (kind, str(value))
@@ -454,7 +578,33 @@ def make_persons(nlp: Language, name: str, lexicons: list[str]) -> Persons:
     not_names = frozenset(str(n).lower() for n in names.get("not_names", []))
     places = frozenset(form.lower() for form in load_gazetteer().forms)
     context = frozenset(str(w).lower() for w in names.get("language_context", []))
-    return Persons((cues, after), not_names, places, matcher, values, context)
+    name_genders = NameGenders(tuple(str(c) for c in genders.get("name_countries", [])))
+    gender_cues = GenderCues.from_lexicon(genders, fold_token)
+    cue_words = names.get("cues", [])
+    cued_word = re.compile(
+        rf"{first_chars(cue_words)}(?:{alternation(cue_words)})[ \t]*[:,\-]?[ \t]*(?P<name>[^\W\d_]{{2,20}})(?![\w@.])",
+        re.IGNORECASE,
+    )
+    tables = (genders.get("words", {}), genders.get("pronouns", {}))
+    vocab = frozenset(str(w).lower() for table in tables for forms in table.values() for w in forms)
+    pronouns = {
+        nlp.vocab.strings.add(fold_token(str(w))): str(value)
+        for value, ws in genders.get("pronouns", {}).items()
+        for w in ws
+    }
+    return Persons(
+        (cues, after),
+        not_names,
+        places,
+        matcher,
+        values,
+        context,
+        gender_cues,
+        name_genders,
+        cued_word,
+        vocab,
+        pronouns,
+    )
 
 
 class Indicators:
@@ -482,13 +632,10 @@ class Indicators:
         derived: dict,
         emit: Callable[..., dict],
         word_rules: WordRules | None = None,
-        number_words: frozenset[str] = frozenset(),
         window_after: int = 1,
-        not_names: frozenset[str] = frozenset(),
     ) -> None:
         self.phrases, self.patterns, self.excludes, self.regexes = phrases, patterns, excludes, regexes
-        self.word_rules, self.number_words, self.window_after = word_rules, number_words, window_after
-        self.not_names = not_names
+        self.word_rules, self.window_after = word_rules, window_after
         self.rare_chars = frozenset().union(*(firsts for _, _, firsts in regexes if firsts is not None))
         # Most rules do not fire on most ads: a regex runs only where the strings it needs occur.
         self.literal_gate = LiteralGate([required_literals(pattern.pattern) for _, pattern, _ in regexes])
@@ -547,7 +694,9 @@ class Indicators:
         if self.words:
             norms = doc.to_array("NORM").tolist()
             in_doc = set(norms)
-            for norm in in_doc - self._word_hits.keys():  # set arithmetic: only new words reach Python
+            # Only new words reach Python. ``set.difference(dict)`` looks each of the ad's words up in the
+            # dict; ``set - dict.keys()`` would walk every word ever seen (it grows with the vocabulary).
+            for norm in in_doc.difference(self._word_hits):
                 self._word_codes(norm, strings)
             if matching := in_doc & self._word_matching:
                 # Token by token, each token's codes in rule order: hits at one token keep the rule
@@ -592,15 +741,13 @@ class Indicators:
 
     def _rule_hits(self, state: AdState) -> list[tuple[Rule, int, int]]:
         """(rule, source start, source end) of every word rule that matches the ad."""
-        words = words_of(state.views.chars, self.number_words)
+        words = words_of(state.views.chars)
         places = SpanSet((f.start, f.end) for f in state.locations)
-        mark_spans(words, places, SpanSet((f.start, f.end) for f in state.names), state.views.source)
-        words.not_names = self.not_names
-        out = []
-        for rule, first, last in self.word_rules.find(words):  # type: ignore[union-attr]
-            start, end = words.view.to_source(words.items[first].start, words.items[last].end)
-            out.append((rule, start, end))
-        return out
+        names = SpanSet((f.start, f.end) for f in state.names)
+        return [
+            (rule, *words.to_source(first, last))
+            for rule, first, last in self.word_rules.find(words, places, names)  # type: ignore[union-attr]
+        ]
 
     def _derive(self, state: AdState, text: str) -> None:
         rules = self.derived
@@ -674,7 +821,7 @@ def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators
         if spec.get("negatable", True) is False:
             not_negatable.add(code)
     negation = lex.get("negation", {})
-    word_rules = _word_rules(lexicons, meta)
+    word_rules = _word_rules(lexicons, meta, _not_names(lexicons, lex.get("sets", {})))
 
     def emit(code: str, start: int, end: int, text: str) -> dict:
         while start < end and text[start].isspace():
@@ -704,9 +851,7 @@ def make_indicators(nlp: Language, name: str, lexicons: list[str]) -> Indicators
         derived,
         emit,
         word_rules,
-        frozenset(NumberWords.from_lexicon(tuple(lexicons)).values),
         int(negation.get("window_after", 1)),
-        _not_names(lexicons, lex.get("sets", {})),
     )
 
 
@@ -718,7 +863,7 @@ def _not_names(lexicons: list[str], sets: dict[str, list[str]]) -> frozenset[str
     return frozenset(fold(str(w)).lstrip("=") for w in words)
 
 
-def _word_rules(lexicons: list[str], meta: dict[str, Any]) -> WordRules | None:
+def _word_rules(lexicons: list[str], meta: dict[str, Any], not_names: frozenset[str]) -> WordRules | None:
     """Every ``rules`` entry of the indicator lexicons, stemmed in the language of its file."""
     sets = lexicon.load("indicators", lexicons).get("sets", {})
     rules: list[Rule] = []
@@ -739,4 +884,5 @@ def _word_rules(lexicons: list[str], meta: dict[str, Any]) -> WordRules | None:
                         raise ValueError(f"indicator rule {text!r} names unknown code {target!r}")
                     rule = compile_rule(target, text, sets, None if lang == "common" else lang)
                     rules.append(Rule(rule.code, rule.elements, rule.source, own))
-    return WordRules(rules) if rules else None
+    number_words = frozenset(NumberWords.from_lexicon(tuple(lexicons)).values)
+    return WordRules(rules, number_words, not_names) if rules else None

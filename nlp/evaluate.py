@@ -30,6 +30,9 @@ from signaal.text import fold
 
 ENTITY_TYPES = ("phones", "emails", "handles", "ages", "locations", "prices", "names", "genders")
 TARGETS = {"phones": 0.99, "emails": 0.97, "handles": 0.97, "ages": 0.97, "locations": 0.97}
+#: entities.genders per value (issue 18): the gender of the advertised person as the ad presents it.
+GENDER_VALUES = ("female", "male", "trans")
+GENDER_TARGET = 0.90
 INDICATOR_TARGET = 0.90
 #: Codes decided across ads by linking, not by ``analyze``.
 LINK_LEVEL = frozenset({"MINOR_AGE_INCONSISTENT", "TRAF_SHARED_CONTACT", "TRAF_TEMPLATE_TEXT"})
@@ -139,6 +142,8 @@ class Report:
     #: code -> (negated phrases in the truth, of which the code fired on the ad)
     negations: dict[str, list[int]] = field(default_factory=dict)
     genders: dict[str, GenderScores] = field(default_factory=dict)
+    #: entities.genders scored per value ("female", "male", "trans"); an ad labelled "unknown" should get none
+    gender_values: dict[str, Score] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -178,6 +183,10 @@ def evaluate(ads: Iterable[dict[str, Any]], truth: Iterable[dict[str, Any]], *, 
                 continue
             want = {_key(kind, v) for v in t["entities"][kind]}
             got = {_key(kind, v) for v in ad["entities"].get(kind, [])}
+            if kind == "genders":
+                want.discard(NO_GENDER)  # the writers' "unknown" is an empty list in the contract
+                for value in GENDER_VALUES:
+                    _score_codes(report.gender_values.setdefault(value, Score()), want, got, [value])
             s = report.entities[kind]
             s.tp += len(want & got)
             s.fp += len(got - want)
@@ -237,6 +246,10 @@ def format_report(report: Report) -> str:
         target = TARGETS.get(kind)
         mark = "" if target is None else (f">={target}" + (" ok" if s.f1 >= target else " MISSED"))
         lines.append(_row(kind, s, mark))
+        if kind == "genders":
+            for value, g in report.gender_values.items():
+                mark = f">={GENDER_TARGET}" + (" ok" if g.f1 >= GENDER_TARGET else " MISSED")
+                lines.append(_row(f"  {value}", g, mark))
     lines += ["", f"{'indicator':<26}{header}"]
     for code, s in report.indicators.items():
         mark = f">={INDICATOR_TARGET}" + (" ok" if s.f1 >= INDICATOR_TARGET else " MISSED")

@@ -7,7 +7,8 @@
 #      world-atlas), pinned by package-lock.json, into node_modules/;
 #   4. Debian's Dutch and English Hunspell dictionaries (hunspell-nl, hunspell-en-us), which `signaal es up`
 #      installs into every node for Dutch/English stemming (docs/elasticsearch.md, "Text analysis");
-#   5. the Elasticsearch distribution fetched through Maven and unpacked under var/ (skipped when SIGNAAL_ES_URL
+#   5. Debian's stress-ng, which keeps the cores busy for the under-load test run (scripts/test-under-load.sh);
+#   6. the Elasticsearch distribution fetched through Maven and unpacked under var/ (skipped when SIGNAAL_ES_URL
 #      points at an existing cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,6 +81,18 @@ if [ ! -f /usr/share/hunspell/nl_NL.dic ] || [ ! -f /usr/share/hunspell/en_US.di
     apt-get install -y -qq --no-install-recommends hunspell-nl hunspell-en-us >/dev/null
   else
     say "note: hunspell-nl / hunspell-en-us are missing (sudo apt-get install -y hunspell-nl hunspell-en-us); search works without stemming"
+  fi
+fi
+
+# stress-ng keeps every core busy for the under-load test run (scripts/test-under-load.sh, README "Tests").
+if ! command -v stress-ng >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ]; then
+    say "installing Debian's stress-ng (the suite's under-load run)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends stress-ng >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends stress-ng >/dev/null; }
+  else
+    say "note: stress-ng is missing (sudo apt-get install -y stress-ng); only scripts/test-under-load.sh needs it"
   fi
 fi
 

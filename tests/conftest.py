@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from elasticsearch import ApiError, Elasticsearch
+from hypothesis import HealthCheck, settings
 
 from devtools.es_node.cluster import LocalCluster
 from devtools.es_node.distribution import ensure_distribution
@@ -35,6 +36,11 @@ from signaal.settings import get_settings
 
 # fixtures every test package may use (trained models, a registry, indexed generator ads)
 pytest_plugins = ["tests.models.fixtures"]
+
+# Hypothesis times each example (200 ms by default) and fails a test whose examples are slow to run or to
+# generate: wall-clock bounds that a busy machine breaks. Properties are about results, not speed.
+settings.register_profile("signaal", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("signaal")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -66,6 +72,15 @@ def _start_local_cluster() -> tuple[LocalCluster, Path]:
         shutil.rmtree(root, ignore_errors=True)
         raise
     return cluster, root
+
+
+@pytest.fixture(autouse=True)
+def _settings_follow_the_environment() -> Iterator[None]:
+    """``get_settings()`` is cached per process: each test reads the environment as it is when the test runs
+    (module fixtures, monkeypatch, ``CliRunner(env=...)``), never values cached by whichever test ran before."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,12 @@ and log in through the forms.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import ipaddress
 import os
 import re
+import signal
 import ssl
 import subprocess
 import sys
@@ -34,6 +36,7 @@ from triage_ui.security import mfa
 from triage_ui.store.users import add_user, enrol_totp
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+REQUEST_TIMEOUT_S = 120.0  # per request: under load a request can queue behind many others
 
 
 def self_signed_cert(directory: Path) -> tuple[Path, Path]:
@@ -78,19 +81,22 @@ class UIProcess:
     log: Path
     secret: str  # the process's SIGNAAL_UI_SECRET_KEY: accounts enrolled for it must be sealed with it
 
-    def client(self, **kwargs) -> httpx.Client:
+    def client(self, *, timeout: float = REQUEST_TIMEOUT_S, **kwargs) -> httpx.Client:
+        """A client trusting the run's certificate; ``timeout`` per request is generous: under load a request
+        can queue behind many others, and a slow answer is not an error."""
         trust = ssl.create_default_context(cafile=self.cert)
-        return httpx.Client(base_url=self.base_url, verify=trust, timeout=30, **kwargs)
+        return httpx.Client(base_url=self.base_url, verify=trust, timeout=timeout, **kwargs)
 
     def stop(self, timeout: float = 60.0) -> None:
-        """SIGTERM (uvicorn stops its workers), SIGKILL if it does not end in time."""
+        """SIGTERM (uvicorn stops its workers), then SIGKILL to the process group (the supervisor and any
+        worker it left behind) if it does not end in time; always reaps the process."""
         if self.proc.poll() is None:
             self.proc.terminate()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=timeout)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # its own session: reaches workers orphaned by the supervisor
+        self.proc.wait()
 
 
 def start_ui_process(
@@ -99,12 +105,14 @@ def start_ui_process(
     *,
     workers: int = 1,
     secret: str | None = None,
-    timeout: float = 120.0,
+    timeout: float = 300.0,
 ) -> UIProcess:
     """Start ``python -m signaal ui`` with production settings and TLS on 127.0.0.1:``port``; return once it answers.
 
     ``env`` overrides the inherited environment (e.g. ``SIGNAAL_ES_URL``, ``SIGNAAL_INDEX_PREFIX``).
-    A fresh random secret key per run unless ``secret`` is given.
+    A fresh random secret key per run unless ``secret`` is given. ``timeout`` is generous on purpose (tests
+    pass their own deadline): the wait ends as soon as the page answers, and on a machine shared with other
+    work the start (imports, the first Elasticsearch round trip) can take minutes.
     """
     secret = secret or uuid.uuid4().hex * 2
     workdir = Path(tempfile.mkdtemp(prefix="signaal-ui-"))
@@ -119,20 +127,30 @@ def start_ui_process(
     command = [sys.executable, "-m", "signaal", "ui", "--port", str(port), "--workers", str(workers)]
     command += ["--tls-cert", str(cert), "--tls-key", str(key)]
     # stderr to a file, not a pipe: an unread pipe fills up under load and stalls the server.
+    # A session of its own, so that stop() can reach the workers too.
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(command, env=proc_env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        proc = subprocess.Popen(  # noqa: S603 - our own CLI with arguments we built
+            command,
+            env=proc_env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     ui = UIProcess(proc, f"https://127.0.0.1:{port}", cert, log_path, secret)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
         try:
-            with ui.client() as client:
+            # A refused connection fails at once; a server that is up but busy gets all the time left.
+            with ui.client(timeout=max(1.0, deadline - time.monotonic())) as client:
                 if client.get("/login").status_code == 200:
                     return ui
         except httpx.HTTPError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     ui.stop(10)
     tail = log_path.read_bytes().decode(errors="replace")[-800:]
-    raise RuntimeError(f"signaal ui did not start within {timeout:.0f} s: {tail}")
+    raise RuntimeError(f"signaal ui did not answer within {timeout:.0f} s: {tail}")
 
 
 def csrf_token(html: str) -> str:
@@ -157,9 +175,11 @@ def sign_in(client: httpx.Client, username: str, password: str, totp_seed: str) 
     return csrf_token(client.get("/account").text)
 
 
-def signed_in_client(ui: UIProcess, username: str, password: str, totp_seed: str) -> httpx.Client:
-    """An httpx client holding a full session for ``username`` (an enrolled account)."""
-    client = ui.client()
+def signed_in_client(
+    ui: UIProcess, username: str, password: str, totp_seed: str, *, timeout: float = REQUEST_TIMEOUT_S
+) -> httpx.Client:
+    """An httpx client holding a full session for ``username`` (an enrolled account); ``timeout`` per request."""
+    client = ui.client(timeout=timeout)
     sign_in(client, username, password, totp_seed)
     return client
 

@@ -74,16 +74,20 @@ def serve_cmd(
         raise _fail(str(exc)) from None
     except OSError as exc:
         raise _fail(f"cannot listen on 127.0.0.1:{prikbord_port}/{vitrine_port}: {exc.strerror}") from None
-    typer.echo(f"prikbord (server-rendered): {sites.prikbord_url}/")
-    typer.echo(f"vitrine (JavaScript):       {sites.vitrine_url}/")
-    typer.echo(f"{len(sites.corpus)} ads, seed {seed}, epoch {epoch}")
-    for site, paths in sites.faults.paths().items():
-        if paths:
-            typer.echo(f"faults on {site}: {', '.join(paths)}")
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the sites as cleanly as Ctrl-C
+    # Both signals stop the sites cleanly. SIGINT is set here too, not left to Python's default: a shell
+    # without job control (CI, `cmd &` in a script) starts background commands with SIGINT ignored, and
+    # Python then installs no KeyboardInterrupt handler, so Ctrl-C or `kill -INT` would do nothing.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
+        typer.echo(f"prikbord (server-rendered): {sites.prikbord_url}/")
+        typer.echo(f"vitrine (JavaScript):       {sites.vitrine_url}/")
+        typer.echo(f"{len(sites.corpus)} ads, seed {seed}, epoch {epoch}")
+        for site, paths in sites.faults.paths().items():
+            if paths:
+                typer.echo(f"faults on {site}: {', '.join(paths)}")
         while True:
-            time.sleep(3600)
+            signal.pause()
     except KeyboardInterrupt:
         typer.echo("stopping")
     finally:

@@ -40,6 +40,10 @@ class HandleRules:
     symbol_words: SymbolWords | None = None
     #: Profile links are rare: the URL pattern runs only on texts that hold one of its domains.
     url_gate: LiteralGate | None = None
+    #: Where a label written after a handle can start: a bracket before a label, and a blank before a
+    #: ``label_after`` word and a label (see :func:`_word_then_label_matches`). Two patterns, each
+    #: opening with one character class, which ``re`` finds in C.
+    trailing_starts: tuple[re.Pattern[str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.url_gate is None:
@@ -74,6 +78,9 @@ class HandleRules:
         word_then_label = re.compile(
             rf"(?<![\w@.])(?P<handle>[A-Za-z0-9_]+[._][A-Za-z0-9_.]*[A-Za-z0-9_])(?={later})", re.IGNORECASE
         )
+        trailing_starts = [rf"[(\[](?=[ \t]*(?:{label_alt})[ \t]*[)\]])"]
+        if after:
+            trailing_starts.append(rf"[ \t](?=(?:{alternation(after)})[ \t]+(?:{label_alt})(?![\w]))")
         urls = {str(k).lower(): v for k, v in h.get("urls", {}).items()}
         url_alt = "|".join(re.escape(u) for u in sorted(urls, key=len, reverse=True))
         url_pattern = re.compile(
@@ -91,6 +98,7 @@ class HandleRules:
             str(h.get("bare_at_platform", "unknown")),
             word_then_label,
             SymbolWords.from_lexicon(h.get("symbol_words", {})),
+            trailing_starts=tuple(re.compile(p, re.IGNORECASE) for p in trailing_starts),
         )
 
 
@@ -142,12 +150,43 @@ def find_handles(view: View, rules: HandleRules, taken: SpanSet) -> list[Found]:
         platform = _trailing_platform(text, m.end(), rules)
         add(platform or rules.bare_platform, m, m.start())
     if rules.word_then_label is not None:
-        for m in rules.word_then_label.finditer(text):
+        for m in _word_then_label_matches(text, rules):
             if overlaps(m.start(), m.end(), claimed):
                 continue
             platform = _trailing_platform(text, m.end(), rules)
             if platform is not None:
                 add(platform, m, m.start())
+    return found
+
+
+#: A character of a ``word_then_label`` handle, as that pattern reads it (case-insensitive, so also the
+#: non-ASCII letters ``re`` equates with an ASCII one).
+_HANDLE_CHAR = re.compile(r"[A-Za-z0-9_.]", re.IGNORECASE)
+
+
+def _word_then_label_matches(text: str, rules: HandleRules) -> list[re.Match[str]]:
+    """``rules.word_then_label.finditer(text)``, found from the labels after the handles.
+
+    That pattern starts at every word, but matches only where a label follows ("(telegram)", "on
+    snap"), and then its handle is the whole run of handle characters before the label's blanks (a
+    handle never starts inside such a run: its look-behind refuses a letter, digit or dot before
+    it). So the run before each place a label can start is matched, once (the test compares both).
+    """
+    if not rules.trailing_starts:
+        return list(rules.word_then_label.finditer(text))  # type: ignore[union-attr]
+    found = []
+    tried: set[int] = set()
+    for end in sorted(m.start() for pattern in rules.trailing_starts for m in pattern.finditer(text)):
+        while end > 0 and text[end - 1] in " \t":
+            end -= 1
+        start = end
+        while start > 0 and _HANDLE_CHAR.match(text, start - 1):
+            start -= 1
+        if start == end or start in tried:
+            continue
+        tried.add(start)
+        if (m := rules.word_then_label.match(text, start)) is not None:  # type: ignore[union-attr]
+            found.append(m)
     return found
 
 

@@ -57,6 +57,10 @@ class PriceRules:
     #: currencies are not all plain words or single symbols, and ``cur_first`` then scans the text.
     cur_last_chars: frozenset[str] = frozenset()
     max_cur_len: int = 0
+    #: How the units (with the durations' words), and the units, leads and currencies, end: their last
+    #: ASCII-letter runs and their other last characters (see :func:`may_follow_unit`).
+    unit_ends: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+    tail_ends: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
 
     @classmethod
     def from_lexicon(cls, lex: dict) -> PriceRules:
@@ -111,6 +115,8 @@ class PriceRules:
                 rf"(?:(?P<cur>{cur})[ \t]*)?$",
                 re.IGNORECASE,
             ),
+            unit_ends=_ends([*units, *hours, *minutes]),
+            tail_ends=_ends([*units, *hours, *minutes, *leads, *currencies]),
             per_minutes={int(k): str(v) for k, v in durations.get("per_minutes", {}).items()},
             max_clock_hour=int(durations.get("max_clock_hour", 24)),
             max_hours=float(durations.get("max_hours", 6)),
@@ -185,6 +191,73 @@ def currency_first(text: str, rules: PriceRules) -> list[re.Match[str]]:
 
 _BARE_AMOUNT = re.compile(r"\d(?<![\w.,]\d)\d{1,4}(?!\d|[.,:]\d)")
 _UNIT_LOOKBACK = 40
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_WORD_CHAR = re.compile(r"\w")
+
+
+#: What may stand between a unit and its amount: ``\)?[ \t]*[:=\-–]?`` in ``unit_before_amount``.
+_UNIT_SEPARATORS = frozenset(":=-–")
+
+
+def _ends(phrases: list) -> tuple[frozenset[str], frozenset[str]]:
+    """(the ASCII letters each phrase ends with, lower-cased, for those ending with one ("p/h" -> "h",
+    "half uur" -> "uur"); the last characters of the others ("€", "u."))."""
+    words, chars = set(), set()
+    for phrase in phrases:
+        text = str(phrase).strip().lower()
+        k = len(text)
+        while k > 0 and text[k - 1] in _ASCII_LETTERS:
+            k -= 1
+        if k < len(text):
+            words.add(text[k:])
+        elif text:
+            chars.add(text[-1])
+    return frozenset(words), frozenset(chars)
+
+
+def _blanks_before(text: str, q: int) -> int:
+    while q > 0 and text[q - 1] in " \t":
+        q -= 1
+    return q
+
+
+def _ends_with(text: str, q: int, ends: tuple[frozenset[str], frozenset[str]]) -> bool:
+    """False when ``text[:q]`` cannot end with one of the phrases whose ends are ``ends`` (see :func:`_ends`).
+
+    Judged from the ASCII letters it ends with, or its last character; a non-ASCII letter (which
+    ``re``'s case folding may equate with an ASCII one) is left to the pattern.
+    """
+    if q == 0:
+        return False
+    words, chars = ends
+    c = text[q - 1]
+    if c in _ASCII_LETTERS:
+        k = q - 1
+        while k > 0 and text[k - 1] in _ASCII_LETTERS:
+            k -= 1
+        if k > 0 and not text[k - 1].isascii() and _WORD_CHAR.match(text, k - 1):
+            return True
+        return text[k:q].lower() in words
+    return c in chars or (not c.isascii() and _WORD_CHAR.match(c) is not None)
+
+
+def may_follow_unit(text: str, start: int, rules: PriceRules) -> bool:
+    """False when ``rules.unit_before_amount`` cannot end at ``start`` (an amount): the text before it,
+    read backwards as that pattern reads forwards (unit, ")", separator, lead word, currency, blanks),
+    must end with a unit, lead or currency word ("uur", "vanaf", "eur") or character ("€"), or with a
+    separator or ")" right after a unit ("uur: 90", "(1 uur) 90"). Most amounts follow a name, a comma,
+    a line break or a time ("9:30"), and need no search.
+    """
+    q = _blanks_before(text, start)
+    if q == 0:
+        return False
+    if _ends_with(text, q, rules.tail_ends):
+        return True
+    if text[q - 1] in _UNIT_SEPARATORS:
+        q = _blanks_before(text, q - 1)
+    if q > 0 and text[q - 1] == ")":
+        q -= 1
+    return _ends_with(text, q, rules.unit_ends)
 
 
 def unit_first(text: str, rules: PriceRules) -> list[re.Match[str]]:
@@ -193,11 +266,14 @@ def unit_first(text: str, rules: PriceRules) -> list[re.Match[str]]:
     Its units open with most letters, so a scan of the text would try the pattern almost
     everywhere; a match ends with an amount, so it is looked for right before each amount
     (``unit_before_amount``) and then matched from the unit on, as ``finditer`` would find it.
+    Most amounts follow a name, a comma or a line break: :func:`may_follow_unit` skips those.
     """
     found: list[re.Match[str]] = []
     done = 0
     for amount in _BARE_AMOUNT.finditer(text):
         start = amount.start()
+        if not may_follow_unit(text, start, rules):
+            continue
         before = rules.unit_before_amount.search(text, max(done, start - _UNIT_LOOKBACK), start)  # type: ignore[union-attr]
         if before is None:
             continue

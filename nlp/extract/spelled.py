@@ -29,16 +29,41 @@ _MAYBE_DOTTED = re.compile(r"\.\w\.")
 class SymbolWords:
     """Bracketed words that stand for a symbol in a contact name ("(dot)" -> ".", "(underscore)" -> "_")."""
 
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str]  # blanks, the bracketed word, blanks
     symbols: dict[str, str]  # lower-cased word -> symbol
+    #: ``pattern`` from its bracket on: opening with the bracket, ``re`` finds it in C, where ``pattern``
+    #: (which may open with blanks or nothing) is tried at every position (see :meth:`find`).
+    bracketed: re.Pattern[str] | None = None
 
     @classmethod
     def from_lexicon(cls, words: dict[str, str]) -> SymbolWords | None:
         if not words:
             return None
         alternation = "|".join(re.escape(str(w)) for w in sorted(words, key=lambda w: -len(str(w))))
-        pattern = re.compile(rf"[ \t]*[(\[][ \t]*(?P<word>{alternation})[ \t]*[)\]][ \t]*", re.IGNORECASE)
-        return cls(pattern, {str(w).lower(): str(s) for w, s in words.items()})
+        bracketed = rf"[(\[][ \t]*(?P<word>{alternation})[ \t]*[)\]][ \t]*"
+        return cls(
+            re.compile(rf"[ \t]*{bracketed}", re.IGNORECASE),
+            {str(w).lower(): str(s) for w, s in words.items()},
+            re.compile(bracketed, re.IGNORECASE),
+        )
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, word) of each match of ``pattern.finditer(text)``.
+
+        A match starts at the first of the blanks before its bracket that no earlier match took (it
+        ends with the blanks after it), so each bracketed match is widened back over those blanks.
+        """
+        if self.bracketed is None:
+            return [(m.start(), m.end(), m.group("word")) for m in self.pattern.finditer(text)]
+        found = []
+        done = 0
+        for m in self.bracketed.finditer(text):
+            start = m.start()
+            while start > done and text[start - 1] in " \t":
+                start -= 1
+            found.append((start, m.end(), m.group("word")))
+            done = m.end()
+        return found
 
 
 def join_dotted(word: str) -> str:
@@ -53,8 +78,8 @@ def spelled_layer(text: str, symbol_words: SymbolWords | None = None) -> Rewritt
     """Edits that join spelled-out names and read bracketed symbol words (see the module docstring)."""
     edits: list[tuple[int, int, str]] = []
     if symbol_words is not None and ("(" in text or "[" in text):
-        for m in symbol_words.pattern.finditer(text):
-            edits.append((m.start(), m.end(), symbol_words.symbols[m.group("word").lower()]))
+        for start, end, word in symbol_words.find(text):
+            edits.append((start, end, symbol_words.symbols[word.lower()]))
     if _MAYBE_SPACED.search(text):
         for m in _SPACED.finditer(text):
             edits += [(m.start() + i, m.start() + i + 1, "") for i in range(1, len(m.group()), 2)]

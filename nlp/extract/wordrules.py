@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, compress, count
+from operator import attrgetter
 
 import Stemmer
 
@@ -54,6 +56,7 @@ _WORD_SPLIT = re.compile(f"({_WORD.pattern})")
 _LEET_WORD = re.compile(r"(?<![\w])[A-Za-z][A-Za-z0-9]*[0-9][A-Za-z0-9]*(?![\w])")
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"}
 _GAP = re.compile(r"^\{(\d+),(\d+)\}$")
+SLOTS = ("NUM", "PLACE", "NAME", "CAP")
 
 
 @lru_cache(maxsize=65536)
@@ -75,81 +78,59 @@ def leet_layer(text: str) -> Rewritten:
     return Rewritten(text, edits)
 
 
+@lru_cache(maxsize=4096)
+def _ends_sentence(gap: str) -> int:
+    """1 when the gap between two words ends a sentence. Gaps are few distinct strings (" ", ", ",
+    ".\\n"), so cached."""
+    return int(not _SENTENCE_MARKS.isdisjoint(gap))
+
+
+@lru_cache(maxsize=4096)
+def _ends_clause(gap: str) -> int:
+    """1 when the gap between two words ends a clause (a sentence end ends its clause too)."""
+    return int(not (_SENTENCE_MARKS.isdisjoint(gap) and _CLAUSE_MARKS.isdisjoint(gap)))
+
+
 @dataclass(slots=True)
-class Word:
-    """One word of the view: its folded form, stems, sentence number and what a slot may need."""
-
-    start: int  # view offsets
-    end: int
-    keys: tuple[str, ...]  # folded form, then "<i>:<stem>" per language (see _word_keys)
-    sentence: int
-    clause: int
-    number: bool
-    capital: bool  # "Lucy", not "LUCY" or "lucy"
-    named: bool = False  # inside a name the persons component found (and no place)
-    placed: bool = False  # inside a place the locations component found
-
-
-@dataclass
 class Words:
-    """The words of one text (``view`` maps their offsets back to the published text)."""
+    """The words of one text, as parallel lists (``view`` maps their offsets back to the published text).
+
+    ``texts[i]`` is word ``i`` as the view writes it, ``starts[i]``/``ends[i]`` its view offsets,
+    ``sentence[i]``/``clause[i]`` the number of the sentence and clause it is in.
+    """
 
     view: View
-    items: list[Word]
-    not_names: frozenset[str] = frozenset()  # folded words a <CAP> slot never takes
+    texts: list[str]
+    starts: list[int]
+    ends: list[int]
+    sentence: list[int]
+    clause: list[int]
+
+    def to_source(self, first: int, last: int) -> tuple[int, int]:
+        """The published-text span from word ``first`` to word ``last`` (both included)."""
+        return self.view.to_source(self.starts[first], self.ends[last])
 
 
-def words_of(view: View, number_words: frozenset[str] = frozenset()) -> Words:
-    """Split the indicator view of ``view`` into :class:`Word` items (joined letters, read look-alikes)."""
+def words_of(view: View) -> Words:
+    """Split the indicator view of ``view`` into words (joined letters, read look-alikes)."""
     spelled = spelled_layer(view.text)
     layers = [*view.layers, spelled] if not spelled.identity else list(view.layers)
     leet = leet_layer(layers[-1].text)
     if not leet.identity:
         layers.append(leet)
     view = View(layers) if len(layers) != len(view.layers) else view
-    items = []
-    sentence = clause = 0
-    # One split gives the words and the gaps between them; a gap of one blank (the usual one) ends nothing.
+    # One split gives the words (odd parts) and the gaps around them (even parts); offsets, sentence
+    # and clause numbers are running sums over them, so no Python loop runs per word.
     parts = _WORD_SPLIT.split(view.text)
-    position = len(parts[0])
-    for k in range(1, len(parts), 2):
-        gap = parts[k - 1]
-        if k > 1 and gap != " ":
-            if not _SENTENCE_MARKS.isdisjoint(gap):
-                sentence += 1
-                clause += 1
-            elif not _CLAUSE_MARKS.isdisjoint(gap):
-                clause += 1
-        word = parts[k]
-        keys = _word_keys(word)
-        end = position + len(word)
-        number = keys[0].isdigit() or keys[0] in number_words
-        capital = len(word) > 1 and word[0].isupper() and not word.isupper()
-        items.append(Word(position, end, keys, sentence, clause, number, capital))
-        position = end + len(parts[k + 1])
-    return Words(view, items)
-
-
-def mark_spans(words: Words, places: SpanSet, names: SpanSet, source: str) -> None:
-    """Mark the words inside places and names (source spans of ``source``), for the slots.
-
-    Only words spelled like a word of some place or name are mapped back to the source to check
-    (a few per ad), not all of them.
-    """
-    if not (places or names):
-        return
-    spelled = {
-        _word_keys(w)[0]
-        for spans in (places, names)
-        for start, end in spans.spans()
-        for w in _WORD.findall(source[start:end])
-    }
-    for word in words.items:
-        if word.keys[0] not in spelled:
-            continue
-        start, end = words.view.to_source(word.start, word.end)
-        word.placed = places.overlaps(start, end)
-        word.named = not word.placed and names.overlaps(start, end)
+    texts = parts[1::2]
+    n = len(texts)
+    offsets = list(accumulate(map(len, parts)))
+    starts, ends = offsets[0:-1:2][:n], offsets[1::2][:n]
+    # The text before the first word ends nothing: a gap counts from the second word on (parts[2]).
+    gaps = parts[2:-1:2]
+    sentence = list(accumulate(map(_ends_sentence, gaps), initial=0))[:n]
+    clause = list(accumulate(map(_ends_clause, gaps), initial=0))[:n]
+    return Words(view, texts, starts, ends, sentence, clause)
 
 
 # --- compiled rules --------------------------------------------------------------------------
@@ -167,43 +148,27 @@ class _Element:
     gap: tuple[int, int] | None = None
     optional: bool = False
 
-    def matches(self, word: Word, words: Words) -> bool:
-        if self.slot and self._fills_slot(word, words):
-            return True
-        if not self.keys.isdisjoint(word.keys):
-            return True
-        f = word.keys[0]
+    @property
+    def content(self) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """What a word must be written as (slots aside); elements with the same content match the same words."""
+        return self.keys, self.prefixes, self.suffixes, self.contains
+
+    def matches_word(self, folded: str, keys: tuple[str, ...]) -> bool:
+        """True when a word with these keys (see :func:`_word_keys`) is one this element names (slots aside)."""
         return bool(
-            (self.prefixes and f.startswith(self.prefixes))
-            or (self.suffixes and f.endswith(self.suffixes))
-            or (self.contains and any(c in f for c in self.contains))
+            not self.keys.isdisjoint(keys)
+            or (self.prefixes and folded.startswith(self.prefixes))
+            or (self.suffixes and folded.endswith(self.suffixes))
+            or (self.contains and any(c in folded for c in self.contains))
         )
 
-    def _fills_slot(self, word: Word, words: Words) -> bool:
-        if self.slot == "NUM":
-            return word.number
-        if self.slot == "PLACE":
-            return word.placed
-        if self.slot == "NAME":
-            return word.named
-        return word.capital and not word.placed and word.keys[0] not in words.not_names  # CAP
 
-
-@dataclass(frozen=True, eq=False)  # compared by identity: a rule is hashed for every candidate word
+@dataclass(frozen=True, eq=False)  # compared by identity: two rules with the same words are two rules
 class Rule:
     code: str
     elements: tuple[_Element, ...]
     source: str  # the rule as written, for error messages and reports
     negatable: bool | None = None  # None: as the code
-
-    @property
-    def required(self) -> tuple[frozenset[str], ...]:
-        """Keys of the elements every match needs a word of (plain words only: no slot, wildcard or gap)."""
-        return tuple(
-            e.keys
-            for e in self.elements
-            if e.keys and not (e.optional or e.slot or e.prefixes or e.suffixes or e.contains)
-        )
 
 
 def _word_element(spec: str, sets: dict[str, list[str]], lang: str | None) -> _Element:
@@ -215,7 +180,7 @@ def _word_element(spec: str, sets: dict[str, list[str]], lang: str | None) -> _E
     for alt in _alternatives(spec, sets):
         if alt.startswith("<") and alt.endswith(">"):
             slot = alt[1:-1].upper()
-            if slot not in ("NUM", "PLACE", "NAME", "CAP"):
+            if slot not in SLOTS:
                 raise ValueError(f"unknown slot {alt!r} in indicator rule {spec!r}")
             continue
         word = fold(alt)
@@ -265,115 +230,227 @@ def compile_rule(code: str, spec: Sequence[str] | str, sets: dict[str, list[str]
     return Rule(code, tuple(elements), " ".join(parts))
 
 
-_PREFIX_INDEX = 3  # wildcard prefixes at least this long are looked up by their first characters
+@dataclass(frozen=True, slots=True)
+class _Lexeme:
+    """What the rules need to know of one written word; computed once per distinct word (words repeat)."""
+
+    folded: str
+    number: bool  # digits or a number word: fills <NUM>
+    capital: bool  # "Lucy", not "LUCY" or "lucy"
+    elements: frozenset[int]  # ids of the rule elements whose words it is (slots aside)
+    opens: tuple[int, ...]  # rules whose first element it is, by rule index
 
 
-def _rarity(keys: frozenset[str]) -> tuple[int, int]:
-    """How rare an element's words are likely to be: short words ("in", "en", "de") are the common
-    ones, and fewer alternatives are rarer."""
-    return min(len(k) for k in keys if ":" not in k), -len(keys)
+_ELEMENTS = attrgetter("elements")
+_FOLDED = attrgetter("folded")
+
+#: A step of a compiled rule: (element id or -1, slot, optional, gap); a gap step has only the gap.
+_Step = tuple[int, str, bool, "tuple[int, int] | None"]
+
+
+@dataclass
+class _Ad:
+    """One ad's words as the matcher reads them (see :meth:`WordRules.find`)."""
+
+    lexemes: list[_Lexeme]
+    sentence: list[int]
+    clause: list[int]
+    placed: set[int] = field(default_factory=set)
+    named: set[int] = field(default_factory=set)
+    not_names: frozenset[str] = frozenset()
+
+    def slot_positions(self, slot: str) -> list[int]:
+        """The words that fill ``slot``, in order (the same words :meth:`fills` accepts)."""
+        if slot == "NUM":
+            return [i for i, lexeme in enumerate(self.lexemes) if lexeme.number]
+        if slot == "PLACE":
+            return sorted(self.placed)
+        if slot == "NAME":
+            return sorted(self.named)
+        return [i for i, lexeme in enumerate(self.lexemes) if lexeme.capital and self.fills(slot, i)]
+
+    def fills(self, slot: str, i: int) -> bool:
+        if slot == "NUM":
+            return self.lexemes[i].number
+        if slot == "PLACE":
+            return i in self.placed
+        if slot == "NAME":
+            return i in self.named
+        lexeme = self.lexemes[i]  # CAP
+        return lexeme.capital and i not in self.placed and lexeme.folded not in self.not_names
 
 
 class WordRules:
-    """Every compiled rule; per ad, only the rules whose rarest word occurs are tried, each at the
-    words its first element can be."""
+    """Every compiled rule, matched word by word (see the module docstring for what a rule is).
 
-    def __init__(self, rules: list[Rule]) -> None:
+    How it stays fast: each distinct word is looked up once (a bounded cache of :class:`_Lexeme`)
+    and its entry lists the rule elements it is and the rules it can open; per ad, a rule is tried
+    only when every word element it needs occurs somewhere in the ad (a subset test over element
+    ids), and only at the words that can open it. Same matches as trying every rule at every word
+    (``tests/nlp/test_speedups.py``).
+    """
+
+    #: Distinct words remembered; the cache is emptied when full (a crawler sees an open vocabulary).
+    CACHE_SIZE = 200_000
+
+    def __init__(
+        self,
+        rules: list[Rule],
+        number_words: frozenset[str] = frozenset(),
+        not_names: frozenset[str] = frozenset(),
+    ) -> None:
         self.rules = rules
-        # Each rule is gated by one element every match needs (the one likely rarest in ads, see
-        # _rarity): only the rules whose gate word occurs in an ad are tried on it.
-        self._gated: dict[str, list[Rule]] = {}
-        self._ungated: list[Rule] = []
-        # Rules opening with an infix or suffix wildcard ("*goedkoop*") may start at any word; their
-        # letters are looked for in the ad first.
-        self._scan_parts: dict[int, tuple[str, ...]] = {}
-        for rule in rules:
-            required = rule.required
-            if not required:
-                self._ungated.append(rule)
-            for key in max(required, key=_rarity) if required else ():
-                self._gated.setdefault(key, []).append(rule)
-            first = rule.elements[0]
-            if first.suffixes or first.contains or any(len(p) < _PREFIX_INDEX for p in first.prefixes):
-                self._scan_parts[id(rule)] = (*first.suffixes, *first.contains, *first.prefixes)
+        self.number_words, self.not_names = number_words, not_names
+        ids: dict[tuple, int] = {}  # element content -> id
+        self._steps: list[tuple[_Step, ...]] = []
+        needs: list[frozenset[int]] = []
+        self._openers: dict[int, list[int]] = {}  # element id -> rules it opens
+        self._slot_openers: dict[str, list[int]] = {}  # slot -> rules whose first element has it
+        for r, rule in enumerate(rules):
+            steps: list[_Step] = []
+            for element in rule.elements:
+                if element.gap is not None:
+                    steps.append((-1, "", False, element.gap))
+                    continue
+                has_content = any(element.content)
+                eid = ids.setdefault(element.content, len(ids)) if has_content else -1
+                steps.append((eid, element.slot, element.optional, None))
+            self._steps.append(tuple(steps))
+            # Words every match needs: non-optional elements without a slot (a slot can be any word).
+            needs.append(frozenset(eid for eid, slot, optional, gap in steps if eid >= 0 and not (slot or optional)))
+            first_id, first_slot = steps[0][0], steps[0][1]
+            if first_id >= 0:
+                self._openers.setdefault(first_id, []).append(r)
+            if first_slot:
+                self._slot_openers.setdefault(first_slot, []).append(r)
+        self._needs = needs
+        # The element a rule's second word must be, when that word must follow the first directly (no
+        # gap, not optional, no slot): a try at word i needs it at word i + 1, a test as cheap as a
+        # set lookup before any matching starts.
+        self._second = [
+            steps[1][0] if len(steps) > 1 and steps[1][0] >= 0 and not (steps[1][1] or steps[1][2]) else -1
+            for steps in self._steps
+        ]
+        self._elements = {eid: _Element(*content) for content, eid in ids.items()}
+        self._by_key: dict[str, list[int]] = {}
+        self._wildcards: list[tuple[int, _Element]] = []
+        for eid, element in self._elements.items():
+            for key in element.keys:
+                self._by_key.setdefault(key, []).append(eid)
+            if element.prefixes or element.suffixes or element.contains:
+                self._wildcards.append((eid, element))
+        self._lexemes: dict[str, _Lexeme] = {}
 
-    def find(self, words: Words) -> list[tuple[Rule, int, int]]:
-        """(rule, first word, last word) for every rule that matches at a word (shortest match)."""
-        items = words.items
-        # Where each word key, word opening and slot occurs in this ad: built once, then each rule
-        # looks up the places its first element can start instead of every word being tried.
-        at_key: dict[str, list[int]] = {}
-        at_prefix: dict[str, list[int]] = {}
-        at_slot: dict[str, list[int]] = {"NUM": [], "CAP": [], "PLACE": [], "NAME": []}
-        for i, word in enumerate(items):
-            for key in word.keys:
-                at_key.setdefault(key, []).append(i)
-            at_prefix.setdefault(word.keys[0][:_PREFIX_INDEX], []).append(i)
-            if word.number:
-                at_slot["NUM"].append(i)
-            if word.capital:
-                at_slot["CAP"].append(i)
-            if word.placed:
-                at_slot["PLACE"].append(i)
-            if word.named:
-                at_slot["NAME"].append(i)
-        # Most rules need a word the ad does not have at all ("manager", "bescherming"): only the
-        # rules whose gate word (see __init__) occurs are tried.
-        possible = [*self._ungated]
-        for key in at_key.keys() & self._gated.keys():
-            possible += self._gated[key]
-        out: list[tuple[Rule, int, int]] = []
-        joined: str | None = None
-        for rule in dict.fromkeys(possible):
-            first = rule.elements[0]
-            starts = {i for key in first.keys & at_key.keys() for i in at_key[key]}
-            if first.slot:
-                starts.update(at_slot[first.slot])
-            for prefix in first.prefixes:
-                starts.update(
-                    i for i in at_prefix.get(prefix[:_PREFIX_INDEX], ()) if items[i].keys[0].startswith(prefix)
-                )
-            if id(rule) in self._scan_parts:
-                # Infix and suffix wildcards ("*goedkoop*"): every word, where the text holds their letters.
-                if joined is None:
-                    joined = " ".join(word.keys[0] for word in items)
-                if any(part in joined for part in self._scan_parts[id(rule)]):
-                    starts.update(range(len(items)))
-            for i in sorted(starts):
-                end = _match(rule.elements, 0, items, i, words, items[i].sentence)
-                if end is not None:
-                    out.append((rule, i, end))
+    def _lexeme(self, text: str) -> _Lexeme:
+        """The :class:`_Lexeme` of a word as written, computed the first time the word is seen."""
+        keys = _word_keys(text)
+        folded = keys[0]
+        elements = {eid for key in keys for eid in self._by_key.get(key, ())}
+        elements.update(eid for eid, element in self._wildcards if element.matches_word(folded, ()))
+        opens = tuple(sorted({r for eid in elements for r in self._openers.get(eid, ())}))
+        lexeme = _Lexeme(
+            folded,
+            folded.isdigit() or folded in self.number_words,
+            len(text) > 1 and text[0].isupper() and not text.isupper(),
+            frozenset(elements),
+            opens,
+        )
+        if len(self._lexemes) >= self.CACHE_SIZE:
+            self._lexemes.clear()
+        self._lexemes[text] = lexeme
+        return lexeme
+
+    def read(self, words: Words, places: SpanSet | None = None, names: SpanSet | None = None) -> _Ad:
+        """The ad as the matcher reads it: each word's lexeme, and which words are inside a place or a
+        name (source spans of ``words.view``'s source) for the slots."""
+        cache, learn = self._lexemes, self._lexeme
+        ad = _Ad([cache.get(t) or learn(t) for t in words.texts], words.sentence, words.clause)
+        ad.not_names = self.not_names
+        places, names = places or SpanSet(), names or SpanSet()
+        if places or names:
+            # Only words spelled like a word of some place or name are mapped back to the source to
+            # check (a few per ad), not all of them.
+            source = words.view.layers[0].source
+            spelled = {
+                _word_keys(w)[0]
+                for spans in (places, names)
+                for start, end in spans.spans()
+                for w in _WORD.findall(source[start:end])
+            }
+            for i in compress(count(), map(spelled.__contains__, map(_FOLDED, ad.lexemes))):
+                start, end = words.to_source(i, i)
+                if places.overlaps(start, end):
+                    ad.placed.add(i)
+                elif names.overlaps(start, end):
+                    ad.named.add(i)
+        return ad
+
+    def find(
+        self, words: Words, places: SpanSet | None = None, names: SpanSet | None = None
+    ) -> list[tuple[Rule, int, int]]:
+        """(rule, first word, last word) for every rule that matches at a word (the shortest match there),
+        in rule order, then word order."""
+        ad = self.read(words, places, names)
+        lexemes = ad.lexemes
+        present = frozenset().union(*map(_ELEMENTS, lexemes))
+        needs, steps, second = self._needs, self._steps, self._second
+        # The elements of word i + 1 (none after the last word), for the second-word test.
+        following = [lexeme.elements for lexeme in lexemes[1:]] + [frozenset()]
+        possible: dict[int, bool] = {}
+        tries: list[tuple[int, int]] = []
+        for i, lexeme in enumerate(lexemes):
+            for r in lexeme.opens:
+                ok = possible.get(r)
+                if ok is None:
+                    ok = possible[r] = needs[r] <= present
+                if ok and (second[r] < 0 or second[r] in following[i]):
+                    tries.append((r, i))
+        for slot, rules in self._slot_openers.items():
+            rules = [r for r in rules if needs[r] <= present]
+            at = ad.slot_positions(slot) if rules else []
+            for r in rules:
+                first, then = steps[r][0][0], second[r]
+                # A word the first element names by content was tried above already.
+                tries += [
+                    (r, i)
+                    for i in at
+                    if (first < 0 or first not in lexemes[i].elements) and (then < 0 or then in following[i])
+                ]
+        out = []
+        for r, i in sorted(tries):
+            end = _match(steps[r], 0, i, ad, ad.sentence[i])
+            if end is not None:
+                out.append((self.rules[r], i, end))
         return out
 
 
-def _same_clause(items: list[Word], before: int, after: int) -> bool:
-    """True when the words from ``before`` to ``after`` (both may be out of range) are one clause."""
-    lo, hi = max(before, 0), min(after, len(items) - 1)
-    return items[lo].clause == items[hi].clause
+def _match(steps: tuple[_Step, ...], e: int, i: int, ad: _Ad, sentence: int) -> int | None:
+    """Index of the last word of a match of ``steps[e:]`` starting at word ``i``, or None.
 
-
-def _match(
-    elements: tuple[_Element, ...], e: int, items: list[Word], i: int, words: Words, sentence: int
-) -> int | None:
-    """Index of the last word of a match of ``elements[e:]`` starting at word ``i``, or None."""
-    if e == len(elements):
+    Elements are tried in order; an optional element is first taken, then left out; a gap takes as
+    few words as it can. No match leaves the sentence of its first word, and a gap stays in one clause.
+    """
+    if e == len(steps):
         return i - 1
-    element = elements[e]
-    if element.gap is not None:
-        low, high = element.gap
+    eid, slot, optional, gap = steps[e]
+    n = len(ad.lexemes)
+    if gap is not None:
+        low, high = gap
+        clause = ad.clause
         for skip in range(low, high + 1):  # fewest words first: the shortest span
-            if i + skip > len(items) or (skip and not _same_clause(items, i - 1, i + skip)):
+            j = i + skip
+            if j > n or (skip and clause[max(i - 1, 0)] != clause[min(j, n - 1)]):
                 break
-            if (end := _match(elements, e + 1, items, i + skip, words, sentence)) is not None:
+            if (end := _match(steps, e + 1, j, ad, sentence)) is not None:
                 return end
         return None
     if (
-        i < len(items)
-        and items[i].sentence == sentence
-        and element.matches(items[i], words)
-        and (end := _match(elements, e + 1, items, i + 1, words, sentence)) is not None
+        i < n
+        and ad.sentence[i] == sentence
+        and ((eid >= 0 and eid in ad.lexemes[i].elements) or (slot and ad.fills(slot, i)))
+        and (end := _match(steps, e + 1, i + 1, ad, sentence)) is not None
     ):
         return end
-    if element.optional:
-        return _match(elements, e + 1, items, i, words, sentence)
+    if optional:
+        return _match(steps, e + 1, i, ad, sentence)
     return None

@@ -17,6 +17,8 @@ from typing import Any
 import orjson
 import pytest
 
+from tests.helpers import run
+
 SIGNAAL = str(Path(sys.executable).with_name("signaal"))
 
 
@@ -47,15 +49,8 @@ class Workspace:
         args = [SIGNAAL, "crawl", site, "--base-url", base_url, "--out", str(self.out)]
         return [*args, *([] if index else ["--no-index"]), "--set", "SIGNAAL_PROGRESS_INTERVAL=1", *extra]
 
-    def crawl(self, site: str, base_url: str, *extra: str, index: bool = False, timeout: float = 240) -> CrawlResult:
-        proc = subprocess.run(
-            self.args(site, base_url, *extra, index=index),
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+    def crawl(self, site: str, base_url: str, *extra: str, index: bool = False) -> CrawlResult:
+        proc = run(self.args(site, base_url, *extra, index=index), env=self.env)
         lines = proc.stdout.strip().splitlines()
         summary = json.loads(lines[-1]) if lines else {}
         return CrawlResult(proc.returncode, summary, proc.stderr)
@@ -66,7 +61,7 @@ class Workspace:
         return [orjson.loads(line) for line in self.out.read_bytes().splitlines() if line.strip()]
 
     def signaal(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([SIGNAAL, *args], env=self.env, capture_output=True, text=True, timeout=120, check=False)
+        return run([SIGNAAL, *args], env=self.env)
 
 
 @pytest.fixture

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from indexing.derive import derive_fields
+from models.config import rules_config
 
 
 def test_codes_handles_geo_images_priority():
@@ -22,7 +25,8 @@ def test_codes_handles_geo_images_priority():
     assert doc["geo"] == [{"lat": 52.01, "lon": 4.36}]
     assert doc["images"][0] == {"url": "http://127.0.0.1:8000/a.png"}
     assert doc["images"][1]["sha256"] == "ab"
-    assert 0.2 < doc["priority"] <= 1.0
+    # risk 0.2 raised by the one link indicator, as models.priority documents it
+    assert doc["priority"] == pytest.approx(1 - (1 - 0.2) * (1 - rules_config().link_scale * 0.6))
 
 
 def test_empty_record_gets_empty_derived_fields():

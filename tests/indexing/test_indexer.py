@@ -108,9 +108,17 @@ def test_derived_fields_are_queryable(es, index_prefix):
     assert by_code["count"] == hotel
     key = ads[0]["entities"]["handles"][0]
     by_handle = es.count(
-        index=f"{index_prefix}-ads", query={"term": {"handle_keys": f"{key['platform']}:{key['handle']}"}}
+        index=f"{index_prefix}-ads",
+        query={
+            "bool": {
+                "filter": [
+                    {"term": {"handle_keys": f"{key['platform']}:{key['handle']}".lower()}},
+                    {"term": {"site": "derived"}},
+                ]
+            }
+        },
     )
-    assert by_handle["count"] >= 1
+    assert by_handle["count"] == sum(1 for ad in ads if key in ad["entities"]["handles"])
     near = es.count(
         index=f"{index_prefix}-ads",
         query={

@@ -1,5 +1,6 @@
 """Rescoring against a real Elasticsearch: resumable, and the same documents indexing would write."""
 
+import dataclasses
 import shutil
 
 import pytest
@@ -9,9 +10,11 @@ from indexing.derive import derive_fields
 from indexing.indexer import index_ads
 from indexing.rescore import pending_count, rescore
 from models.chain import score_records
+from models.priority import queue_priority
 from models.rules import RulesScorer
 from nlp.lexicon import DEFAULT_LEXICON_DIR
 from nlp.pipeline import reload_rules
+from nlp.version import analysis_version
 from signaal.es.mappings import apply_mappings, delete_prefix
 from signaal.settings import alias
 
@@ -27,21 +30,29 @@ def test_interrupted_rescore_resumes_until_every_ad_is_on_the_new_version(
     class StopRescoreError(Exception):
         pass
 
+    first_page = []
+
     def stop_after_first_page(report):
+        first_page.append(dataclasses.replace(report))
         raise StopRescoreError
 
     with pytest.raises(StopRescoreError):
         rescore(es, fresh_index_prefix, scorer=scorer, page_size=40, on_page=stop_after_first_page)
     es.indices.refresh(index=alias("ads", fresh_index_prefix))
     total = es.count(index=alias("ads", fresh_index_prefix))["count"]
+    assert total == len(indexed_ads)
     assert pending_count(es, fresh_index_prefix, "v0001") == total - 40
 
     report = rescore(es, fresh_index_prefix, page_size=40)  # default scorer = promoted v0001
     assert report.model_version == "v0001" and report.failed == 0
     assert report.updated == total - 40
-    assert pending_count(es, fresh_index_prefix, "v0001") == 0
-    hit = es.search(index=alias("ads", fresh_index_prefix), size=1, sort=[{"priority": "desc"}])["hits"]["hits"][0]
-    assert hit["_source"]["priority"] >= hit["_source"]["risk"]["priority"]
+    assert pending_count(es, fresh_index_prefix, "v0001", analysis_version()) == 0
+    # The five ads stored without analysis were analyzed again, and only they, across both runs.
+    assert first_page[0].reanalyzed + report.reanalyzed == 5
+    for hit in es.search(index=alias("ads", fresh_index_prefix), size=total)["hits"]["hits"]:
+        source = hit["_source"]
+        assert source["risk"]["model_version"] == "v0001"
+        assert source["priority"] == queue_priority(source)
     assert rescore(es, fresh_index_prefix).updated == 0  # nothing left: a rerun is a no-op
 
 

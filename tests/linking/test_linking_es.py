@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from elasticsearch import helpers
 
@@ -9,7 +11,8 @@ from devtools.fixture_sites.generator import generate
 from devtools.fixture_sites.truth_ads import truth_ads
 from indexing.indexer import index_ads
 from linking.explain import format_related, related
-from linking.run import link
+from linking.run import LinkReport, link
+from signaal.settings import get_settings
 from tests.linking.helpers import pairwise_precision_recall
 
 pytestmark = pytest.mark.es
@@ -39,16 +42,36 @@ def _snapshot(es, prefix):
     return ads, links, clusters
 
 
-def test_incremental_equals_full_and_recovers_advertisers(es, index_prefix, corpus):
-    ads, advertiser = corpus
+@dataclass(frozen=True)
+class Linked:
+    """The module's prefix after linking the corpus in two halves: the first run full, the second incremental."""
+
+    first: LinkReport
+    second: LinkReport
+    snapshot: tuple[dict, dict, dict]
+
+
+def _index_and_link(es, ads: list[dict]) -> Linked:
     half = len(ads) // 2
     index_ads(es, ads[:half], refresh=True)
     first = link(es)
-    assert first.mode == "full" and first.ads_processed == half
     index_ads(es, ads[half:], refresh=True)
     second = link(es)
-    assert second.mode == "incremental" and second.ads_processed >= len(ads) - half
-    incremental = _snapshot(es, index_prefix)
+    return Linked(first, second, _snapshot(es, get_settings().index_prefix))
+
+
+@pytest.fixture(scope="module")
+def linked(es, index_prefix, corpus) -> Linked:
+    """The corpus indexed and linked once for the tests that only read the result (none of them writes)."""
+    return _index_and_link(es, corpus[0])
+
+
+def test_incremental_equals_full_and_recovers_advertisers(es, index_prefix, corpus, linked):
+    ads, advertiser = corpus
+    half = len(ads) // 2
+    assert (linked.first.mode, linked.first.ads_processed) == ("full", half)
+    assert linked.second.mode == "incremental" and linked.second.ads_processed >= len(ads) - half
+    incremental = linked.snapshot
 
     assert link(es).ads_updated == 0  # idempotent
     full = link(es, full=True)
@@ -65,7 +88,7 @@ def test_incremental_equals_full_and_recovers_advertisers(es, index_prefix, corp
         assert doc["first_seen"] <= doc["last_seen"]
 
 
-def test_photo_chunks_and_text_bands_are_separate_searchable_fields(es, index_prefix, corpus):
+def test_photo_chunks_and_text_bands_are_separate_searchable_fields(es, index_prefix, corpus, linked):
     """A photo lookup hits photo_chunks only, a text lookup text_minhash.bands only (each a keyword field)."""
     ads, _ = corpus
     with_photo = next(a for a in ads if a["images"])
@@ -79,7 +102,7 @@ def test_photo_chunks_and_text_bands_are_separate_searchable_fields(es, index_pr
     assert none["hits"]["total"]["value"] == 0
 
 
-def test_link_indicators_match_truth_and_raise_priority(es, index_prefix, corpus):
+def test_link_indicators_match_truth_and_raise_priority(es, index_prefix, linked):
     truth = {t["id"]: set(t["link_codes"]) for t in generate(seed=SEED, n_ads=N_ADS, epoch=1).truth}
     stored = {
         h["_id"]: h["_source"]
@@ -98,15 +121,16 @@ def test_link_indicators_match_truth_and_raise_priority(es, index_prefix, corpus
     assert all(i["reason"] and i["category"] in ("minor", "trafficking") for s in flagged for i in s["link_indicators"])
 
 
-def test_related_explains_every_link(es, index_prefix, corpus):
-    linked = next(
+def test_related_explains_every_link(es, index_prefix, linked):
+    ad_id = next(
         h["_id"]
         for h in helpers.scan(es, index=f"{index_prefix}-ads", query={"query": {"range": {"cluster.size": {"gte": 3}}}})
     )
-    result = related(es, linked)
-    assert result["cluster"]["size"] >= 3 and result["links"]
+    result = related(es, ad_id)
+    stored = es.get(index=f"{index_prefix}-ads", id=ad_id)["_source"]["cluster"]
+    assert result["cluster"]["size"] == stored["size"] >= 3 and result["links"]
     for item in result["links"]:
-        assert item["reason"] and item["other_ad_ids"] and linked not in item["other_ad_ids"]
+        assert item["reason"] and item["other_ad_ids"] and ad_id not in item["other_ad_ids"]
         if item["kind"] in ("phone", "email", "handle"):
             assert item["value"]
         if item["kind"] == "image_phash":
@@ -114,10 +138,13 @@ def test_related_explains_every_link(es, index_prefix, corpus):
         if item["kind"] == "text":
             assert item["similarity"] >= 0.75
     text = format_related(result)
-    assert linked in text and result["links"][0]["kind"] in text
+    assert ad_id in text and result["links"][0]["kind"] in text
 
 
-def test_new_ad_merges_two_clusters(es, index_prefix, corpus):
+def test_new_ad_merges_two_clusters(es, fresh_index_prefix, corpus):
+    """Writes to the index, so on a prefix of its own: the other tests read the module's linked corpus."""
+    index_prefix = fresh_index_prefix
+    _index_and_link(es, corpus[0])
     clusters = {
         h["_id"]: h["_source"]
         for h in helpers.scan(es, index=f"{index_prefix}-clusters", query={"_source": ["ad_ids", "phones"]})
@@ -145,7 +172,7 @@ def test_new_ad_merges_two_clusters(es, index_prefix, corpus):
     assert _snapshot(es, index_prefix) == before
 
 
-def test_cli_link_and_related(es, index_prefix, corpus):
+def test_cli_link_and_related(es, index_prefix, linked):
     import json
 
     from typer.testing import CliRunner

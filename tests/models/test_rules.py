@@ -1,6 +1,8 @@
 import math
 import re
 
+import pytest
+
 from models import queue_priority, score
 from models.config import rules_config
 from models.rules import RulesScorer
@@ -47,6 +49,7 @@ def test_rules_baseline_scores_are_calibrated_probabilities(monkeypatch, tmp_pat
     assert out[2]["risk"]["trafficking"] == first["trafficking"] and out[2]["risk"]["minor"] == none_minor
     assert "stated age 16" in first["reasons"]
     assert "hotel visits only (TRAF_HOTEL)" in first["reasons"]
+    assert first["priority"] == pytest.approx(rules_config().priority(first["minor"], first["trafficking"]), abs=1e-6)
 
 
 def test_without_a_calibration_the_score_is_the_plain_noisy_or(monkeypatch, tmp_path):
@@ -80,5 +83,8 @@ def test_queue_priority_is_raised_by_link_indicators_but_not_saturated():
             ],
         }
     )
-    assert 0.3 < one == many < two < 1.0
+    scale = rules_config().link_scale
+    assert one == many == pytest.approx(1 - 0.7 * (1 - scale * 0.5), abs=1e-6)  # each code counts once
+    assert two == pytest.approx(1 - 0.7 * (1 - scale * 0.5) * (1 - scale * 0.6), abs=1e-6)
+    assert 0.3 < one < two < 1.0
     assert queue_priority({}) == 0.0

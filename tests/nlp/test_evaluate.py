@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 from devtools.fixture_sites import generate
-from nlp.evaluate import INDICATOR_TARGET, TARGETS, CorpusError, evaluate, format_report, load_corpus
+from nlp.evaluate import (
+    GENDER_TARGET,
+    GENDER_VALUES,
+    INDICATOR_TARGET,
+    TARGETS,
+    CorpusError,
+    evaluate,
+    format_report,
+    load_corpus,
+)
 
 BLIND_1 = Path(__file__).resolve().parent / "corpora" / "blind-1.jsonl"
 GENERATOR_INDICATOR_TARGET = 0.97
@@ -46,6 +55,10 @@ def test_working_targets_on_blind_1():
     for group in report.genders.values():
         assert group.negation_firings == 0
         assert group.trafficking.f1 >= INDICATOR_TARGET, table
+    # The advertised person's gender (issue 18): every value, with precision kept high.
+    for value in GENDER_VALUES:
+        score = report.gender_values[value]
+        assert score.f1 >= GENDER_TARGET and score.precision >= 0.9, f"{value}\n{table}"
 
 
 def _ad(ad_id: str, body: str, codes: list[str], negated: list[dict], genders: list[str]) -> dict:
@@ -77,6 +90,27 @@ def test_report_counts_negation_firings_and_scores_per_gender(tmp_path):
     assert report.genders["unknown"].n_ads == 1  # no gender labelled
     table = format_report(report)
     assert "fired: 1" in table and "male" in table
+
+
+def test_genders_are_scored_per_value_and_unknown_is_no_gender(tmp_path):
+    import json
+
+    rows = [
+        _ad("g:1", "Lieve dame, 25, Utrecht.", [], [], ["female"]),
+        _ad("g:2", "Jongen van 24 uit Zwolle, voor dames.", [], [], ["male"]),
+        _ad("g:3", "Bel 06 12345678.", [], [], ["unknown"]),  # nothing presented: the right answer is []
+        _ad("g:4", "Rustig adres in Breda.", [], [], ["trans"]),  # missed
+    ]
+    path = tmp_path / "genders.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    report = evaluate(*load_corpus(path))
+    values = report.gender_values
+    assert (values["female"].tp, values["female"].fp, values["female"].fn) == (1, 0, 0)
+    assert (values["male"].tp, values["male"].fp, values["male"].fn) == (1, 0, 0)  # "voor dames" are the clients
+    assert (values["trans"].tp, values["trans"].fn) == (0, 1)
+    assert report.entities["genders"].fp == 0 and report.entities["genders"].fn == 1
+    table = format_report(report)
+    assert "  female" in table and "  trans" in table and "MISSED" in table
 
 
 def test_locations_compare_by_municipality(tmp_path):

@@ -15,9 +15,9 @@ NUMBERS = NumberWords.from_lexicon(("nl", "en"))
 
 def _find(rule_text: str, text: str, lang: str | None = None) -> list[str]:
     """The published text of every match of one rule."""
-    rules = WordRules([compile_rule("TRAF_HOTEL", rule_text, SETS, lang)])
-    words = words_of(Views(text, NUMBERS).chars, frozenset(NUMBERS.values))
-    spans = [words.view.to_source(words.items[a].start, words.items[b].end) for _, a, b in rules.find(words)]
+    rules = WordRules([compile_rule("TRAF_HOTEL", rule_text, SETS, lang)], frozenset(NUMBERS.values))
+    words = words_of(Views(text, NUMBERS).chars)
+    spans = [words.to_source(a, b) for _, a, b in rules.find(words)]
     return [text[start:end] for start, end in spans]
 
 

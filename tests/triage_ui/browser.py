@@ -7,13 +7,13 @@ http://127.0.0.1 (loopback counts as a secure context), so no TLS is needed here
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
 
 from devtools.es_node.node import free_port
+from tests.helpers import DEADLINE_S, wait_until
 from tests.triage_ui.helpers import PASSWORD, fresh_code
 
 
@@ -24,15 +24,13 @@ def served(app) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.05)  # polling uvicorn's own "started" flag, under one overall deadline
-    assert server.started, "uvicorn did not start"
     try:
+        wait_until(lambda: server.started or not thread.is_alive(), "uvicorn to start")
+        assert server.started, "uvicorn stopped before it started serving"
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=30)
+        thread.join(DEADLINE_S)
 
 
 class BrowserUser:
@@ -43,6 +41,7 @@ class BrowserUser:
         self.context = browser.new_context(
             base_url=base_url, viewport={"width": 1440, "height": 900}, accept_downloads=True, **context_options
         )
+        self.context.set_default_timeout(DEADLINE_S * 1000)  # a busy machine is slow, not broken
         self.page = self.context.new_page()
         self.dialogs: list[str] = []
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))

@@ -7,12 +7,12 @@ cannot restart), writing WARC files, crawl state and keys under one temporary va
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from signaal.evidence.seal import PUBLIC_NAME
+from tests.helpers import run
 
 SIGNAAL = str(Path(sys.executable).with_name("signaal"))
 #: The prikbord page that also carries scripts, a form, a refresh, remote images, a frame (fault mode).
@@ -42,12 +42,5 @@ class Crawled:
     def signaal(self, *args: str) -> None:
         """Run a ``signaal`` command on this var/ tree (and the test's index prefix, from the environment)."""
         env = {**os.environ, "SIGNAAL_VAR_DIR": str(self.root), "SIGNAAL_KEY_DIR": str(self.root / "keys")}
-        proc = subprocess.run(
-            [SIGNAAL, *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        proc = run([SIGNAAL, *args], env=env)
         assert proc.returncode == 0, proc.stderr[-3000:]

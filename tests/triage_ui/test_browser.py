@@ -14,10 +14,13 @@ import pytest
 from tests.triage_ui.browser import BrowserUser
 from tests.triage_ui.helpers import fresh_code
 from triage_ui.security.sessions import session_cookie
+from triage_ui.store import breakdowns
+from triage_ui.store.ads import undecided_query
 from triage_ui.store.users import add_user, get_user
 
 pytestmark = [pytest.mark.es, pytest.mark.browser, pytest.mark.slow]
 XSS_AD = "prikbord:1030"  # the fixture's top-priority ad, whose text carries a script payload
+AUDITED_AD = "prikbord:1025"  # touched by the audit test only
 ADMIN_SET = "given by the admin 77 b"
 OWN = "harbour lantern pepper violin"
 
@@ -93,7 +96,8 @@ def test_step_up_before_an_export(browser, base_url, shots, ui_ctx):
 def test_end_to_end_triage(browser, base_url, shots, ui_ctx):
     s = BrowserUser(browser, base_url, ui_ctx, "analyst1")
     page = s.page
-    assert page.locator("table.queue tbody tr").count() > 10
+    undecided = ui_ctx.es.count(index=ui_ctx.alias("ads"), query=undecided_query())["count"]
+    assert page.locator("table.queue tbody tr").count() == undecided
     page.screenshot(path=str(shots / "queue.png"), full_page=False)
 
     # keyboard: j selects the first row, Enter opens it (the XSS ad has the top priority)
@@ -102,7 +106,8 @@ def test_end_to_end_triage(browser, base_url, shots, ui_ctx):
     page.wait_for_url(f"**/ads/{XSS_AD}")
     assert '<script>alert("xss")</script>' in page.locator("h1.ad-title").inner_text()
     assert page.locator(".ad-body script, .ad-body img[src=x]").count() == 0
-    assert page.locator(".ad-body mark").count() >= 1  # indicator spans highlighted
+    spans = ui_ctx.es.get(index=ui_ctx.alias("ads"), id=XSS_AD)["_source"]["indicators"]
+    assert page.locator(".ad-body mark").count() == sum(span["field"] == "body" for span in spans) > 0
     photo = page.locator(".photo").first
     assert "revealed" not in (photo.get_attribute("class") or "")
     photo.click()
@@ -156,21 +161,26 @@ def test_concurrent_decision_second_is_told(browser, base_url, shots, ui_ctx):
 
 
 def test_audit_shows_each_step(browser, base_url, shots, ui_ctx):
-    ad = "prikbord:1011"
-    analyst = BrowserUser(browser, base_url, ui_ctx, "analyst1")
-    analyst.page.goto(f"/ads/{ad}")
-    analyst.page.locator(".photo").first.click()
-    analyst.page.click("text=Assign to me")
-    analyst.page.click("text=Lead report (HTML)")
-    analyst.page.wait_for_url(f"**/ads/{ad}/report")
-    assert analyst.page.goto("/admin/audit").status == 403
+    """Each step an analyst takes is in the audit trail: this test takes them itself (tests run in any order)."""
+    analyst = BrowserUser(browser, base_url, ui_ctx, "analyst2")  # login, mfa
+    page = analyst.page
+    page.goto(f"/ads/{AUDITED_AD}")  # view
+    page.locator(".photo").first.click()  # view_photo
+    page.click("text=Assign to me")  # assign
+    page.click("text=Lead report (HTML)")  # export of an ad assigned to the analyst
+    page.wait_for_url(f"**/ads/{AUDITED_AD}/report")
+    page.goto(f"/ads/{AUDITED_AD}")
+    page.click("#decide button[value=lead]")  # decision
+    page.wait_for_url(lambda url: AUDITED_AD not in url)
+    assert page.goto("/admin/audit").status == 403  # denied
     analyst.close()
+
     admin = BrowserUser(browser, base_url, ui_ctx, "admin1")
-    admin.page.goto("/admin/audit?user=analyst1")
+    admin.page.goto("/admin/audit?user=analyst2")
     text = admin.page.locator("table.audit").inner_text()
-    for action in ("login", "mfa", "view", "view_photo", "assign", "export", "denied"):
+    for action in ("login", "mfa", "view", "view_photo", "assign", "export", "decision", "denied"):
         assert re.search(rf"\t{action}\t", text), action
-    assert ad in text
+    assert AUDITED_AD in text
     admin.page.screenshot(path=str(shots / "audit.png"))
     admin.close()
 
@@ -187,7 +197,14 @@ def test_investigator_follows_a_phone_into_its_network(browser, base_url, shots,
     assert page.locator(".timeline circle").count() == 3
     page.screenshot(path=str(shots / "network.png"), full_page=True)
     page.goto("/dashboards?days=365")
-    assert page.locator(".chart svg").count() >= 4
+    # Seven charts and one per signal by gender, each drawn or saying "No data." (the decision charts have
+    # data only once a test decided), then the three gender tables.
+    charts = 7 + len(breakdowns.SIGNALS)
+    assert page.locator(".chart").count() == charts
+    assert page.locator(".chart svg").count() + page.locator(".chart p.muted").count() == charts
+    assert page.locator(".gender-table").count() == 3
+    drawn = set(page.locator(".chart svg").evaluate_all("svgs => svgs.map(s => s.getAttribute('aria-label'))"))
+    assert {"Ads first seen per day", "Ads by indicator", "Ads by city"} <= drawn
     page.screenshot(path=str(shots / "dashboards.png"), full_page=True)
     assert inv.dialogs == []
     inv.close()

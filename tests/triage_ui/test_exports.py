@@ -1,6 +1,7 @@
 """Exports: formula-safe CSV, JSON, HTML/PDF reports, role limits, export log."""
 
 import csv
+import hashlib
 import html
 import io
 
@@ -52,18 +53,21 @@ def test_investigator_exports_csv_and_json(client_for, ui_ctx):
     ui_ctx.es.update(
         index=ui_ctx.alias("ads"), id="prikbord:1010", refresh="wait_for", doc={"title": '=HYPERLINK("x")'}
     )
-    resp = client.post(
+    csv_resp = client.post(
         "/exports", data={"csrf_token": csrf, "format": "csv", "selected": ["prikbord:1010", "prikbord:1011"]}
     )
-    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(resp.content.decode("utf-8-sig"))))
+    assert csv_resp.status_code == 200 and csv_resp.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(csv_resp.content.decode("utf-8-sig"))))
     assert [r["id"] for r in rows] == ["prikbord:1010", "prikbord:1011"]
     assert rows[0]["title"] == '\'=HYPERLINK("x")' and rows[0]["evidence_sha256"]
-    resp = client.post("/exports", data={"csrf_token": csrf, "format": "json", "selected": ["prikbord:1011"]})
-    assert resp.json()[0]["id"] == "prikbord:1011"
+    json_resp = client.post("/exports", data={"csrf_token": csrf, "format": "json", "selected": ["prikbord:1011"]})
+    assert [ad["id"] for ad in json_resp.json()] == ["prikbord:1011"]
+    # Each export states the SHA-256 of exactly the bytes sent, and the export log keeps that hash.
+    sent = {hashlib.sha256(r.content).hexdigest() for r in (csv_resp, json_resp)}
+    assert {r.headers["x-content-sha256"] for r in (csv_resp, json_resp)} == sent
     ui_ctx.es.indices.refresh(index=ui_ctx.alias("exports"))
-    logged = ui_ctx.es.search(index=ui_ctx.alias("exports"), query={"term": {"user": "investigator1"}})
-    assert {h["_source"]["sha256"] for h in logged["hits"]["hits"]} >= {resp.headers["x-content-sha256"]}
+    logged = ui_ctx.es.search(index=ui_ctx.alias("exports"), query={"term": {"user": "investigator1"}}, size=100)
+    assert sent <= {h["_source"]["sha256"] for h in logged["hits"]["hits"]}
 
 
 def _decide(client, csrf: str, ad_id: str, decision: str):

@@ -8,7 +8,6 @@ checked) -> ``signaal rescore`` re-analyzes the index -> the ads' codes change.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import pytest
@@ -17,6 +16,7 @@ import yaml
 from indexing.indexer import index_ads
 from models.chain import score_records
 from signaal.paths import REPO_ROOT
+from tests.helpers import run
 from tests.triage_ui.helpers import decide
 
 pytestmark = pytest.mark.es
@@ -61,15 +61,7 @@ def decided(es, ui_ctx, client_for, tmp_path, monkeypatch, accepted_file):
 
 
 def _rescore() -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", "signaal", "rescore"],
-        cwd=REPO_ROOT,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    proc = run([sys.executable, "-m", "signaal", "rescore"], cwd=REPO_ROOT, env=dict(os.environ))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 

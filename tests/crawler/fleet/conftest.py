@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 from crawler.runstatus import read_json, status_path
 from devtools.es_node.node import free_port
 from devtools.scrapyd_nodes.node import LocalScrapyd
+from tests.helpers import DEADLINE_S, run, wait_until
 
 SIGNAAL = str(Path(sys.executable).with_name("signaal"))
 
@@ -45,29 +45,35 @@ class Fleet:
             env[f"SIGNAAL_SITE_{site.upper().replace('-', '_')}_URL"] = url
         return env
 
-    def signaal(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [SIGNAAL, *args], env=self.env, capture_output=True, text=True, timeout=timeout, check=False
-        )
+    def signaal(self, *args: str, deadline_s: float = DEADLINE_S) -> subprocess.CompletedProcess[str]:
+        """A ``signaal`` run against the fleet, killed with its children if it has not exited after ``deadline_s``."""
+        return run([SIGNAAL, *args], env=self.env, deadline_s=deadline_s)
+
+    def schedule_and_wait(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``signaal schedule ARGS --wait``: it gives up after the shared deadline and reports; the run itself is
+        killed only a minute later, so a hang shows that report."""
+        wait = ("--wait", "--timeout", f"{DEADLINE_S:.0f}")
+        return self.signaal("schedule", *args, *wait, deadline_s=DEADLINE_S + 60)
 
     def status(self) -> dict[str, dict[str, Any]]:
         """``signaal schedule --status --json``, sites by name."""
-        proc = self.signaal("schedule", "--status", "--json", timeout=60)
+        proc = self.signaal("schedule", "--status", "--json")
         assert proc.returncode == 0, proc.stderr
         return {row["site"]: row for row in json.loads(proc.stdout)["sites"]}
 
-    def wait_for_crawl(self, site: str, predicate: Any, what: str, timeout: float = 120.0) -> dict[str, Any]:
-        """Poll the site's status file until ``predicate(status)`` holds; fail naming ``what`` after ``timeout``
-        seconds, or at once when the crawl has ended first."""
-        deadline = time.monotonic() + timeout
+    def wait_for_crawl(self, site: str, predicate: Any, what: str) -> dict[str, Any]:
+        """Wait until the site's status file satisfies ``predicate(status)``; fail naming ``what`` at the shared
+        deadline, or at once when the crawl has ended first."""
         path = status_path(self.root / "crawl-state", site)
-        while True:
+
+        def reached() -> dict[str, Any] | None:
             status = read_json(path) or {}
             if predicate(status):
                 return status
             assert status.get("state") in (None, "running"), f"the crawl ended before {what}: {status}"
-            assert time.monotonic() < deadline, f"timed out waiting for {what}: {status}"
-            time.sleep(0.2)
+            return None
+
+        return wait_until(reached, what)
 
     def node_for(self, url: str) -> LocalScrapyd:
         return next(n for n in self.nodes if n.url == url)
@@ -80,7 +86,7 @@ def fleet(tmp_path: Path) -> Iterator[Fleet]:
     nodes = [LocalScrapyd(f"node-{i}", root / "scrapyd" / f"node-{i}", free_port(), max_proc=2) for i in (1, 2)]
     try:
         for node in nodes:
-            node.start(root)
+            node.start(root, timeout=DEADLINE_S)
         yield Fleet(root, nodes)
     finally:
         for node in nodes:

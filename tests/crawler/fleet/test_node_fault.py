@@ -11,6 +11,7 @@ import pytest
 from crawler.runstatus import read_json, status_path
 from devtools.fixture_sites import start_sites
 from signaal.settings import alias
+from tests.helpers import DEADLINE_S
 
 pytestmark = [pytest.mark.slow, pytest.mark.es]
 # One request at a time with a delay, so the node goes down in the middle of the crawl.
@@ -24,13 +25,13 @@ def test_site_resumes_on_another_node_when_its_node_dies(es, index_prefix, fleet
         expected = site_ids(sites.corpus, "prikbord")
         first = fleet.signaal("schedule", "prikbord", *SLOW)
         assert first.returncode == 0, first.stdout + first.stderr
-        running = fleet.wait_for_crawl("prikbord", lambda s: s.get("ads", 0) >= 10, "10 ads", timeout=180)
+        running = fleet.wait_for_crawl("prikbord", lambda s: s.get("ads", 0) >= 10, "10 ads")
         doomed = next(n for n in fleet.nodes if n.node_id == running["node"])
         doomed.kill()
         lost = fleet.status()["prikbord"]
         assert lost["state"] == "failed (node unreachable)", lost
 
-        resumed = fleet.signaal("schedule", "prikbord", *SLOW, "--wait", "--timeout", "300", timeout=400)
+        resumed = fleet.schedule_and_wait("prikbord", *SLOW)
         assert resumed.returncode == 0, resumed.stdout + resumed.stderr[-3000:]
         restart = [line.split("\t") for line in resumed.stdout.splitlines() if "\tstart\t" in line]
         assert len(restart) == 1 and restart[0][2] != doomed.url, resumed.stdout
@@ -60,14 +61,14 @@ def test_a_drained_node_stops_its_crawl_resumably_and_the_site_finishes_elsewher
         expected = site_ids(sites.corpus, "prikbord")
         out = ["--set", "SIGNAAL_INDEX=False", "--set", f"SIGNAAL_OUT={fleet.root / 'out.jsonl'}"]
         assert fleet.signaal("schedule", "prikbord", *SLOW, *out).returncode == 0
-        running = fleet.wait_for_crawl("prikbord", lambda s: s.get("ads", 0) >= 10, "10 ads", timeout=180)
+        running = fleet.wait_for_crawl("prikbord", lambda s: s.get("ads", 0) >= 10, "10 ads")
         drained = next(n for n in fleet.nodes if n.node_id == running["node"])
-        assert drained.stop(timeout=60), "SIGTERM: the node and its crawl shut down"
+        assert drained.stop(timeout=DEADLINE_S), "SIGTERM: the node and its crawl shut down"
         stopped = fleet.status()["prikbord"]
         assert stopped["state"] == "stopped (resumable), node unreachable", stopped
         assert 10 <= stopped["ads"] < len(expected)
 
-        resumed = fleet.signaal("schedule", "prikbord", *SLOW, *out, "--wait", "--timeout", "300", timeout=400)
+        resumed = fleet.schedule_and_wait("prikbord", *SLOW, *out)
         assert resumed.returncode == 0, resumed.stdout + resumed.stderr[-3000:]
     rows = [line for line in (fleet.root / "out.jsonl").read_text().splitlines() if line.strip()]
     ids = [orjson.loads(line)["id"] for line in rows]

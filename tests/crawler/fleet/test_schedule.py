@@ -22,7 +22,7 @@ def _indexed_ids(es, prefix: str, site: str) -> set[str]:
 def test_two_sites_on_two_nodes_into_elasticsearch(es, index_prefix, fleet, site_ids):
     with start_sites(seed=4, n_ads=60) as sites:
         fleet.site_urls = {"prikbord": sites.prikbord_url, "vitrine-api": sites.vitrine_url}
-        run = fleet.signaal("schedule", "prikbord", "vitrine-api", "--no-search", "--wait", "--timeout", "240")
+        run = fleet.schedule_and_wait("prikbord", "vitrine-api", "--no-search")
         assert run.returncode == 0, run.stdout + run.stderr[-3000:]
         started = [line.split("\t") for line in run.stdout.splitlines() if "\tstart\t" in line]
         # one site per node: the second site goes to the node that has no job yet
@@ -68,7 +68,7 @@ def test_a_running_site_is_never_started_twice(fleet):
         # asked to crawl the site again while it runs: nothing new was queued on any node
         jobs = [Node(n.url).project_jobs(PROJECT) for n in fleet.nodes]
         assert sum(len(j[state]) for j in jobs for state in ("pending", "running", "finished")) == 1, jobs
-        done = fleet.signaal("schedule", "prikbord", "--no-search", "--wait", "--timeout", "240")
+        done = fleet.schedule_and_wait("prikbord", "--no-search")
         assert done.returncode == 0, done.stdout + done.stderr[-2000:]
         assert "\tstart\t" not in done.stdout, "the running site was started a second time"
     assert fleet.status()["prikbord"]["state"] == "finished"

@@ -14,8 +14,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,21 +32,12 @@ from signaal.es.credentials import read_credentials
 from signaal.es.mappings import apply_mappings
 from signaal.paths import var_dir
 from signaal.settings import get_settings
+from tests.helpers import DEADLINE_S, wait_until
 
 pytestmark = [pytest.mark.es, pytest.mark.slow]
 
 NODES = 3
-DEADLINE_S = 600.0
 PREFIX = "clustertest"
-
-
-def wait_for(what: str, check: Callable[[], bool], deadline_s: float = DEADLINE_S) -> None:
-    """Poll ``check`` until it is true; fail naming ``what`` after the deadline."""
-    deadline = time.monotonic() + deadline_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {deadline_s:.0f}s")
-        time.sleep(0.5)
 
 
 def _shared_free_port() -> int:
@@ -83,9 +73,8 @@ def cluster() -> Iterator[LocalCluster]:
         home = ensure_distribution()  # unpacked from the download cache into this var/
         handle = LocalCluster.recorded(home, root / "var" / "es", nodes=NODES, port=port, heap="512m", http_tls=True)
         try:
-            result = CliRunner().invoke(
-                app, ["es", "up", "--nodes", "3", "--port", str(port), "--heap", "512m", "--tls", "--timeout", "600"]
-            )
+            up = ["es", "up", "--nodes", "3", "--port", str(port), "--heap", "512m", "--tls"]
+            result = CliRunner().invoke(app, [*up, "--timeout", f"{DEADLINE_S:.0f}"])
             assert result.exit_code == 0, result.output
             assert "(3 node(s), heap 512m each, security on, TLS on HTTP on)" in result.stdout
             yield handle
@@ -139,34 +128,34 @@ def test_a_killed_node_turns_the_cluster_yellow_writes_and_searches_go_on_and_it
     assert (settings["number_of_shards"], settings["number_of_replicas"]) == ("3", "1")  # sized for 3 nodes
     first = index_ads(indexer, [scored_ad(n, site="c3") for n in range(300)], prefix=PREFIX, refresh=True)
     assert first.created == 300 and first.failed == 0
-    admin.cluster.health(index=ads_index, wait_for_status="green", timeout="120s")
+    admin.cluster.health(index=ads_index, wait_for_status="green", timeout=f"{DEADLINE_S:.0f}s")
     holders = {row["node"] for row in admin.cat.shards(index=ads_index, format="json")}
     assert holders == {"signaal-1", "signaal-2", "signaal-3"}  # writes and reads reach every node
 
     writer = Writer(indexer, first=300)
     writer.start()
     try:
-        wait_for("the writer's first batches", lambda: writer.acknowledged >= 100)
+        wait_until(lambda: writer.acknowledged >= 100, "the writer's first batches")
         assert writer.is_alive()
         cluster.members[1].kill()  # SIGKILL while the writer is busy
-        wait_for(
-            "the cluster noticing the lost node",
+        wait_until(
             lambda: (h := _health(admin)) is not None and h["number_of_nodes"] == 2 and h["status"] == "yellow",
+            "the cluster noticing the lost node",
         )
         for _ in range(6):  # the client's node list still names the dead node: every search must answer in full
             result = reader.search(index=f"{PREFIX}-ads", size=0, track_total_hits=True)
             assert result["_shards"]["failed"] == 0 and result["hits"]["total"]["value"] >= 300
         written_when_yellow = writer.acknowledged
-        wait_for("more batches acknowledged while yellow", lambda: writer.acknowledged >= written_when_yellow + 100)
+        wait_until(lambda: writer.acknowledged >= written_when_yellow + 100, "more batches acknowledged while yellow")
     finally:
         writer.stop.set()
         writer.join(timeout=DEADLINE_S)
     assert not writer.is_alive() and writer.failed == 0
 
     cluster.start_node(1, timeout=DEADLINE_S)
-    wait_for(
-        "the node rejoining and every shard copy being assigned",
+    wait_until(
         lambda: (h := _health(admin)) is not None and h["number_of_nodes"] == 3 and h["status"] == "green",
+        "the node rejoining and every shard copy being assigned",
     )
     admin.indices.refresh(index=f"{PREFIX}-ads")
     assert reader.count(index=f"{PREFIX}-ads")["count"] == 300 + writer.acknowledged  # no acknowledged ad lost
@@ -190,7 +179,7 @@ def test_rotated_password_replaces_the_old_one_on_every_node(cluster):
         return True
 
     for node in cluster.members:  # each node reloads its own copy of the realm files
-        wait_for(
-            f"{node.node_name} taking the new password and refusing the old one",
+        wait_until(
             lambda url=node.url: accepts(url, after) and not accepts(url, before),
+            f"{node.node_name} taking the new password and refusing the old one",
         )

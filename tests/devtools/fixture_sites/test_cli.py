@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
+import pytest
 from typer.testing import CliRunner
 
 from devtools.es_node.node import free_port
 from devtools.fixture_sites import generate
 from signaal.cli import app
+from tests.helpers import DEADLINE_S, port_open, spawn
 
 
 def test_generate_writes_ads_truth_and_labelled(tmp_path):
@@ -39,37 +39,24 @@ def test_serve_refuses_bad_options_in_one_line(tmp_path):
     assert result.exit_code == 2 and "either" in result.output
 
 
-def test_serve_runs_until_interrupted():
+@pytest.mark.parametrize("sigint", ["default", "ignored"])
+def test_serve_runs_until_interrupted(tmp_path, sigint):
+    """Ctrl-C stops the sites promptly, also when started by a shell without job control (CI, ``cmd &``),
+    which starts its background commands with SIGINT ignored."""
     ports = [free_port(), free_port()]
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("signaal")),
-            "demo-sites",
-            "serve",
-            "--n-ads",
-            "40",
-            "--fault-mode",
-            "--prikbord-port",
-            str(ports[0]),
-            "--vitrine-port",
-            str(ports[1]),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                res = httpx.get(f"http://127.0.0.1:{ports[0]}/", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
-                time.sleep(0.1)
+    args = [
+        str(Path(sys.executable).with_name("signaal")),
+        *("demo-sites", "serve", "--n-ads", "40", "--fault-mode"),
+        *("--prikbord-port", str(ports[0]), "--vitrine-port", str(ports[1])),
+    ]
+    if sigint == "ignored":
+        args = ["sh", "-c", 'trap "" INT; exec "$0" "$@"', *args]
+    with spawn(args, tmp_path) as server:
+        server.wait_for_output("faults on prikbord")  # printed once both sites listen and signals are handled
+        res = httpx.get(f"http://127.0.0.1:{ports[0]}/", timeout=DEADLINE_S)
         assert res.status_code == 200 and "ad-card" in res.text
-        assert httpx.get(f"http://127.0.0.1:{ports[1]}/api/ads?page=1", timeout=5).json()["page"] == 1
-    finally:
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=15)
-    assert proc.returncode == 0 and "faults on prikbord" in out
+        assert httpx.get(f"http://127.0.0.1:{ports[1]}/api/ads?page=1", timeout=DEADLINE_S).json()["page"] == 1
+        server.proc.send_signal(signal.SIGINT)
+        assert server.wait() == 0, server.stderr()
+        assert server.stdout().endswith("stopping\n")
+    assert not port_open(ports[0]) and not port_open(ports[1])

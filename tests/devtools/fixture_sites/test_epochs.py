@@ -6,10 +6,11 @@ import httpx
 from parsel import Selector
 
 from devtools.fixture_sites import start_sites
+from tests.helpers import DEADLINE_S
 
 
 def test_set_epoch_serves_edited_text_only_for_edited_ads():
-    with start_sites(seed=17, n_ads=300) as sites, httpx.Client(timeout=10) as client:
+    with start_sites(seed=17, n_ads=300) as sites, httpx.Client(timeout=DEADLINE_S) as client:
         before = {ad["id"]: ad for ad in sites.corpus.ads}
         sites.set_epoch(2)
         assert sites.epoch == 2

@@ -24,6 +24,7 @@ from devtools.fixture_sites.images import (
     render_photo,
 )
 from linking.keys import distance_m
+from tests.helpers import DEADLINE_S
 
 RULES = load("photos")
 
@@ -53,7 +54,7 @@ def test_served_bytes_carry_the_profile_and_are_deterministic(sites):
     """Every encoding on the wire is what its profile says, and drawing it again gives the same bytes."""
     specs = {profile(s).fmt: s for s in sites.corpus.photos.values() if profile(s).fault is None and profile(s).exif}
     assert set(specs) == set(RULES["formats"])
-    with httpx.Client(timeout=10) as client:
+    with httpx.Client(timeout=DEADLINE_S) as client:
         for fmt, spec in specs.items():
             prof = profile(spec)
             site = "prikbord" if spec in sites.view("prikbord").photos.values() else "vitrine"

@@ -11,11 +11,12 @@ from parsel import Selector
 from PIL import Image
 
 from devtools.fixture_sites.images import photo_path, prerender, profile
+from tests.helpers import DEADLINE_S
 
 
 @pytest.fixture(scope="module")
 def client():
-    with httpx.Client(timeout=10) as c:
+    with httpx.Client(timeout=DEADLINE_S) as c:
         yield c
 
 

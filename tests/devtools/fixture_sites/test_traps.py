@@ -9,6 +9,7 @@ from parsel import Selector
 from devtools.fixture_sites import start_sites
 from devtools.fixture_sites.faults import FaultConfigError, load_faults
 from devtools.fixture_sites.pages import PAGE_SIZE
+from tests.helpers import DEADLINE_S
 
 N_ADS = 60  # ~30 per site: 2 listing pages each
 
@@ -21,7 +22,7 @@ def _listing(client: httpx.Client, url: str) -> tuple[list[str], str | None]:
 @pytest.mark.parametrize("mode", ["empty", "repeat", "loop"])
 def test_pagination_traps_keep_a_next_link_past_the_last_page(mode):
     faults = {"prikbord": {"/ads": {"kind": "pagination_trap", "mode": mode}}}
-    with start_sites(seed=9, n_ads=N_ADS, faults=faults) as sites, httpx.Client(timeout=10) as client:
+    with start_sites(seed=9, n_ads=N_ADS, faults=faults) as sites, httpx.Client(timeout=DEADLINE_S) as client:
         ads = sites.corpus.site_ads("prikbord")
         last = -(-len(ads) // PAGE_SIZE)
         _, next_of_last = _listing(client, f"{sites.prikbord_url}/ads?page={last}")
@@ -36,14 +37,14 @@ def test_pagination_traps_keep_a_next_link_past_the_last_page(mode):
 
 def test_a_json_api_trap_claims_one_more_page_forever():
     faults = {"vitrine": {"/api/ads": {"kind": "pagination_trap"}}}
-    with start_sites(seed=9, n_ads=N_ADS, faults=faults) as sites, httpx.Client(timeout=10) as client:
+    with start_sites(seed=9, n_ads=N_ADS, faults=faults) as sites, httpx.Client(timeout=DEADLINE_S) as client:
         data = client.get(f"{sites.vitrine_url}/api/ads", params={"page": 40}).json()
     assert data == {"items": [], "page": 40, "pages": 41}
 
 
 def test_changed_layout_keeps_the_ad_under_new_names_and_patterns_match_prefixes():
     faults = {"/ad/*": {"kind": "changed_layout"}, "vitrine": {"/api/ads/*": {"kind": "changed_layout"}}}
-    with start_sites(seed=9, n_ads=N_ADS, faults=faults) as sites, httpx.Client(timeout=10) as client:
+    with start_sites(seed=9, n_ads=N_ADS, faults=faults) as sites, httpx.Client(timeout=DEADLINE_S) as client:
         ad = sites.corpus.site_ads("prikbord")[0]
         page = Selector(text=client.get(ad["url"]).text)
         assert not page.css("h1.ad-title") and page.css("h1.listing-heading::text").get() == ad["title"]
@@ -55,7 +56,7 @@ def test_changed_layout_keeps_the_ad_under_new_names_and_patterns_match_prefixes
 
 def test_robots_txt_disallows_the_configured_paths():
     faults = {"prikbord": {"/robots.txt": {"kind": "robots_disallow", "paths": ["/ad/p0001", "/img/"]}}}
-    with start_sites(seed=9, n_ads=N_ADS, faults=faults) as sites, httpx.Client(timeout=10) as client:
+    with start_sites(seed=9, n_ads=N_ADS, faults=faults) as sites, httpx.Client(timeout=DEADLINE_S) as client:
         robots = client.get(f"{sites.prikbord_url}/robots.txt").text
         plain = client.get(f"{sites.vitrine_url}/robots.txt").text
     assert robots == "User-agent: *\nDisallow: /ad/p0001\nDisallow: /img/\nAllow: /\n"

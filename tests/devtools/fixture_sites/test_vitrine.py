@@ -6,11 +6,12 @@ import httpx
 from parsel import Selector
 
 from devtools.fixture_sites.images import profile, render_photo
+from tests.helpers import DEADLINE_S
 
 
 def test_html_shell_contains_no_ad_text(sites):
     ads = sites.corpus.site_ads("vitrine")
-    with httpx.Client(timeout=10) as client:
+    with httpx.Client(timeout=DEADLINE_S) as client:
         for path in ("/", "/?page=2", f"/ad/{ads[0]['site_ad_id']}"):
             res = client.get(sites.vitrine_url + path)
             assert res.status_code == 200
@@ -26,7 +27,7 @@ def test_html_shell_contains_no_ad_text(sites):
 
 def test_api_pages_cover_every_ad_and_details_match(sites):
     ads = sites.corpus.site_ads("vitrine")
-    with httpx.Client(timeout=10) as client:
+    with httpx.Client(timeout=DEADLINE_S) as client:
         seen, page, pages = [], 1, None
         while pages is None or page <= pages:
             data = client.get(f"{sites.vitrine_url}/api/ads", params={"page": page}).json()
