@@ -2,12 +2,12 @@
 
 import hashlib
 import os
-import subprocess
 import sys
 
 import pytest
 from pydantic import ValidationError
 
+from tests.helpers import run
 from tests.triage_ui.conftest import TEST_SECRET, settings_for_tests
 from tests.triage_ui.figures import record
 from tests.triage_ui.helpers import PASSWORD, SEEDS, login, post_password
@@ -227,12 +227,5 @@ def test_new_accounts_start_with_a_forced_password_change(ui_ctx):
 def test_signaal_ui_refuses_to_start_unsafely(index_prefix, env, args, message):
     """Finding 6: production unless --dev, and the command says why it will not start, in one line."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SIGNAAL_UI_")}
-    proc = subprocess.run(
-        [sys.executable, "-m", "signaal", "ui", "--port", "1", *args],
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    proc = run([sys.executable, "-m", "signaal", "ui", "--port", "1", *args], env={**clean, **env})
     assert proc.returncode == 1 and message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

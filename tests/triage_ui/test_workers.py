@@ -14,6 +14,7 @@ import psutil
 import pytest
 
 from devtools.es_node.node import free_port
+from tests.helpers import DEADLINE_S
 from tests.triage_ui import fixture_ads
 from tests.triage_ui.conftest import FAST_ARGON2, settings_for_tests
 from tests.triage_ui.helpers import PASSWORD
@@ -47,7 +48,7 @@ def test_two_workers_share_state_and_one_survives_the_other(es, fresh_index_pref
         "SIGNAAL_UI_TRUSTED_PROXIES": "127.0.0.1",
         **{f"SIGNAAL_UI_{key.upper()}": str(value) for key, value in FAST_ARGON2.items()},
     }
-    ui = start_ui_process(free_port(), env, workers=2)
+    ui = start_ui_process(free_port(), env, workers=2, timeout=DEADLINE_S)
     try:
         ctx = UIContext(es, prefix, settings_for_tests(secret_key=ui.secret))
         seed = add_enrolled_user(ctx, "worker-user", "analyst", PASSWORD)
@@ -87,7 +88,7 @@ def test_two_workers_share_state_and_one_survives_the_other(es, fresh_index_pref
         assert len(workers) == 2
         victim = workers[0]
         victim.send_signal(signal.SIGKILL)
-        victim.wait(timeout=60)
+        victim.wait(timeout=DEADLINE_S)
         statuses = [_get(ui, cookies, path).status_code for path in ("/queue", "/ads/prikbord:1003") * 15]
         assert statuses == [200] * 30
         with ui.client(cookies=cookies) as client:  # and state changes still work (CSRF, decisions)
