@@ -5,6 +5,7 @@ import re
 import pytest
 
 from tests.triage_ui import fixture_ads
+from triage_ui.store import breakdowns
 from triage_ui.store.search import SearchError, normalize_phone, parse
 
 pytestmark = pytest.mark.es
@@ -131,9 +132,11 @@ def test_dashboards_render_svg(client_for):
     client, _ = client_for("analyst1")
     resp = client.get("/dashboards", params={"days": 365})
     assert resp.status_code == 200 and "TRAF" in resp.text
-    # Ad charts are drawn; the three decision charts say "No data." (nobody decides in this module).
+    # Ad charts (and the per-gender share of each signal: every ad counts, as "unknown" when it names no
+    # gender) are drawn; the three decision charts say "No data." (nobody decides in this module).
     drawn = re.findall(r'<svg [^>]*aria-label="([^"]+)"', resp.text)
-    assert drawn == ["Ads first seen per day", "Ads by indicator", "Ads by city", "Minor signals by city"]
+    by_gender = [f"Ads with {signal} signals per 100 ads, by gender" for signal in breakdowns.SIGNALS]
+    assert drawn == ["Ads first seen per day", "Ads by indicator", "Ads by city", "Minor signals by city", *by_gender]
     assert resp.text.count("No data.") == 3
 
 
