@@ -175,6 +175,7 @@ def test_audit_shows_each_step(browser, base_url, shots, ui_ctx):
     assert page.goto("/admin/audit").status == 403  # denied
     analyst.close()
 
+    ui_ctx.es.indices.refresh(index=ui_ctx.alias("audit"))  # audit writes skip the refresh
     admin = BrowserUser(browser, base_url, ui_ctx, "admin1")
     admin.page.goto("/admin/audit?user=analyst2")
     text = admin.page.locator("table.audit").inner_text()
