@@ -45,7 +45,7 @@ from devtools.es_node.node import free_port  # noqa: E402
 from signaal.es.client import get_client  # noqa: E402
 from signaal.es.mappings import apply_mappings, delete_prefix  # noqa: E402
 from signaal.settings import alias  # noqa: E402
-from triage_ui.launch import signed_in_client, start_ui_process  # noqa: E402
+from triage_ui.launch import add_enrolled_user, signed_in_client, start_ui_process  # noqa: E402
 
 PASSWORD = "bench password 1234"
 CITIES = ["Utrecht", "Rotterdam", "Amsterdam", "Den Haag", "Eindhoven", "Groningen"]
@@ -202,6 +202,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ads", type=int, default=10_000, help="ads to index (issue target: 100000)")
     parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1, help="UI worker processes (signaal ui --workers)")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
     parser.add_argument(
         "--views",
@@ -242,12 +243,13 @@ def main() -> None:
         from triage_ui.config import UISettings
         from triage_ui.context import UIContext
         from triage_ui.store.indices import ensure_ui_indices
-        from triage_ui.store.users import add_user
 
         ensure_ui_indices(es, prefix)
-        ctx = UIContext(es, prefix, UISettings(environment="test"))
-        for i in range(args.users):
-            add_user(ctx, f"bench{i}", "analyst", PASSWORD)
+        port = free_port()
+        ui_env = {"SIGNAAL_INDEX_PREFIX": prefix, **views_env}  # ES URL and credentials: inherited
+        ui = proc = start_ui_process(port, ui_env, workers=args.workers)
+        ctx = UIContext(es, prefix, UISettings(secret_key=ui.secret))
+        seeds = [add_enrolled_user(ctx, f"bench{i}", "analyst", PASSWORD) for i in range(args.users)]
 
         # Baseline: the same queue query and ad GET straight to Elasticsearch.
         from triage_ui.store import ads as ads_store
@@ -285,12 +287,13 @@ def main() -> None:
 
             baseline.update(run_users(args.users, args.duration / 2, views_es_step))
 
-        port = free_port()
-        ui_env = {"SIGNAAL_INDEX_PREFIX": prefix, **views_env}  # ES URL and credentials: inherited
-        proc = start_ui_process(port, ui_env)
-        ui_proc = psutil.Process(proc.pid)
-        clients = [signed_in_client(f"http://127.0.0.1:{port}", f"bench{i}", PASSWORD) for i in range(args.users)]
-        peak = [ui_proc.memory_info().rss]
+        ui_procs = [psutil.Process(ui.proc.pid), *psutil.Process(ui.proc.pid).children(recursive=True)]
+        clients = [signed_in_client(ui, f"bench{i}", PASSWORD, seeds[i]) for i in range(args.users)]
+
+        def rss() -> int:
+            return sum(p.memory_info().rss for p in ui_procs if p.is_running())
+
+        peak = [rss()]
 
         def ui_step(i, rng, record):
             client = clients[i]
@@ -307,7 +310,7 @@ def main() -> None:
                 record(kind, server_ms, client_ms)
                 time.sleep(rng.uniform(0.5, 1.5) * args.think)
             if i == 0:
-                peak[0] = max(peak[0], ui_proc.memory_info().rss)
+                peak[0] = max(peak[0], rss())
 
         run_users(args.users, 3, ui_step)  # warm-up, not measured
         measured = run_users(args.users, args.duration, ui_step)
@@ -337,7 +340,7 @@ def main() -> None:
                     timed(clients[i], kind, url, record)
                     time.sleep(rng.uniform(0.5, 1.5) * args.think)
                 if i == 0:
-                    peak[0] = max(peak[0], ui_proc.memory_info().rss)
+                    peak[0] = max(peak[0], rss())
 
             measured.update(first)
             measured.update(run_users(args.users, args.duration, views_step))
@@ -345,7 +348,7 @@ def main() -> None:
         load1, load5, _ = os.getloadavg()
         print(
             f"\n{args.ads} ads, {args.users} concurrent users, think {args.think:.1f}s, "
-            f"{args.duration:.0f}s per phase, "
+            f"{args.duration:.0f}s per phase, {args.workers} UI worker(s) (production settings, TLS), "
             f"UI peak RSS {peak[0] / 2**20:.0f} MiB, load average {load1:.1f} / {load5:.1f} (1 / 5 min)"
         )
         print(
@@ -378,8 +381,7 @@ def main() -> None:
             client.close()
     finally:
         if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=20)
+            proc.stop()
         delete_prefix(es, prefix)
         shutil.rmtree(scratch, ignore_errors=True)
         es.close()

@@ -28,6 +28,7 @@ SCRIPTS = [
     "bench_linking.py",
     "bench_crawler.py",
     "bench_ui.py",
+    "bench_security.py",
     "bench_chain.py",
     "bench_scale.py",
 ]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
+import os
 import sys
-import threading
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,20 +15,28 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _context():
-    """UIContext for CLI use; settings errors become one-line messages."""
+def _context(*, serving: bool = False):
+    """UIContext for CLI use; settings errors become one-line messages.
+
+    Account commands hash passwords but never use the UI secret, so only ``serving`` (``signaal ui``)
+    insists on it; the others run with a throw-away one when it is not set.
+    """
+    import secrets
+
     from pydantic import ValidationError
 
     from signaal.es.client import get_client
     from signaal.settings import get_settings
-    from triage_ui.config import get_ui_settings
+    from triage_ui.config import UISettings, get_ui_settings
     from triage_ui.context import UIContext
     from triage_ui.store.indices import ensure_ui_indices
 
     try:
         settings = get_ui_settings()
     except ValidationError as exc:
-        raise _fail(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+        if serving:
+            raise _fail(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+        settings = UISettings(secret_key=secrets.token_urlsafe(32))
     es = get_client(component="ui")
     prefix = get_settings().index_prefix
     try:
@@ -38,34 +46,50 @@ def _context():
     return UIContext(es=es, prefix=prefix, settings=settings)
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
 def ui(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8800,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes behind the one port.")] = 1,
+    dev: Annotated[
+        bool, typer.Option("--dev", help="Development: plain-http cookies, the built-in secret allowed.")
+    ] = False,
+    tls_cert: Annotated[Path | None, typer.Option(help="PEM certificate: serve https directly.")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert.")] = None,
 ) -> None:
-    """Serve the triage UI (FastAPI) for analysts, investigators, ML staff and admins."""
+    """Serve the triage UI (FastAPI) for analysts, investigators, ML staff and admins.
+
+    Production rules unless --dev: a random SIGNAAL_UI_SECRET_KEY of 32+ characters, Secure
+    ``__Host-`` cookies, HSTS. Behind a TLS proxy list it in SIGNAAL_UI_TRUSTED_PROXIES.
+    """
     import uvicorn
 
-    from triage_ui.app import create_app
-
-    ctx = _context()
-    if (
-        ctx.settings.environment == "production"
-        and host not in ("127.0.0.1", "::1", "localhost")
-        and ctx.settings.cookie_secure is not True
-    ):
-        raise _fail("serving beyond loopback needs TLS: set SIGNAAL_UI_COOKIE_SECURE=true behind an https proxy")
-    app = create_app(ctx.es, ctx.prefix, ctx.settings, ensure_indices=False)
-    threading.Thread(target=_warm_map, args=(ctx.settings.basemap,), name="warm-map", daemon=True).start()
-    typer.echo(f"Signaal triage UI on http://{host}:{port}/ (indices {ctx.prefix}-*)")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
-
-
-def _warm_map(basemap) -> None:
-    """Decode the map boundaries once, off the request path (a missing file is reported on the map page)."""
-    from triage_ui.render.geomap import BasemapMissingError, country_shapes
-
-    with contextlib.suppress(BasemapMissingError):
-        country_shapes(basemap)
+    if dev:  # before any settings are read; inherited by every worker process
+        os.environ["SIGNAAL_UI_ENVIRONMENT"] = "development"
+    if (tls_cert is None) != (tls_key is None):
+        raise _fail("--tls-cert and --tls-key go together")
+    ctx = _context(serving=True)
+    if not ctx.settings.is_dev and host not in LOOPBACK and tls_cert is None and not ctx.settings.trusted_proxies:
+        raise _fail(
+            "serving beyond loopback needs TLS: --tls-cert/--tls-key, or a TLS proxy in SIGNAAL_UI_TRUSTED_PROXIES"
+        )
+    scheme = "https" if tls_cert else "http"
+    mode = "development" if ctx.settings.is_dev else "production"
+    typer.echo(f"Signaal triage UI on {scheme}://{host}:{port}/ ({mode}, {workers} worker(s), indices {ctx.prefix}-*)")
+    uvicorn.run(
+        "triage_ui.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=False,
+        server_header=False,
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+    )
 
 
 users_app = typer.Typer(help="Manage triage UI accounts (analyst, investigator, ml, admin).", no_args_is_help=True)
@@ -77,7 +101,7 @@ def users_add(
     role: Annotated[str, typer.Option(help="analyst | investigator | ml | admin")],
     password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin.")] = False,
 ) -> None:
-    """Create an account (password prompted, or read from stdin)."""
+    """Create an account (password prompted, or read from stdin); it chooses its own password at first login."""
     from triage_ui.security.passwords import WeakPasswordError
     from triage_ui.store.users import UserError, add_user
 
@@ -104,13 +128,26 @@ def users_disable(name: str) -> None:
     typer.echo(f"disabled {name}; its sessions are revoked")
 
 
+@users_app.command("reset-mfa")
+def users_reset_mfa(name: str) -> None:
+    """Forget an account's second factor (lost phone and codes): it enrols again at its next login."""
+    from triage_ui.store.users import UserError, reset_mfa
+
+    try:
+        reset_mfa(_context(), name)
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"second factor of {name} reset; it enrols again at the next login, its sessions are revoked")
+
+
 @users_app.command("list")
 def users_list() -> None:
     """List accounts with role and status."""
-    from triage_ui.store.users import list_users
+    from triage_ui.store.users import list_users, mfa_status
 
     for user in list_users(_context()):
-        typer.echo(f"{user.name:<24} {user.role:<13} {'disabled' if user.disabled else 'active'}")
+        state = "disabled" if user.disabled else "active"
+        typer.echo(f"{user.name:<24} {user.role:<13} {state:<9} second factor: {mfa_status(user)}")
 
 
 def register(app: typer.Typer) -> None:

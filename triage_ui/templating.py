@@ -45,9 +45,10 @@ TEMPLATES.env.filters["when"] = _short_time
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     principal = getattr(request.state, "principal", None)
+    holder = principal or context.get("principal_pending")  # a login between password and second factor
     context.update(
         nonce=request.state.csp_nonce,
         principal=principal,
-        csrf_token=principal.session.csrf_token if principal else context.get("csrf_token", ""),
+        csrf_token=holder.session.csrf_token if holder else context.get("csrf_token", ""),
     )
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)

@@ -1,7 +1,9 @@
 """``signaal evidence verify``: which WARC files to check for a file, record or ad id, and the report.
 
-The checks themselves (re-hash every record, check the manifest and its signature) are
-``signaal.evidence.verify``, shared with the triage UI's archived-page viewer.
+The checks themselves (re-hash every record, check the manifest and its signature, and whether a
+record is the page an ad names) are ``signaal.evidence.verify``, shared with the triage UI's
+archived-page viewer. Here: an ad's evidence file name must be a plain WARC file name in the
+evidence directory (never a path out of it).
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from crawler.state import StateStore
+from signaal.evidence.records import WARC_NAME
 from signaal.evidence.seal import SigningKeyError, load_public_key
-from signaal.evidence.verify import find_record, record_payload_sha256, verify_file
+from signaal.evidence.verify import ad_record_problem, find_record, verify_file
 from signaal.paths import crawl_dir
 
 
@@ -19,8 +22,8 @@ def _evidence_dir(given: Path | None) -> Path:
     return given or crawl_dir("SIGNAAL_EVIDENCE_DIR")
 
 
-def _ad_targets(ad_id: str, evidence_dir: Path, state_dir: Path | None) -> list[tuple[Path, str, str]]:
-    """(WARC file, record id, expected payload sha256) for every version of an ad."""
+def _ad_targets(ad_id: str, evidence_dir: Path, state_dir: Path | None) -> list[tuple[Path, str, str, str | None]]:
+    """(WARC file, record id, expected payload sha256, page URL) for every version of an ad."""
     site = ad_id.split(":", 1)[0]
     db = (state_dir or crawl_dir("SIGNAAL_STATE_DIR")) / f"{site}.sqlite"
     if not db.exists():
@@ -36,7 +39,10 @@ def _ad_targets(ad_id: str, evidence_dir: Path, state_dir: Path | None) -> list[
     for record in versions:
         ev = record.get("evidence") or {}
         if ev:
-            out.append((evidence_dir / ev["warc_file"], ev["record_id"], ev["sha256"]))
+            name = str(ev.get("warc_file", ""))
+            if not WARC_NAME.match(name):  # never a path out of the evidence directory
+                raise LookupError(f"ad {ad_id} names {name!r} as its evidence file, which is not a WARC file name")
+            out.append((evidence_dir / name, ev["record_id"], ev["sha256"], record.get("url")))
     return out
 
 
@@ -55,7 +61,7 @@ def run_verify(
     except SigningKeyError as exc:
         echo(f"error: {exc}")
         return 2
-    expected: list[tuple[Path, str, str]] = []
+    expected: list[tuple[Path, str, str, str | None]] = []
     if target is None:
         files = sorted(directory.glob("*.warc.gz"))
         files += [
@@ -82,7 +88,7 @@ def run_verify(
         except LookupError as exc:
             echo(f"error: {exc}")
             return 2
-        files = sorted({path for path, _, _ in expected})
+        files = sorted({path for path, *_ in expected})
     else:
         echo(f"error: {target!r} is not a WARC file, an ad id or a record id")
         return 2
@@ -90,9 +96,9 @@ def run_verify(
     bad = 0
     for path in files:
         report = verify_file(path, key)
-        for wpath, rid, sha in expected:
-            if wpath == path and path.exists() and record_payload_sha256(path, rid) != sha:
-                report.add("altered", f"record {rid} does not hold the page the ad refers to")
+        for wpath, rid, sha, url in expected:
+            if wpath == path and path.exists() and (problem := ad_record_problem(path, rid, sha, url)):
+                report.add("altered", problem)
         if report.ok:
             echo(f"OK\t{path.name}\t{report.records} records")
         else:

@@ -28,7 +28,7 @@ from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
 from crawler.evidence import signing
-from signaal.evidence.seal import MANIFEST_FORMAT, manifest_path, public_key_info, signature_path
+from signaal.evidence.seal import MANIFEST_FORMAT, index_path, manifest_path, public_key_info, signature_path
 from signaal.ids import file_sha256, utc_now
 
 log = logging.getLogger(__name__)
@@ -75,18 +75,6 @@ class Sha256WARCWriter(WARCWriter):
             super()._write_warc_record(_GzipMember(out, level), record)
         finally:
             self.gzip = True
-
-
-INDEX_SUFFIX = ".records.part"
-
-
-def index_path(warc: Path) -> Path:
-    """Side file with one JSON line per record of the open WARC file, spliced into the manifest when
-    the file is sealed.
-
-    Kept on disk rather than in a list: a 100 MB file holds ~60,000 small records, and their index
-    made the crawler's memory climb until each rotation."""
-    return warc.with_name(warc.name + INDEX_SUFFIX)
 
 
 def manifest_bytes(head: dict[str, Any], records_jsonl: bytes) -> bytes:

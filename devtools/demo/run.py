@@ -14,6 +14,7 @@ decided ads and existing accounts are left alone.
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -56,6 +57,23 @@ def ensure_accounts(log: StageLog) -> dict[str, str]:
         log.run("accounts", ["users", "add", name, "--role", role, "--password-stdin"], stdin=password + "\n")
         created[name] = password
     return created
+
+
+def ensure_ui_secret() -> None:
+    """The UI's secret for the demo: ``SIGNAAL_UI_SECRET_KEY`` if set, else one made once in var/ (mode 0600).
+
+    The UI runs with production rules (it refuses a default secret); a persistent secret keeps the
+    demo accounts' enrolled second factors readable across re-runs.
+    """
+    if os.environ.get("SIGNAAL_UI_SECRET_KEY"):
+        return
+    path = var_dir() / "ui-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    os.environ["SIGNAAL_UI_SECRET_KEY"] = path.read_text().strip()
 
 
 def index_summary() -> dict[str, Any]:
@@ -125,6 +143,7 @@ def run_demo(options: DemoOptions) -> None:
         summary = index_summary() | {"model": model, "decided": decided}
         print_summary(options, summary, crawls, accounts, log, time.perf_counter() - started)
         if options.serve_ui:
+            ensure_ui_secret()
             url = f"http://{options.ui_host}:{options.ui_port}/"
             print(f"==> triage UI on {url} (fixture sites stay up; Ctrl-C stops both)", flush=True)
             log.run(
@@ -160,7 +179,8 @@ def print_summary(
         print(f"    {name:<16} {seconds:7.1f}")
     print(f"    {'total':<16} {total_s:7.1f}")
     if accounts:
-        print("  demo accounts (passwords are shown this once; they are stored only as argon2 hashes):")
+        print("  demo accounts (passwords are shown this once; they are stored only as argon2 hashes;")
+        print("  at the first login each one sets up an authenticator app and chooses its own password):")
         for name, password in accounts.items():
             print(f"    {name:<20} {password}")
     else:

@@ -8,9 +8,10 @@ knows it, the payload's SHA-256 compared with what the ad record says was fetche
 read by the offset and length the manifest gives (one gzip member), so a view costs one seek and
 one small inflate. ``signaal evidence verify`` still checks whole files.
 
-Statuses: ``verified`` (every check passed), ``altered`` (a check failed: the reasons say which),
-``unsealed`` (no manifest yet: the crawl that writes the file is still running, or the manifest is
-gone) and ``missing`` (the WARC file or the record cannot be found).
+Statuses: ``verified`` (every check passed), ``altered`` (a check failed: the reasons say which; a
+file without manifest that no crawl is writing had its seal removed), ``unsealed`` (no manifest yet:
+the crawl that writes the file is still running) and ``missing`` (the WARC file or the record cannot
+be found).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from warcio.archiveiterator import ArchiveIterator
 from signaal.evidence.seal import (
     MANIFEST_FORMAT,
     SigningKeyError,
+    index_path,
     load_public_key,
     manifest_path,
     sha256_label,
@@ -252,6 +254,8 @@ class EvidenceReader:
             offset, length = _scan_for(path, record_id)
             entry: dict[str, Any] = {}
             status = UNSEALED
+            if not index_path(path).exists():  # no crawl is writing it: the seal was removed
+                problems.append("the file has no manifest and no crawl is writing it: its seal was removed")
         else:
             entry = manifest.records.get(record_id) or {}
             if not entry:

@@ -22,6 +22,7 @@ from signaal.paths import var_dir
 MANIFEST_FORMAT = "signaal-warc-manifest/1"
 MANIFEST_SUFFIX = ".manifest.json"
 SIG_SUFFIX = ".sig"
+INDEX_SUFFIX = ".records.part"
 PRIVATE_NAME = "evidence-ed25519.pem"
 PUBLIC_NAME = "evidence-ed25519.pub.pem"
 
@@ -42,6 +43,16 @@ def manifest_path(warc: Path) -> Path:
 def signature_path(warc: Path) -> Path:
     manifest = manifest_path(warc)
     return manifest.with_name(manifest.name + SIG_SUFFIX)
+
+
+def index_path(warc: Path) -> Path:
+    """Side file with one JSON line per record of a WARC file the crawler is still writing; it is
+    spliced into the manifest and removed when the file is sealed.
+
+    Its presence is how a check tells "not sealed yet" (a crawl is writing the file) from "the seal
+    was removed". Kept on disk rather than in a list: a 100 MB file holds ~60,000 small records, and
+    their index made the crawler's memory climb until each rotation."""
+    return warc.with_name(warc.name + INDEX_SUFFIX)
 
 
 def sha256_label(data: bytes) -> str:

@@ -1,9 +1,17 @@
 """Check WARC evidence: re-read every record, re-hash it, check the manifest and its signature.
 
 Problems are reported per file with a kind an analyst can act on:
-``missing`` (file or manifest gone), ``unsealed`` (no manifest), ``bad-signature``,
-``truncated`` (shorter than sealed, or a record cut off) and ``altered`` (a
-digest or the file hash does not match).
+``missing`` (file, manifest or signature gone), ``unsealed`` (no manifest while a
+crawl is still writing the file), ``bad-signature``, ``truncated`` (shorter than
+sealed, or a record cut off) and ``altered`` (a digest or the file hash does not
+match, a manifest describes another file, or an ad points at a record that holds
+another page).
+
+Tampering it catches, each with a test (tests/crawler/test_evidence.py): a flipped byte,
+a cut file, a removed file, manifest or signature, a manifest or signature swapped with
+another file's, a record rewritten with a recomputed digest (and re-gzipped), and an ad
+whose evidence names another record (or another record's digest, or a path outside the
+evidence directory).
 """
 
 from __future__ import annotations
@@ -18,7 +26,14 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from warcio.archiveiterator import ArchiveIterator
 
-from signaal.evidence.seal import MANIFEST_FORMAT, manifest_path, sha256_label, signature_path, verify_signature
+from signaal.evidence.seal import (
+    MANIFEST_FORMAT,
+    index_path,
+    manifest_path,
+    sha256_label,
+    signature_path,
+    verify_signature,
+)
 from signaal.ids import file_sha256
 
 
@@ -56,7 +71,10 @@ def load_manifest(path: Path, public_key: Ed25519PublicKey | None, report: FileR
     """The parsed manifest of WARC file ``path``; missing, unsigned or badly signed manifests are reported."""
     mpath = manifest_path(path)
     if not mpath.exists():
-        report.add("unsealed", "no manifest (crawl still running, or the manifest was removed)")
+        if index_path(path).exists():  # the crawler's side file: this file is still being written
+            report.add("unsealed", "no manifest yet: a crawl is still writing this file")
+        else:
+            report.add("missing", f"{mpath.name} not found, and no crawl is writing this file: the seal was removed")
         return None
     data = mpath.read_bytes()
     sig = signature_path(path)
@@ -117,11 +135,31 @@ def find_record(directory: Path, record_id: str) -> Path | None:
     return None
 
 
-def record_payload_sha256(path: Path, record_id: str) -> str | None:
-    """SHA-256 (hex) of one record's payload, for checking an ad's ``evidence.sha256``."""
+def record_payload(path: Path, record_id: str) -> tuple[str, str | None] | None:
+    """(SHA-256 hex of the payload, target URI) of one record, or None if the file holds no such record."""
 
     with path.open("rb") as fh:
         for record in ArchiveIterator(fh):
             if record.rec_headers.get_header("WARC-Record-ID") == record_id:
-                return hashlib.sha256(record.content_stream().read()).hexdigest()
+                digest = hashlib.sha256(record.content_stream().read()).hexdigest()
+                return digest, record.rec_headers.get_header("WARC-Target-URI")
+    return None
+
+
+def record_payload_sha256(path: Path, record_id: str) -> str | None:
+    """SHA-256 (hex) of one record's payload, for checking an ad's ``evidence.sha256``."""
+    found = record_payload(path, record_id)
+    return found[0] if found else None
+
+
+def ad_record_problem(path: Path, record_id: str, sha256: str, url: str | None) -> str | None:
+    """Why the record an ad version names is not that ad's page (None: it is)."""
+    found = record_payload(path, record_id)
+    if found is None:
+        return f"record {record_id} named by the ad is not in the file"
+    digest, uri = found
+    if digest != sha256:
+        return f"record {record_id} does not hold the page the ad refers to (digest differs)"
+    if url and uri != url:
+        return f"record {record_id} holds {uri}, not the ad's page {url}"
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import os
 import stat
 from pathlib import Path
@@ -15,8 +16,9 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.evidence import signing
 from crawler.evidence.verify import run_verify
-from crawler.evidence.warcstore import WarcStore
-from signaal.evidence.seal import PRIVATE_NAME, load_public_key, manifest_path
+from crawler.evidence.warcstore import Sha256WARCWriter, WarcStore
+from crawler.state import StateStore
+from signaal.evidence.seal import PRIVATE_NAME, index_path, load_public_key, manifest_path, signature_path
 from signaal.evidence.verify import record_payload_sha256, verify_file
 
 
@@ -154,3 +156,118 @@ def test_keygen_refuses_to_overwrite(keys):
     signing.generate_key()
     with pytest.raises(FileExistsError):
         signing.generate_key()
+
+
+# --- tampering beyond a flipped byte (issue 15) --------------------------------------------------
+
+
+def _kinds(path: Path) -> set[str]:
+    return {kind for kind, _ in verify_file(path, load_public_key()).problems}
+
+
+def test_removed_manifest_is_reported_missing_unless_a_crawl_is_writing(tmp_path, keys):
+    _, evs = _fill(tmp_path / "ev")
+    warc = tmp_path / "ev" / evs[0].warc_file
+    manifest_path(warc).unlink()
+    signature_path(warc).unlink()
+    assert _kinds(warc) == {"missing"}
+    lines: list[str] = []
+    assert run_verify(None, evidence_dir=tmp_path / "ev", echo=lines.append) == 1
+    assert lines[0].startswith("MISSING") and "seal was removed" in lines[0]
+    index_path(warc).write_bytes(b"")  # the side file of a crawl still writing this WARC file
+    assert _kinds(warc) == {"unsealed"}
+
+
+def test_swapped_manifest_or_signature_is_caught(tmp_path, keys):
+    _, evs = _fill(tmp_path / "ev", n=30, max_bytes=2000)
+    one, other = sorted({tmp_path / "ev" / e.warc_file for e in evs})[:2]
+    good_manifest, good_sig = manifest_path(one).read_bytes(), signature_path(one).read_bytes()
+    signature_path(one).write_bytes(signature_path(other).read_bytes())  # another file's (valid) signature
+    assert _kinds(one) == {"bad-signature"}
+    manifest_path(one).write_bytes(manifest_path(other).read_bytes())  # and its manifest: signed, but not ours
+    report = verify_file(one, load_public_key())
+    assert "altered" in {k for k, _ in report.problems}
+    assert any("does not describe this file" in detail for _, detail in report.problems)
+    manifest_path(one).write_bytes(good_manifest)
+    signature_path(one).write_bytes(good_sig)
+    assert verify_file(one, load_public_key()).ok
+
+
+def _rewrite_record(warc: Path, record_id: str, new_body: bytes) -> None:
+    """Replace one record's payload and recompute its digests, as a careful forger would."""
+    manifest = orjson.loads(manifest_path(warc).read_bytes())
+    data = warc.read_bytes()
+    parts = []
+    for entry in manifest["records"]:
+        member = data[entry["offset"] : entry["offset"] + entry["length"]]
+        if entry["record_id"] == record_id:
+            with warc.open("rb") as fh:
+                original = next(
+                    r for r in ArchiveIterator(fh) if r.rec_headers.get_header("WARC-Record-ID") == record_id
+                )
+                http_headers = original.http_headers
+                uri = original.rec_headers.get_header("WARC-Target-URI")
+                date = original.rec_headers.get_header("WARC-Date")
+            out = io.BytesIO()
+            writer = Sha256WARCWriter(out, gzip=True)
+            forged = writer.create_warc_record(
+                uri,
+                "response",
+                payload=io.BytesIO(new_body),
+                length=len(new_body),
+                http_headers=http_headers,
+                warc_headers_dict={"WARC-Record-ID": record_id, "WARC-Date": date},
+            )
+            writer.write_record(forged)
+            member = out.getvalue()
+        parts.append(member)
+    warc.write_bytes(b"".join(parts))
+
+
+def test_record_rewritten_with_a_recomputed_digest_is_caught(tmp_path, keys):
+    _, evs = _fill(tmp_path / "ev")
+    warc = tmp_path / "ev" / evs[1].warc_file
+    _rewrite_record(warc, evs[1].record_id, b"<article>a different page</article>")
+    report = verify_file(warc, load_public_key())
+    details = [detail for _, detail in report.problems]
+    assert "altered" in {k for k, _ in report.problems}  # (a shorter forgery is reported truncated as well)
+    assert not any("does not match its digest" in d for d in details)  # the record is self-consistent now
+    assert any("differs from the signed manifest" in d and evs[1].record_id in d for d in details)
+
+
+def test_ad_pointing_at_the_wrong_record_is_caught(tmp_path, keys):
+    _, evs = _fill(tmp_path / "ev")
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    store = StateStore(state_dir / "prikbord.sqlite")
+    right, wrong = evs[0], evs[3]
+    ad = {"id": "prikbord:p00000", "url": "http://127.0.0.1:1/ad/p00000"}
+    store.record_ad(ad["id"], "h1", "2026-11-20T10:00:00Z", {**ad, "evidence": right.as_dict()})
+    store.commit()
+    lines: list[str] = []
+    assert run_verify(ad["id"], evidence_dir=tmp_path / "ev", state_dir=state_dir, echo=lines.append) == 0
+    # the ad now names another ad's record, with that record's own (correct) digest
+    store.record_ad(ad["id"], "h1", "2026-11-20T10:00:00Z", {**ad, "evidence": wrong.as_dict()})
+    store.commit()
+    lines.clear()
+    assert run_verify(ad["id"], evidence_dir=tmp_path / "ev", state_dir=state_dir, echo=lines.append) == 1
+    assert lines[0].startswith("ALTERED") and "not the ad's page" in lines[0]
+    # or a record id that is in no file, or a file name that leaves the evidence directory
+    store.record_ad(
+        ad["id"], "h1", "2026-11-20T10:00:00Z", {**ad, "evidence": {**right.as_dict(), "record_id": "<urn:uuid:0>"}}
+    )
+    store.commit()
+    lines.clear()
+    assert run_verify(ad["id"], evidence_dir=tmp_path / "ev", state_dir=state_dir, echo=lines.append) == 1
+    assert "is not in the file" in lines[0]
+    store.record_ad(
+        ad["id"],
+        "h1",
+        "2026-11-20T10:00:00Z",
+        {**ad, "evidence": {**right.as_dict(), "warc_file": "../keys/x.warc.gz"}},
+    )
+    store.commit()
+    lines.clear()
+    assert run_verify(ad["id"], evidence_dir=tmp_path / "ev", state_dir=state_dir, echo=lines.append) == 2
+    assert "not a WARC file name" in lines[0]
+    store.close()

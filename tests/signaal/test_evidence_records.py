@@ -45,6 +45,16 @@ def test_a_record_of_an_open_file_is_unsealed(tmp_path, keys):
     store.close()
 
 
+def test_a_sealed_file_whose_manifest_was_removed_is_altered_not_unsealed(tmp_path, keys):
+    store = _store(tmp_path / "ev", keys)
+    ev = store.write("http://127.0.0.1:1/ad/1", PAGE)
+    store.close()
+    manifest_path(tmp_path / "ev" / ev.warc_file).unlink()  # no crawl writes the file: the seal was removed
+    record = EvidenceReader(tmp_path / "ev", keys / PUBLIC_NAME).read(ev.record_id, ev.warc_file)
+    assert record.check.status == ALTERED and any("seal was removed" in p for p in record.check.problems)
+    assert record.payload == PAGE
+
+
 def test_changed_bytes_a_bad_signature_and_a_wrong_sha256_are_altered(tmp_path, keys):
     store = _store(tmp_path / "ev", keys)
     ev = store.write("http://127.0.0.1:1/ad/1", PAGE)

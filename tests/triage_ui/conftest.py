@@ -1,26 +1,23 @@
-"""UI test fixtures: one app per test module on its own index prefix, with fixture ads and users."""
+"""UI test fixtures: one app per test module on its own index prefix, with fixture ads and enrolled users."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from playwright.sync_api import sync_playwright
 
-from devtools.es_node.node import free_port
 from signaal.chromium import CHROMIUM_PATH, LAUNCH_ARGS
 from signaal.paths import var_dir
-from tests.helpers import DEADLINE_S, wait_until
 from tests.triage_ui import fixture_ads
-from tests.triage_ui.helpers import PASSWORD, login
+from tests.triage_ui.browser import served
+from tests.triage_ui.helpers import BASE_URL, PASSWORD, SEEDS, login
 from triage_ui.app import create_app
 from triage_ui.config import UISettings
 from triage_ui.context import UIContext
-from triage_ui.store.users import add_user
+from triage_ui.launch import add_enrolled_user
 
 USERS = {
     "analyst1": "analyst",
@@ -29,18 +26,24 @@ USERS = {
     "mlstaff": "ml",
     "admin1": "admin",
 }
+# Cheap argon2 parameters: the tests sign in hundreds of times; production defaults are RFC 9106's.
+FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+def settings_for_tests(**overrides) -> UISettings:
+    """Production rules (the default), a test secret and cheap hashing."""
+    return UISettings(**{"environment": "test", "secret_key": TEST_SECRET, **FAST_ARGON2, **overrides})
 
 
 @pytest.fixture(scope="module")
 def ui_settings() -> UISettings:
-    return UISettings(
-        environment="test", secret_key="test-secret-" + "x" * 20, cookie_secure=False, login_max_failures=5
-    )
+    return settings_for_tests()
 
 
 @pytest.fixture(scope="module")
 def ui_app(es, component_client, index_prefix: str, ui_settings: UISettings):
-    """The app on a fresh prefix with fixture ads and one user per role.
+    """The app on a fresh prefix with fixture ads and one enrolled user per role.
 
     The app talks to Elasticsearch as the ``ui`` component, so every UI test also proves
     that the UI's least-privilege role is enough; fixture ads are loaded as ``admin``.
@@ -49,8 +52,9 @@ def ui_app(es, component_client, index_prefix: str, ui_settings: UISettings):
     ctx: UIContext = app.state.ctx
     fixture_ads.load(es, index_prefix, fixture_ads.make_ads())
     for name, role in USERS.items():
-        add_user(ctx, name, role, PASSWORD)
-    return app
+        SEEDS[name] = add_enrolled_user(ctx, name, role, PASSWORD)
+    yield app
+    app.state.pdf.close()
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +68,7 @@ def client_for(ui_app) -> Iterator:
     clients: list[TestClient] = []
 
     def make(name: str | None = None) -> tuple[TestClient, str | None]:
-        client = TestClient(ui_app, base_url="http://127.0.0.1")
+        client = TestClient(ui_app, base_url=BASE_URL)
         clients.append(client)
         token = login(client, name) if name else None
         return client, token
@@ -77,17 +81,8 @@ def client_for(ui_app) -> Iterator:
 @pytest.fixture(scope="module")
 def base_url(ui_app) -> Iterator[str]:
     """The module's app served by a real uvicorn on 127.0.0.1 in a background thread (browser tests)."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(ui_app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        wait_until(lambda: server.started or not thread.is_alive(), "uvicorn to start")
-        assert server.started, "uvicorn stopped before it started serving"
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(DEADLINE_S)
+    with served(ui_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

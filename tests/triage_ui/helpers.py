@@ -1,33 +1,25 @@
-"""Helpers shared by the UI tests: sign in through the real form, read CSRF tokens from pages."""
+"""Helpers shared by the UI tests: sign in through the real forms (password, then TOTP), read CSRF tokens.
+
+The fixture accounts are enrolled with known TOTP seeds (``triage_ui.launch.add_enrolled_user``).
+A code is accepted once per 30-second step, and the tests sign the same accounts in many times
+a minute, so ``fresh_code`` first moves the account's "last used step" back: a fixture step, like
+setting a session's ``last_seen`` into the past; the replay guard itself is tested on its own.
+"""
 
 from __future__ import annotations
 
 import html
 import re
 
+import pyotp
 from fastapi.testclient import TestClient
 
-from tests.helpers import DEADLINE_S
+from triage_ui.context import UIContext
+from triage_ui.security import mfa
 
 PASSWORD = "correct horse battery staple"
-
-
-class BrowserSession:
-    """One user's browser context, signed in through the form; records every dialog so an XSS would be noticed."""
-
-    def __init__(self, browser, base_url: str, user: str) -> None:
-        self.context = browser.new_context(
-            base_url=base_url, viewport={"width": 1440, "height": 900}, accept_downloads=True
-        )
-        self.context.set_default_timeout(DEADLINE_S * 1000)  # a busy machine is slow, not broken
-        self.page = self.context.new_page()
-        self.dialogs: list[str] = []
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        self.page.goto("/login")
-        self.page.fill("input[name=username]", user)
-        self.page.fill("input[name=password]", PASSWORD)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url("**/queue")
+SEEDS: dict[str, str] = {}  # user name -> TOTP seed, filled by the conftest
+BASE_URL = "https://127.0.0.1"  # Secure cookies: the test client only sends them over https
 
 
 def csrf_from(html: str) -> str:
@@ -36,16 +28,40 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
-def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
-    """Sign in through the form; return the session's CSRF token (from the queue page)."""
+def fresh_code(ctx: UIContext, name: str) -> str:
+    """A TOTP code of ``name`` that the replay guard has not seen (see the module docstring)."""
+    ctx.es.update(index=ctx.alias("users"), id=name, doc={"totp_last_step": mfa.current_step() - 2}, refresh=True)
+    return pyotp.TOTP(SEEDS[name]).now()
+
+
+def post_password(client: TestClient, name: str, password: str = PASSWORD, **extra: str):
     page = client.get("/login")
+    data = {"username": name, "password": password, "csrf_token": csrf_from(page.text), **extra}
+    return client.post("/login", data=data, follow_redirects=False)
+
+
+def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
+    """Sign in through the forms; return the session's CSRF token (from the account page)."""
+    resp = post_password(client, name, password)
+    assert resp.status_code == 303 and resp.headers["location"] == "/login/second-factor", resp.text[:500]
+    form = client.get("/login/second-factor")
+    ctx = client.app.state.ctx
     resp = client.post(
-        "/login",
-        data={"username": name, "password": password, "csrf_token": csrf_from(page.text)},
+        "/login/second-factor",
+        data={"code": fresh_code(ctx, name), "csrf_token": csrf_from(form.text)},
         follow_redirects=False,
     )
     assert resp.status_code == 303, resp.text[:500]
-    return csrf_from(client.get("/queue").text)
+    return csrf_from(client.get("/account").text)
+
+
+def step_up(client: TestClient, csrf: str, name: str, next_url: str = "/account") -> None:
+    """Re-enter the second factor (step-up) for the signed-in ``name``."""
+    ctx = client.app.state.ctx
+    resp = client.post(
+        "/step-up", data={"code": fresh_code(ctx, name), "next": next_url, "csrf_token": csrf}, follow_redirects=False
+    )
+    assert resp.status_code == 303, resp.text[:500]
 
 
 def decide(client: TestClient, csrf: str, ad_id: str, decision: str, **labels: str) -> None:

@@ -24,9 +24,9 @@ from crawler.photos import analyze_photo
 from devtools.fixture_sites import start_sites
 from signaal.evidence.seal import manifest_path
 from tests.triage_ui import xss_corpus
+from tests.triage_ui.browser import BrowserUser
+from tests.triage_ui.conftest import settings_for_tests
 from tests.triage_ui.crawled import ACTIVE_AD, EDITED_AD, FAULTS, Crawled
-from tests.triage_ui.helpers import BrowserSession
-from triage_ui.config import UISettings
 from triage_ui.store import audit
 
 pytestmark = [pytest.mark.es, pytest.mark.slow]
@@ -53,15 +53,9 @@ def crawled(tmp_path_factory, sites, es, index_prefix) -> Crawled:
 
 
 @pytest.fixture(scope="module")
-def ui_settings(crawled) -> UISettings:
+def ui_settings(crawled):
     """This module's app reads the crawl's WARC files and checks them with the crawl's public key."""
-    return UISettings(
-        environment="test",
-        secret_key="test-secret-" + "x" * 20,
-        cookie_secure=False,
-        evidence_dir=crawled.evidence_dir,
-        public_key=crawled.public_key,
-    )
+    return settings_for_tests(evidence_dir=crawled.evidence_dir, public_key=crawled.public_key)
 
 
 def _ad(ui_ctx, ad_id: str) -> dict:
@@ -184,10 +178,14 @@ def test_viewing_is_audited_and_needs_the_permission(client_for, crawled, ui_ctx
     client, _ = client_for("investigator1")
     client.get(f"/ads/{PLAIN_AD}/archive")
     client.get(f"/ads/{PLAIN_AD}/archive/frame")
+    assert client.get(f"/ads/{PLAIN_AD}/archive/photos/0").status_code == 200
     ui_ctx.es.indices.refresh(index=ui_ctx.alias("audit"))
     entries = audit.browse(ui_ctx, user="investigator1", action="view")["hits"]["hits"]
     parts = {e["_source"]["details"].get("part") for e in entries if e["_source"]["target_id"] == PLAIN_AD}
     assert {"viewer", "frame"} <= parts
+    # an archived photo is a photo view like the ad page's, so one action filter finds both
+    photos = audit.browse(ui_ctx, user="investigator1", action="view_photo", target=PLAIN_AD)["hits"]["hits"]
+    assert photos and {e["_source"]["details"]["part"] for e in photos} == {"photo"}
     ml, _ = client_for("mlstaff")
     assert ml.get(f"/ads/{PLAIN_AD}/archive").status_code == 403
     assert ml.get(f"/ads/{PLAIN_AD}/archive/frame").status_code == 403
@@ -198,8 +196,10 @@ def _outside(requests: list[str], base_url: str) -> list[str]:
 
 
 @pytest.mark.browser
-def test_in_chromium_an_archived_page_runs_nothing_and_contacts_nothing(browser, base_url, shots, sites, crawled):
-    session = BrowserSession(browser, base_url, "investigator1")
+def test_in_chromium_an_archived_page_runs_nothing_and_contacts_nothing(
+    browser, base_url, shots, sites, crawled, ui_ctx
+):
+    session = BrowserUser(browser, base_url, ui_ctx, "investigator1")
     requests: list[str] = []
     session.context.on("request", lambda request: requests.append(request.url))
     sites.clear_log()
@@ -228,7 +228,7 @@ def test_in_chromium_an_archived_page_runs_nothing_and_contacts_nothing(browser,
 
 @pytest.mark.browser
 def test_in_chromium_an_altered_warc_shows_as_altered(browser, base_url, shots, crawled, ui_ctx):
-    session = BrowserSession(browser, base_url, "analyst1")
+    session = BrowserUser(browser, base_url, ui_ctx, "analyst1")
     with altered_record(crawled, _ad(ui_ctx, "prikbord:p00006")):
         session.page.goto("/ads/prikbord:p00006/archive")
         assert session.page.locator(".check").first.inner_text().lower() == "altered"
@@ -242,17 +242,17 @@ def test_in_chromium_an_altered_warc_shows_as_altered(browser, base_url, shots, 
 def xss_archive(crawled, es, index_prefix) -> dict[str, str]:
     """Archived records whose page, JSON and HTTP headers carry the whole XSS corpus (real WARC writer)."""
     store = WarcStore(crawled.evidence_dir, "xss", key_dir=crawled.root / "keys")
-    html = f"<!doctype html><html><head><title>{xss_corpus.PAYLOADS[7]}</title></head><body>"
-    html += "".join(f"<p>{payload}</p>" for payload in xss_corpus.PAYLOADS) + "</body></html>"
+    html = f"<!doctype html><html><head><title>{xss_corpus.ALERT_PAYLOADS[7]}</title></head><body>"
+    html += "".join(f"<p>{payload}</p>" for payload in xss_corpus.ALERT_PAYLOADS) + "</body></html>"
     records = {
         "xss:html": store.write(
             "http://127.0.0.1:9/ad/xss",
             html.encode(),
-            headers=[("Content-Type", "text/html"), ("X-Note", "\t".join(xss_corpus.PAYLOADS[:6]))],
+            headers=[("Content-Type", "text/html"), ("X-Note", "\t".join(xss_corpus.ALERT_PAYLOADS[:6]))],
         ),
         "xss:json": store.write(
             "http://127.0.0.1:9/api/ads/xss",
-            json.dumps({"id": "xss", "title": xss_corpus.JOINED, "photos": xss_corpus.PAYLOADS}).encode(),
+            json.dumps({"id": "xss", "title": xss_corpus.JOINED, "photos": xss_corpus.ALERT_PAYLOADS}).encode(),
             headers=[("Content-Type", "application/json")],
         ),
     }
@@ -262,7 +262,7 @@ def xss_archive(crawled, es, index_prefix) -> dict[str, str]:
             "id": ad_id,
             "site": "xss",
             "url": f"http://127.0.0.1:9/{ad_id}",
-            "title": xss_corpus.PAYLOADS[0],
+            "title": xss_corpus.ALERT_PAYLOADS[0],
             "crawl": {"version": 1},
             "evidence": evidence.as_dict(),
         }
@@ -271,8 +271,8 @@ def xss_archive(crawled, es, index_prefix) -> dict[str, str]:
 
 
 @pytest.mark.browser
-def test_the_xss_corpus_stays_inert_in_archived_pages(browser, base_url, shots, xss_archive):
-    session = BrowserSession(browser, base_url, "investigator1")
+def test_the_xss_corpus_stays_inert_in_archived_pages(browser, base_url, shots, xss_archive, ui_ctx):
+    session = BrowserUser(browser, base_url, ui_ctx, "investigator1")
     requests: list[str] = []
     session.context.on("request", lambda request: requests.append(request.url))
     page = session.page
@@ -280,12 +280,12 @@ def test_the_xss_corpus_stays_inert_in_archived_pages(browser, base_url, shots, 
     page.frame_locator("iframe.archive-frame").locator("p").last.wait_for(state="attached")
     page.wait_for_load_state("load")
     assert page.locator(".check").first.inner_text().lower() == "verified"
-    assert xss_corpus.PAYLOADS[0] in page.locator("table.kv").last.inner_text()  # a header, shown as text
+    assert xss_corpus.ALERT_PAYLOADS[0] in page.locator("table.kv").last.inner_text()  # a header, shown as text
     page.screenshot(path=str(shots / "archive-xss.png"), full_page=True)
     page.goto("/ads/xss:json/archive")
-    assert xss_corpus.PAYLOADS[5] in page.locator("pre.archive-json").inner_text()
+    assert xss_corpus.ALERT_PAYLOADS[5] in page.locator("pre.archive-json").inner_text()
     page.goto("/ads/xss:html/archive/record")
-    assert xss_corpus.PAYLOADS[0] in page.locator("body").inner_text()
+    assert xss_corpus.ALERT_PAYLOADS[0] in page.locator("body").inner_text()
     assert session.dialogs == []
     assert _outside(requests, base_url) == []
     session.context.close()
@@ -337,8 +337,10 @@ def test_photo_export_is_permission_checked_csrf_protected_and_audited(client_fo
     assert analyst.post(f"/ads/{PLAIN_AD}/photos.zip", data={"csrf_token": token}).status_code == 403
     ml, token = client_for("mlstaff")
     assert ml.post(f"/ads/{PLAIN_AD}/photos.zip", data={"csrf_token": token}).status_code == 403
-    investigator, _ = client_for("investigator1")
+    investigator, token = client_for("investigator1")
     assert investigator.post(f"/ads/{PLAIN_AD}/photos.zip", data={}).status_code == 403  # no CSRF token
+    # the export this test audits is its own (tests run in any order)
+    assert investigator.post(f"/ads/{PLAIN_AD}/photos.zip", data={"csrf_token": token}).status_code == 200
     ui_ctx.es.indices.refresh(index=ui_ctx.alias("audit"))
     denied = audit.browse(ui_ctx, action="denied")["hits"]["hits"]
     assert {e["_source"]["user"] for e in denied} >= {"analyst2", "mlstaff", "investigator1"}

@@ -90,9 +90,16 @@ def test_bulk_decide_and_assign(client_for, ui_ctx):
     assert resp.status_code == 409 and "changed by someone else" in resp.text
 
 
-def test_ml_role_cannot_decide(client_for):
+def test_ml_role_cannot_decide_or_read_full_ads(client_for):
+    """Finding 8: the ML role sees the model's view of an ad, never its text, contacts or photos."""
     client, csrf = client_for("mlstaff")
-    page = client.get("/ads/prikbord:1006")
-    assert page.status_code == 200 and 'action="/ads/prikbord:1006/decision"' not in page.text
+    assert client.get("/ads/prikbord:1006").status_code == 403
+    assert client.get("/ads/prikbord:1006/images/0").status_code == 403
+    for path in ("/ads/prikbord:1006/archive", "/queue", "/search", "/map"):  # no archived pages, queue or search
+        assert client.get(path).status_code == 403, path
+    view = client.get("/ml/ads/prikbord:1006")
+    assert view.status_code == 200 and "TRAF_" in view.text
+    for private in ("+3161234", "06-1234", "Hoi, ik ben", "telegram", "127.0.0.1:8701", "warc"):
+        assert private not in view.text, private
     resp = client.post("/ads/prikbord:1006/decision", data={"csrf_token": csrf, "token": "[]", "decision": "lead"})
     assert resp.status_code == 403

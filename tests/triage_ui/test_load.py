@@ -1,6 +1,6 @@
 """Fault test: the triage UI under 20 concurrent signed-in users, no errors.
 
-Real parts only: ``signaal ui`` as its own process on loopback, the session's real
+Real parts only: ``signaal ui`` as its own process on loopback (production settings, TLS), the session's real
 Elasticsearch with 2,000 indexed ads, 20 httpx clients that each log in and then
 alternate queue and ad pages for a fixed number of rounds. Every response must be a
 200; how fast is the business of bench/bench_ui.py, not of this test, so a busy
@@ -20,12 +20,11 @@ import pytest
 from devtools.es_node.node import free_port
 from indexing.indexer import index_ads
 from indexing.synthetic import scored_ad
-from tests.helpers import stop
+from tests.helpers import DEADLINE_S, stop
 from triage_ui.config import UISettings
 from triage_ui.context import UIContext
-from triage_ui.launch import signed_in_client, start_ui_process
+from triage_ui.launch import add_enrolled_user, signed_in_client, start_ui_process
 from triage_ui.store.indices import ensure_ui_indices
-from triage_ui.store.users import add_user
 
 pytestmark = [pytest.mark.es, pytest.mark.slow]
 
@@ -38,15 +37,12 @@ def test_twenty_concurrent_users_get_no_errors(es, fresh_index_prefix):
     index_ads(es, (scored_ad(i, site="loadsite") for i in range(2000)), refresh=True)
     ad_ids = [h["_id"] for h in es.search(index=f"{fresh_index_prefix}-ads", size=500, source=False)["hits"]["hits"]]
     ensure_ui_indices(es, fresh_index_prefix)
-    ctx = UIContext(es, fresh_index_prefix, UISettings(environment="test"))
-    for i in range(USERS):
-        add_user(ctx, f"load{i}", "analyst", PASSWORD)
-
-    port = free_port()
-    proc = start_ui_process(port)
+    ui = start_ui_process(free_port(), timeout=DEADLINE_S)
     clients: list[httpx.Client] = []
     try:
-        clients += [signed_in_client(f"http://127.0.0.1:{port}", f"load{i}", PASSWORD) for i in range(USERS)]
+        ctx = UIContext(es, fresh_index_prefix, UISettings(secret_key=ui.secret))
+        seeds = [add_enrolled_user(ctx, f"load{i}", "analyst", PASSWORD) for i in range(USERS)]
+        clients += [signed_in_client(ui, f"load{i}", PASSWORD, seeds[i]) for i in range(USERS)]
         errors: list[str] = []
         counts = [0] * USERS
         start = threading.Barrier(USERS)  # all users at once: the point is concurrency
@@ -72,12 +68,12 @@ def test_twenty_concurrent_users_get_no_errors(es, fresh_index_prefix):
             thread.join()
         assert not errors, errors[:10]
         assert counts == [2 * ROUNDS] * USERS
-        assert proc.poll() is None, "the UI process died under load"
+        assert ui.proc.poll() is None, "the UI process died under load"
         for client in clients:
             client.close()
         # uvicorn shuts down gracefully, then re-raises the signal it caught: -SIGTERM is a clean exit
-        assert stop(proc) in (0, -signal.SIGTERM), "the UI did not stop on SIGTERM"
+        assert stop(ui.proc) in (0, -signal.SIGTERM), "the UI did not stop on SIGTERM"
     finally:
         for client in clients:
             client.close()
-        stop(proc)
+        ui.stop()

@@ -72,7 +72,7 @@ def test_decisions_to_suggestions_to_accepted_rules_to_rescored_codes(es, ui_ctx
     ml, csrf = client_for("mlstaff")
     page = ml.get("/ml").text
     # the phrasing no rule covers, over-represented among the six leads, with an escaped example ad
-    assert "in een pension" in page and 'href="/ads/leer:p5"' in page
+    assert "in een pension" in page and 'href="/ml/ads/leer:p5"' in page  # the model view: ml reads no full ads
     assert '<mark class="ind-traf">in een pension</mark>' in page
     # the touring rule that all six not-relevant ads carry
     assert "nieuw in de stad" in page and "Exclude phrasing" in page

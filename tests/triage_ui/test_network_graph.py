@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from triage_ui.config import UISettings
+from tests.triage_ui.conftest import settings_for_tests
 from triage_ui.render.geomap import draw_map
 from triage_ui.render.network_graph import HEIGHT, WIDTH, build_graph
 from triage_ui.store.places import Place
@@ -52,7 +52,8 @@ def test_layout_is_deterministic_and_colours_follow_risk_and_decision():
 
 
 def test_map_draws_natural_earth_boundaries_and_lists_places_outside_it():
-    geo = draw_map([Place("Utrecht", 52.09, 5.12, 4, 1), Place("Berlin", 52.52, 13.4, 1, 0)], UISettings().basemap)
+    places = [Place("Utrecht", 52.09, 5.12, 4, 1), Place("Berlin", 52.52, 13.4, 1, 0)]
+    geo = draw_map(places, settings_for_tests().basemap)
     assert any(c.name == "Netherlands" and c.home and c.path.startswith("M") for c in geo.countries)
     assert [m.name for m in geo.markers] == ["Utrecht"] and [p.name for p in geo.outside] == ["Berlin"]
     assert 0 < geo.markers[0].x < geo.width and 0 < geo.markers[0].y < geo.height

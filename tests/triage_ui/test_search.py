@@ -5,6 +5,7 @@ import re
 import pytest
 
 from tests.triage_ui import fixture_ads
+from triage_ui.store import breakdowns
 from triage_ui.store.search import SearchError, normalize_phone, parse
 
 pytestmark = pytest.mark.es
@@ -84,6 +85,7 @@ def test_text_search_finds_inflected_forms_in_the_ads_language(client_for, ui_ct
 def test_watch_feeds_inbox_with_new_ads_only(client_for, ui_ctx):
     client, csrf = client_for("investigator1")
     client.post("/search/save", data={"csrf_token": csrf, "kind": "phone", "q": "06-1234 0099", "name": "watch 99"})
+    client.post("/inbox/refresh", data={"csrf_token": csrf})
     assert "No alerts" in client.get("/inbox").text  # nothing new since the watch was made
     ad = {
         "id": "prikbord:9999",
@@ -96,6 +98,8 @@ def test_watch_feeds_inbox_with_new_ads_only(client_for, ui_ctx):
         "priority": 0.1,
     }
     ui_ctx.es.index(index=ui_ctx.alias("ads"), id=ad["id"], document=ad, refresh="wait_for")
+    assert "prikbord:9999" not in client.get("/inbox").text  # finding 8: a GET changes nothing
+    client.post("/inbox/refresh", data={"csrf_token": csrf})
     page = client.get("/inbox").text
     assert "prikbord:9999" in page and "watch 99" in page
     other, _ = client_for("admin1")
@@ -128,9 +132,11 @@ def test_dashboards_render_svg(client_for):
     client, _ = client_for("analyst1")
     resp = client.get("/dashboards", params={"days": 365})
     assert resp.status_code == 200 and "TRAF" in resp.text
-    # Ad charts are drawn; the three decision charts say "No data." (nobody decides in this module).
+    # Ad charts (and the per-gender share of each signal: every ad counts, as "unknown" when it names no
+    # gender) are drawn; the three decision charts say "No data." (nobody decides in this module).
     drawn = re.findall(r'<svg [^>]*aria-label="([^"]+)"', resp.text)
-    assert drawn == ["Ads first seen per day", "Ads by indicator", "Ads by city", "Minor signals by city"]
+    by_gender = [f"Ads with {signal} signals per 100 ads, by gender" for signal in breakdowns.SIGNALS]
+    assert drawn == ["Ads first seen per day", "Ads by indicator", "Ads by city", "Minor signals by city", *by_gender]
     assert resp.text.count("No data.") == 3
 
 

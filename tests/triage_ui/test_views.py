@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.triage_ui import fixture_ads
-from tests.triage_ui.helpers import BrowserSession
+from tests.triage_ui.browser import BrowserUser
 from triage_ui.store.ads import GENDERS
 
 pytestmark = pytest.mark.es
@@ -92,8 +92,8 @@ def test_network_page_shows_graph_gender_places_and_dates(client_for):
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_in_chromium_maps_filter_lists_and_the_graph_is_drawn(browser, base_url, shots):
-    session = BrowserSession(browser, base_url, "investigator1")
+def test_in_chromium_maps_filter_lists_and_the_graph_is_drawn(browser, base_url, shots, ui_ctx):
+    session = BrowserUser(browser, base_url, ui_ctx, "investigator1")
     page = session.page
     page.goto("/map")
     page.locator("svg a.place", has=page.locator("title", has_text="Utrecht:")).click()

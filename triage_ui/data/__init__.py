@@ -22,6 +22,11 @@ def permissions(role: str) -> frozenset[str]:
     return frozenset(load("roles")["roles"].get(role, []))
 
 
+def mfa_required(role: str) -> bool:
+    """Whether ``role`` must use a second factor (roles.yaml ``mfa_required``; on unless set false)."""
+    return bool(load("roles").get("mfa_required", {}).get(role, True))
+
+
 def roles() -> list[str]:
     return list(load("roles")["roles"])
 

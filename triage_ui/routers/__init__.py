@@ -1,6 +1,7 @@
 """One router per resource; ``ROUTERS`` is the order they are mounted in."""
 
 from triage_ui.routers import (
+    account,
     admin,
     ads,
     archive,
@@ -16,6 +17,7 @@ from triage_ui.routers import (
 
 ROUTERS = [
     auth.router,
+    account.router,
     queue.router,
     ads.router,
     archive.router,

@@ -1,7 +1,9 @@
-"""Ad detail, decisions and assignment.
+"""Ad detail, decisions, assignment and photos.
 
 The page captures the ad's ``_seq_no``/``_primary_term`` and triage stamp in hidden
 fields; the decision POST sends them back so a concurrent decision is detected (409).
+Every view of an ad, of each of its photos, each decision, override and assignment
+(including refused ones) is audited.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from triage_ui.render.archived_html import image_media_type
 from triage_ui.render.highlight import segments
 from triage_ui.render.photos import photo_facts
 from triage_ui.render.textdiff import changed, word_diff
-from triage_ui.routers.common import AdToken
+from triage_ui.routers.common import AdToken, record_override
 from triage_ui.store import ads as ads_store
 from triage_ui.store.decisions import (
     LABEL_VALUES,
@@ -30,6 +32,7 @@ from triage_ui.store.decisions import (
     decide,
     history,
 )
+from triage_ui.store.exports import may_export
 from triage_ui.templating import render
 
 router = APIRouter()
@@ -95,6 +98,7 @@ def ad_detail(
         next_id=ads_store.next_undecided(ctx, ad_id),
         decisions=ads_store.DECISIONS,
         labels=LABEL_VALUES,
+        can_export=may_export(principal, ad),
     )
 
 
@@ -116,7 +120,7 @@ def post_decision(
     hit = _load(ctx, ad_id)
     source = hit["_source"]
     try:
-        decide(
+        _, overridden = decide(
             ctx,
             Decision(ad_id, decision, label_minor, label_trafficking, notes.strip()),
             user=principal.name,
@@ -136,6 +140,7 @@ def post_decision(
         target=ad_id,
         details={"decision": decision, "labels": {"minor": label_minor, "trafficking": label_trafficking}},
     )
+    record_override(request, ctx, {**source, "id": ad_id}, overridden, decision)
     next_id = ads_store.next_undecided(ctx, ad_id)
     return RedirectResponse(f"/ads/{next_id}" if next_id else "/queue", status_code=303)
 
@@ -149,6 +154,8 @@ def post_assign(
     token: Annotated[str, Form()],
 ) -> Response:
     pinned = AdToken.decode(token)
+    if pinned.ad_id != ad_id:
+        raise HTTPException(400, "form does not belong to this ad")
     hit = _load(ctx, ad_id)
     try:
         assign(
@@ -159,8 +166,11 @@ def post_assign(
             primary_term=pinned.primary_term,
             stamp=pinned.stamp,
             previous_triage=hit["_source"].get("triage") or {},
+            take_over=principal.can("assign_any"),
         )
     except DecisionConflict as conflict:
+        details = {"reason": conflict.reason, "assigned_to": conflict.current_triage.get("assigned_to")}
+        audit_log(request, "assign", target=ad_id, outcome="conflict", details=details)
         return render(request, "conflict.html", 409, ad_id=ad_id, current=conflict.current_triage)
     audit_log(request, "assign", target=ad_id)
     return RedirectResponse(f"/ads/{ad_id}", status_code=303)
@@ -184,6 +194,8 @@ def ad_image(
         raise HTTPException(404, "No such image.")
     sha = images[index].get("sha256") if isinstance(images[index], dict) else None
     path = var_dir() / "images" / sha if sha and SHA256_RE.match(sha) else None
-    if path is not None and path.is_file():
+    stored = path is not None and path.is_file()
+    audit_log(request, "view_photo", target=ad_id, details={"photo": index, "sha256": sha, "stored": stored})
+    if stored:
         return FileResponse(path, media_type=_sniff(path))
     return FileResponse(PLACEHOLDER, media_type="image/svg+xml")

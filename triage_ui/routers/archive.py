@@ -57,9 +57,10 @@ def _record(ctx: Ctx, ad: dict) -> ArchivedRecord:
 
 
 def _audit(request: Request, ad: dict, part: str, record: ArchivedRecord | None, **details: object) -> None:
+    """Each part is a view; a photo is a ``view_photo`` like the ad page's photos, so one filter finds both."""
     audit_log(
         request,
-        "view",
+        "view_photo" if part == "photo" else "view",
         target=ad["id"],
         details={
             "page": "archive",

@@ -1,12 +1,15 @@
-"""Small helpers shared by routers: parsing form tokens that pin an ad's version."""
+"""Small helpers shared by routers: form tokens that pin an ad's version, recording an override."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Request
 
+from triage_ui.context import UIContext
+from triage_ui.deps import audit_log
+from triage_ui.store.alerts import add_override_notice
 from triage_ui.store.decisions import triage_stamp
 
 
@@ -35,3 +38,25 @@ class AdToken:
             return cls(ad_id, int(seq_no), int(term), stamp)
         except (ValueError, TypeError) as exc:
             raise HTTPException(400, "malformed ad selection") from exc
+
+
+def record_override(request: Request, ctx: UIContext, ad: dict, overridden: dict | None, decision: str) -> None:
+    """Audit a decision that replaced someone else's, and put a notice in their inbox."""
+    if overridden is None:
+        return
+    by = request.state.principal.name
+    audit_log(
+        request,
+        "override",
+        target=ad["id"],
+        details={"previous_user": overridden["user"], "previous": overridden["status"], "decision": decision},
+    )
+    add_override_notice(
+        ctx,
+        to=overridden["user"],
+        ad_id=ad["id"],
+        ad_title=ad.get("title"),
+        by=by,
+        was=overridden["status"],
+        now=decision,
+    )

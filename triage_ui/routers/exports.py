@@ -1,4 +1,11 @@
-"""Lead exports: CSV (formula-safe), JSON, and printable HTML/PDF reports per ad or cluster."""
+"""Lead exports: CSV (formula-safe), JSON, printable HTML/PDF reports and photo ZIPs per ad or cluster.
+
+Every export needs a recent step-up (second factor re-entered) and is checked ad by ad
+(``store.exports.may_export``). PDFs come from the process's one long-lived browser
+(``render.pdf.PdfRenderer``), off the request thread, at most ``pdf_max_ads`` ads per
+report and ``pdf_per_user`` reports per user per ``pdf_window_seconds`` (a counter in
+Elasticsearch, so every worker counts the same).
+"""
 
 from __future__ import annotations
 
@@ -6,26 +13,27 @@ import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from signaal.ids import utc_iso
 from triage_ui.context import utcnow
-from triage_ui.deps import Ctx, CurrentUser, Forbidden, Principal, audit_log
+from triage_ui.deps import Ctx, CurrentUser, Forbidden, Principal, audit_log, step_up
 from triage_ui.render.csvsafe import to_csv
-from triage_ui.render.pdf import html_to_pdf
 from triage_ui.routers.common import AdToken
+from triage_ui.security import counters
 from triage_ui.store import ads as ads_store
-from triage_ui.store.exports import CSV_HEADER, csv_row, log_export, may_export
+from triage_ui.store.exports import CSV_HEADER, csv_row, log_export, may_export, own_leads_query
 from triage_ui.store.photo_export import photo_zip
 from triage_ui.templating import TEMPLATES, render
 
 router = APIRouter()
 Format = Literal["html", "pdf"]
-
-
-def _require_export_role(principal: Principal) -> None:
-    if not (principal.can("export") or principal.can("export_own_leads")):
-        raise Forbidden("missing permission export")
+PDF_COUNTER = "pdf-report"
+EXPORT_PERMISSIONS = ("export", "export_own_leads")
+Exporter = Annotated[Principal, step_up("/exports", *EXPORT_PERMISSIONS)]
+AdPhotoExporter = Annotated[Principal, step_up("/ads/{ad_id}", *EXPORT_PERMISSIONS)]
+ClusterPhotoExporter = Annotated[Principal, step_up("/networks/{cluster_id}", *EXPORT_PERMISSIONS)]
 
 
 def _checked(principal: Principal, docs: list[dict]) -> list[dict]:
@@ -40,9 +48,11 @@ def _checked(principal: Principal, docs: list[dict]) -> list[dict]:
 
 
 def _my_leads(ctx: Ctx, principal: Principal) -> list[dict]:
-    query = {"bool": {"filter": [{"term": {"triage.status": "lead"}}, {"term": {"triage.decided_by": principal.name}}]}}
     resp = ctx.es.search(
-        index=ctx.alias("ads"), query=query, size=ctx.settings.export_max_ads, sort=[{"triage.decided_at": "desc"}]
+        index=ctx.alias("ads"),
+        query=own_leads_query(principal.name),
+        size=ctx.settings.export_max_ads,
+        sort=[{"triage.decided_at": "desc"}],
     )
     return resp["hits"]["hits"]
 
@@ -59,12 +69,11 @@ def _download(payload: bytes, media_type: str, filename: str, digest: str) -> Re
 def export(
     request: Request,
     ctx: Ctx,
-    principal: CurrentUser,
+    principal: Exporter,
     fmt: Annotated[Literal["csv", "json"], Form(alias="format")],
     scope: Annotated[Literal["selected", "my_leads"], Form()] = "selected",
     selected: Annotated[list[str], Form(max_length=5000)] = (),
 ) -> Response:
-    _require_export_role(principal)
     if scope == "my_leads":
         docs = _my_leads(ctx, principal)
     else:
@@ -93,7 +102,24 @@ def export(
     return _download(payload, media, f"signaal-leads.{fmt}", digest)
 
 
-def _report(
+def _pdf_allowed(ctx: Ctx, principal: Principal, n_ads: int) -> None:
+    """Refuse (with a message saying what to do instead) a PDF that is too big or one too many."""
+    settings = ctx.settings
+    if n_ads > settings.pdf_max_ads:
+        raise HTTPException(
+            413,
+            f"This report holds {n_ads} ads; a PDF holds at most {settings.pdf_max_ads}. "
+            "Open the HTML report, or export CSV or JSON, instead.",
+        )
+    made = counters.hit(ctx, PDF_COUNTER, principal.name, settings.pdf_window_seconds, fixed=True)
+    if made.count > settings.pdf_per_user:
+        minutes = max(1, round(settings.pdf_window_seconds / 60))
+        raise HTTPException(
+            429, f"At most {settings.pdf_per_user} PDF reports per {minutes} minutes; the HTML report is not limited."
+        )
+
+
+async def _report(
     request: Request,
     ctx: Ctx,
     principal: Principal,
@@ -114,65 +140,71 @@ def _report(
     )
     ids = [ad["id"] for ad in ads]
     if fmt == "pdf":
-        payload = html_to_pdf(html, ctx.settings.chromium_path)
-        digest = log_export(ctx, principal, fmt="pdf", scope=scope, ad_ids=ids, payload=payload, cluster_id=cluster_id)
-        response = _download(payload, "application/pdf", f"signaal-report-{scope}.pdf", digest)
+        await run_in_threadpool(_pdf_allowed, ctx, principal, len(ads))
+        try:
+            payload = await request.app.state.pdf.render(html, ctx.settings.pdf_timeout_seconds)
+        except TimeoutError:
+            raise HTTPException(503, "The PDF took too long to render; try the HTML report.") from None
+        media, filename = "application/pdf", f"signaal-report-{scope}.pdf"
     else:
-        payload = html.encode()
-        digest = log_export(ctx, principal, fmt="html", scope=scope, ad_ids=ids, payload=payload, cluster_id=cluster_id)
-        response = Response(payload, media_type="text/html; charset=utf-8", headers={"X-Content-SHA256": digest})
-    audit_log(
-        request,
-        "export",
-        target=cluster_id or ids[0],
-        kind="cluster" if cluster_id else "ad",
-        details={"format": fmt, "scope": scope, "count": len(ids), "sha256": digest},
+        payload, media, filename = html.encode(), "text/html; charset=utf-8", None
+    digest = await run_in_threadpool(
+        log_export, ctx, principal, fmt=fmt, scope=scope, ad_ids=ids, payload=payload, cluster_id=cluster_id
     )
-    return response
+    details = {"format": fmt, "scope": scope, "count": len(ids), "sha256": digest, "ads": ids[:500]}
+    target, kind = (cluster_id, "cluster") if cluster_id else (ids[0], "ad")
+    await run_in_threadpool(audit_log, request, "export", target=target, kind=kind, details=details)
+    if filename:
+        return _download(payload, media, filename, digest)
+    return Response(payload, media_type=media, headers={"X-Content-SHA256": digest})
 
 
 @router.get("/ads/{ad_id}/report")
-def ad_report(
+async def ad_report(
     request: Request,
     ctx: Ctx,
     ad_id: str,
-    principal: CurrentUser,
+    principal: Exporter,
     fmt: Annotated[Format, Query(alias="format")] = "html",
 ) -> Response:
-    _require_export_role(principal)
-    docs = ads_store.get_ads(ctx, [ad_id])
+    docs = await run_in_threadpool(ads_store.get_ads, ctx, [ad_id])
     if not docs:
         raise HTTPException(404, "No such ad.")
-    return _report(request, ctx, principal, _checked(principal, docs), fmt, title=f"Lead report {ad_id}", scope="ad")
+    ads = _checked(principal, docs)
+    return await _report(request, ctx, principal, ads, fmt, title=f"Lead report {ad_id}", scope="ad")
 
 
-@router.get("/clusters/{cluster_id}/report")
-def cluster_report(
-    request: Request,
-    ctx: Ctx,
-    cluster_id: str,
-    principal: CurrentUser,
-    fmt: Annotated[Format, Query(alias="format")] = "html",
-) -> Response:
-    _require_export_role(principal)
+def _cluster_ads(ctx: Ctx, cluster_id: str) -> list[dict]:
     resp = ctx.es.search(
         index=ctx.alias("ads"),
         query={"term": {"cluster.id": cluster_id}},
         size=ctx.settings.export_max_ads,
         sort=[{"priority": {"order": "desc", "missing": "_last"}}],
     )
-    if not resp["hits"]["hits"]:
+    return resp["hits"]["hits"]
+
+
+@router.get("/clusters/{cluster_id}/report")
+async def cluster_report(
+    request: Request,
+    ctx: Ctx,
+    cluster_id: str,
+    principal: Exporter,
+    fmt: Annotated[Format, Query(alias="format")] = "html",
+) -> Response:
+    hits = await run_in_threadpool(_cluster_ads, ctx, cluster_id)
+    if not hits:
         raise HTTPException(404, "No such cluster.")
-    ads = _checked(principal, resp["hits"]["hits"])
-    return _report(
-        request, ctx, principal, ads, fmt, title=f"Network report {cluster_id}", scope="cluster", cluster_id=cluster_id
-    )
+    ads = _checked(principal, hits)
+    title = f"Network report {cluster_id}"
+    return await _report(request, ctx, principal, ads, fmt, title=title, scope="cluster", cluster_id=cluster_id)
 
 
 @router.get("/exports")
 def exports_page(request: Request, ctx: Ctx, principal: CurrentUser) -> Response:
     """The user's own export history (admins see everyone's) and the 'my leads' export."""
-    _require_export_role(principal)
+    if not any(principal.can(permission) for permission in EXPORT_PERMISSIONS):
+        raise Forbidden("missing permission export")
     query = {"match_all": {}} if principal.can("audit") else {"term": {"user": principal.name}}
     resp = ctx.es.search(
         index=ctx.alias("exports"), query=query, size=100, sort=[{"created_at": "desc"}], source_excludes=["ad_ids"]
@@ -209,9 +241,8 @@ def _photos_download(
 
 
 @router.post("/ads/{ad_id}/photos.zip")
-def ad_photos(request: Request, ctx: Ctx, ad_id: str, principal: CurrentUser) -> Response:
-    """The ad's photos, original bytes from their WARC records, with a manifest."""
-    _require_export_role(principal)
+def ad_photos(request: Request, ctx: Ctx, ad_id: str, principal: AdPhotoExporter) -> Response:
+    """The ad's photos, original bytes from their WARC records, with a manifest (same rule as every export)."""
     docs = ads_store.get_ads(ctx, [ad_id])
     if not docs:
         raise HTTPException(404, "No such ad.")
@@ -221,9 +252,8 @@ def ad_photos(request: Request, ctx: Ctx, ad_id: str, principal: CurrentUser) ->
 
 
 @router.post("/clusters/{cluster_id}/photos.zip")
-def cluster_photos(request: Request, ctx: Ctx, cluster_id: str, principal: CurrentUser) -> Response:
+def cluster_photos(request: Request, ctx: Ctx, cluster_id: str, principal: ClusterPhotoExporter) -> Response:
     """Every photo of the network's ads (each file once), with a manifest row per ad and photo."""
-    _require_export_role(principal)
     resp = ctx.es.search(
         index=ctx.alias("ads"),
         query={"term": {"cluster.id": cluster_id}},

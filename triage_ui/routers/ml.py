@@ -1,10 +1,17 @@
-"""ML pages: registry and promote, each model's report, the label queue, and learning from decisions.
+"""ML pages: registry and promote, each model's report, the label queue, learning from decisions, and
+the model's view of an ad.
 
 ``/ml`` shows the registry (synthetic models marked), the rules baseline's
 calibration and where it came from, the label queue, the suggestions mined
 from analysts' decisions (:mod:`models.suggestions`) and the accepted
 proposals. Accepting a suggestion appends a proposal (:mod:`models.proposals`)
 that the next ``signaal rescore`` applies; every change is audited.
+
+ML staff need scores, indicator codes, labels and decisions, not who advertised or how
+to reach them: ``/ml/ads/{id}`` shows the model's view (no text, contacts, photos,
+evidence or related ads), and the ML role has no access to the full ad page. Promoting a
+model and accepting or withdrawing a proposal change how every ad is scored, so they need a
+recent step-up.
 """
 
 from __future__ import annotations
@@ -21,11 +28,14 @@ from models.registry import Registry, RegistryError
 from models.rules import RulesScorer
 from models.suggestions import evidence_for, load_decided, suggestions
 from nlp import accepted, lexicon
-from triage_ui.deps import Ctx, Principal, audit_log, requires
+from triage_ui.deps import Ctx, Principal, audit_log, requires, step_up
+from triage_ui.store import ads as ads_store
+from triage_ui.store.decisions import history
 from triage_ui.templating import render
 
 router = APIRouter(prefix="/ml")
 MlUser = Annotated[Principal, requires("ml")]
+MlAdmin = Annotated[Principal, step_up("/ml", "ml")]  # changes how every ad is scored: second factor re-entered
 VersionPath = Annotated[str, Form(max_length=40, pattern=r"^[\w.-]+$")]
 CodeField = Annotated[str, Form(max_length=64, pattern=r"^[A-Z][A-Z0-9_]+$")]
 
@@ -70,7 +80,7 @@ def ml_home(request: Request, ctx: Ctx, principal: MlUser, error: str | None = N
 
 
 @router.post("/promote")
-def promote(request: Request, ctx: Ctx, principal: MlUser, version: VersionPath) -> Response:
+def promote(request: Request, ctx: Ctx, principal: MlAdmin, version: VersionPath) -> Response:
     try:
         _registry().promote(version)
     except RegistryError as exc:
@@ -84,7 +94,7 @@ def promote(request: Request, ctx: Ctx, principal: MlUser, version: VersionPath)
 def propose(
     request: Request,
     ctx: Ctx,
-    principal: MlUser,
+    principal: MlAdmin,
     action: Annotated[Literal["add_term", "exclude", "weight"], Form()],
     code: CodeField,
     term: Annotated[str, Form(max_length=200)] = "",
@@ -114,7 +124,7 @@ def propose(
 def withdraw(
     request: Request,
     ctx: Ctx,
-    principal: MlUser,
+    principal: MlAdmin,
     proposal: Annotated[str, Form(max_length=40, pattern=r"^p-[0-9a-f]+$")],
 ) -> Response:
     try:
@@ -163,3 +173,35 @@ def model_plot(ctx: Ctx, principal: MlUser, version: str, name: str) -> Response
     if report is None or name not in report.get("images", []):
         raise HTTPException(404, "no such plot")
     return FileResponse(registry.report_dir(version) / name, media_type="image/png")
+
+
+MODEL_VIEW_SOURCE = [
+    "site",
+    "language",
+    "priority",
+    "risk",
+    "indicators.code",
+    "indicators.category",
+    "indicators.field",
+    "indicators.weight",
+    "link_indicators.code",
+    "triage.status",
+    "triage.labels",
+    "triage.decided_at",
+    "nlp_version",
+    "crawl.first_seen",
+    "cluster.size",
+]
+
+
+@router.get("/ads/{ad_id}")
+def model_view(
+    request: Request, ctx: Ctx, ad_id: str, principal: Annotated[Principal, requires("ml_view")]
+) -> Response:
+    """What the model saw and decided about one ad, and how analysts labelled it."""
+    hit = ads_store.get_ad(ctx, ad_id, source=MODEL_VIEW_SOURCE)
+    if hit is None:
+        raise HTTPException(404, "No such ad.")
+    decisions = [{k: d.get(k) for k in ("decision", "labels", "decided_at", "role")} for d in history(ctx, ad_id)]
+    audit_log(request, "view", target=ad_id, details={"page": "model_view"})
+    return render(request, "ml_ad.html", ad_id=ad_id, ad=hit["_source"], decisions=decisions)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from starlette.responses import Response
 
 from triage_ui.deps import Ctx, Principal, audit_log, requires
-from triage_ui.routers.common import AdToken
+from triage_ui.routers.common import AdToken, record_override
 from triage_ui.store import ads as ads_store
 from triage_ui.store.decisions import Decision, DecisionConflict, assign, decide
 from triage_ui.templating import render
@@ -110,9 +110,10 @@ def bulk(
                     primary_term=token.primary_term,
                     stamp=token.stamp,
                     previous_triage=previous,
+                    take_over=principal.can("assign_any"),
                 )
             else:
-                decide(
+                _, overridden = decide(
                     ctx,
                     Decision(token.ad_id, action),
                     user=principal.name,
@@ -123,6 +124,7 @@ def bulk(
                     previous_triage=previous,
                     cluster_id=(hit["_source"].get("cluster") or {}).get("id"),
                 )
+                record_override(request, ctx, {**hit["_source"], "id": token.ad_id}, overridden, action)
             done.append(token.ad_id)
         except DecisionConflict:
             conflicts.append(token.ad_id)
@@ -130,6 +132,7 @@ def bulk(
         request,
         "assign" if action == "assign" else "decision",
         target="bulk",
+        outcome="conflict" if conflicts else "ok",
         details={"action": action, "ads": done, "conflicts": conflicts},
     )
     return render(

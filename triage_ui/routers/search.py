@@ -11,6 +11,7 @@ from triage_ui.deps import Ctx, Principal, audit_log, requires
 from triage_ui.render.geomap import draw_map
 from triage_ui.routers.common import AdToken
 from triage_ui.store import ads as ads_store
+from triage_ui.store import alerts as alerts_store
 from triage_ui.store import search as store
 from triage_ui.store.places import places_aggregation, places_from_aggregation
 from triage_ui.templating import render
@@ -157,13 +158,26 @@ def delete_saved(request: Request, ctx: Ctx, principal: Searcher, saved_id: str)
 
 @router.get("/inbox")
 def inbox(request: Request, ctx: Ctx, principal: Searcher) -> Response:
+    """The open alerts (read only: checking the saved searches is the POST below)."""
+    alerts = alerts_store.inbox(ctx, principal.name)
+    audit_log(request, "view", target="inbox", details={"alerts": [a["ad_id"] for a in alerts][:200]})
+    return render(request, "inbox.html", alerts=alerts, new=request.query_params.get("new"))
+
+
+@router.post("/inbox/refresh")
+def refresh_inbox(request: Request, ctx: Ctx, principal: Searcher) -> Response:
+    """Run the user's saved searches for ads new since their last check; new matches become alerts."""
     new = store.refresh_inbox(ctx, principal.name)
-    audit_log(request, "view", target="inbox", details={"new_alerts": new})
-    return render(request, "inbox.html", alerts=store.inbox(ctx, principal.name), new=new)
+    audit_log(request, "alert", target="inbox", details={"op": "refresh", "new_alerts": new})
+    return RedirectResponse(f"/inbox?new={new}", status_code=303)
 
 
 @router.post("/inbox/{alert_id}/dismiss")
 def dismiss(request: Request, ctx: Ctx, principal: Searcher, alert_id: str) -> Response:
-    if not store.dismiss(ctx, principal.name, alert_id):
+    alert = alerts_store.dismiss(ctx, principal.name, alert_id)
+    if alert is None:
+        audit_log(request, "alert", target=alert_id, kind="alert", outcome="not_found", details={"op": "dismiss"})
         raise HTTPException(404, "No such alert.")
+    details = {"op": "dismiss", "alert": alert_id, "kind": alert.get("kind", "match")}
+    audit_log(request, "alert", target=alert.get("ad_id"), details=details)
     return RedirectResponse("/inbox", status_code=303)

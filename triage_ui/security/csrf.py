@@ -11,10 +11,18 @@ import hashlib
 import hmac
 import secrets
 
+from triage_ui.config import UISettings
+from triage_ui.security.cookies import cookie_name
+
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
 PRE_COOKIE = "signaal_pre"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def pre_cookie(settings: UISettings) -> str:
+    """The pre-session cookie's name (``__Host-`` prefixed outside --dev, like every UI cookie)."""
+    return cookie_name(settings, PRE_COOKIE)
 
 
 def tokens_match(expected: str | None, given: str | None) -> bool:
@@ -25,6 +33,6 @@ def new_pre_session() -> str:
     return secrets.token_urlsafe(32)
 
 
-def pre_session_token(secret: str, pre_cookie: str) -> str:
+def pre_session_token(secret: str, pre_cookie_value: str) -> str:
     """The login form's token: binds the form to this browser's pre-session cookie."""
-    return hmac.new(secret.encode(), pre_cookie.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(secret.encode(), pre_cookie_value.encode(), hashlib.sha256).hexdigest()

@@ -175,10 +175,11 @@ def queue_page(
     return resp
 
 
-def get_ad(ctx: UIContext, ad_id: str) -> dict | None:
-    """The ad with its ``_seq_no``/``_primary_term`` (kept for the optimistic decision)."""
+def get_ad(ctx: UIContext, ad_id: str, source: list[str] | None = None) -> dict | None:
+    """The ad with its ``_seq_no``/``_primary_term`` (kept for the optimistic decision); only ``source`` fields
+    when given."""
     try:
-        return ctx.es.get(index=ctx.alias("ads"), id=ad_id)
+        return ctx.es.get(index=ctx.alias("ads"), id=ad_id, source_includes=source)
     except NotFoundError:
         return None
 

@@ -4,6 +4,13 @@ The ad update is conditional on the ``_seq_no``/``_primary_term`` captured when 
 analyst's page was rendered. If the ad changed since, and the change was another
 decision (not, say, a rescore touching ``priority``), the second analyst gets
 ``DecisionConflict`` and nothing is overwritten.
+
+Deciding an ad someone else decided before is allowed (a second opinion), but it is
+recorded in the triage block as ``overrode`` ({user, status, at} of the decision it
+replaced, kept while the same person keeps deciding) so that export rights follow the
+person who decided first (``store.exports.may_export``), and the routers audit it and
+tell the other person. An ad assigned to someone else is not re-assigned without the
+``assign_any`` permission.
 """
 
 from __future__ import annotations
@@ -23,9 +30,10 @@ LABEL_VALUES = ("yes", "no", "unknown")
 class DecisionConflict(Exception):  # noqa: N818
     """Someone else decided (or assigned) this ad after the page was rendered."""
 
-    def __init__(self, current_triage: dict) -> None:
+    def __init__(self, current_triage: dict, reason: str = "changed") -> None:
         super().__init__("someone else decided this ad")
         self.current_triage = current_triage
+        self.reason = reason  # "changed" since the page was rendered, or "assigned" to someone else
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,10 @@ def decision_entries(
         "decided_at": now,
         "labels": labels,
     }
+    overridden = overridden_decision(previous_triage, user)
+    carried = overridden or (previous_triage.get("overrode") if previous_triage.get("decided_by") == user else None)
+    if carried:
+        triage["overrode"] = carried
     doc = {
         "ad_id": decision.ad_id,
         "cluster_id": cluster_id,
@@ -113,18 +125,39 @@ def decide(
     stamp: str,
     previous_triage: dict,
     cluster_id: str | None,
-) -> dict:
+) -> tuple[dict, dict | None]:
+    """Record the decision; return the new triage block and the decision it overrode (someone else's), if any."""
     triage, doc = decision_entries(
         decision, user=user, role=role, previous_triage=previous_triage, cluster_id=cluster_id
     )
     _conditional_update(ctx, decision.ad_id, triage, seq_no, primary_term, stamp)
     append(ctx.es, "decisions", doc, prefix=ctx.prefix)
-    return triage
+    return triage, overridden_decision(previous_triage, user)
+
+
+def overridden_decision(previous_triage: dict, user: str) -> dict | None:
+    """The decision of someone other than ``user`` that a new decision by ``user`` replaces."""
+    decided_by = previous_triage.get("decided_by")
+    if not decided_by or decided_by == user:
+        return None
+    return {"user": decided_by, "status": previous_triage.get("status"), "at": previous_triage.get("decided_at")}
 
 
 def assign(
-    ctx: UIContext, ad_id: str, *, user: str, seq_no: int, primary_term: int, stamp: str, previous_triage: dict
+    ctx: UIContext,
+    ad_id: str,
+    *,
+    user: str,
+    seq_no: int,
+    primary_term: int,
+    stamp: str,
+    previous_triage: dict,
+    take_over: bool = False,
 ) -> None:
+    """Assign the ad to ``user``; an ad assigned to someone else needs ``take_over`` (409 otherwise)."""
+    holder = previous_triage.get("assigned_to")
+    if holder and holder != user and not take_over:
+        raise DecisionConflict(previous_triage, reason="assigned")
     triage = {**previous_triage, "status": previous_triage.get("status") or "new", "assigned_to": user}
     _conditional_update(ctx, ad_id, triage, seq_no, primary_term, stamp)
 

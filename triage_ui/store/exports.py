@@ -1,8 +1,10 @@
 """Which ads a user may export, the export rows, and the export log.
 
-Investigators and admins export any ad; analysts only leads they decided themselves
-(``export_own_leads``). Every export is logged in ``<prefix>-exports`` with the SHA-256
-of the file handed out, besides the audit entry.
+Investigators and admins export any ad. Analysts (``export_own_leads``) export an ad
+assigned to them, or a lead they decided themselves that nobody else had decided
+before them (``triage.overrode`` is empty): re-deciding someone else's lead as "lead"
+does not make it yours to export. Every export is logged in ``<prefix>-exports`` with
+the SHA-256 of the file handed out, besides the audit entry.
 """
 
 from __future__ import annotations
@@ -42,12 +44,29 @@ CSV_HEADER = [
 def may_export(principal: Principal, ad: dict) -> bool:
     if principal.can("export"):
         return True
+    if not principal.can("export_own_leads"):
+        return False
     triage = ad.get("triage") or {}
-    return (
-        principal.can("export_own_leads")
-        and triage.get("status") == "lead"
-        and triage.get("decided_by") == principal.name
-    )
+    if triage.get("assigned_to") == principal.name:
+        return True
+    return triage.get("status") == "lead" and triage.get("decided_by") == principal.name and not triage.get("overrode")
+
+
+def own_leads_query(user: str) -> dict:
+    """Leads ``user`` may export under ``may_export``: assigned to them, or decided by them over nobody."""
+    decided_alone = {
+        "bool": {
+            "filter": [{"term": {"triage.decided_by": user}}],
+            "must_not": [{"exists": {"field": "triage.overrode"}}],
+        }
+    }
+    return {
+        "bool": {
+            "filter": [{"term": {"triage.status": "lead"}}],
+            "should": [{"term": {"triage.assigned_to": user}}, decided_alone],
+            "minimum_should_match": 1,
+        }
+    }
 
 
 def csv_row(ad: dict) -> list[object]:

@@ -13,7 +13,7 @@ from signaal.es.errors import EsSetupError
 from signaal.es.mappings import apply_mappings
 from signaal.settings import alias
 
-UI_KINDS = ("users", "sessions", "saved-searches", "alerts", "exports")
+UI_KINDS = ("users", "sessions", "saved-searches", "alerts", "exports", "throttle")
 USED_KINDS = ("ads", "ad-versions", "decisions", "audit", "crawl-runs", *UI_KINDS)
 
 

@@ -214,24 +214,3 @@ def refresh_inbox(ctx: UIContext, user: str) -> int:
         ctx.es.update(index=ctx.alias("saved-searches"), id=saved["id"], doc={"last_checked": now})
     ctx.es.indices.refresh(index=ctx.alias("alerts"))
     return created
-
-
-def inbox(ctx: UIContext, user: str) -> list[dict]:
-    resp = ctx.es.search(
-        index=ctx.alias("alerts"),
-        size=200,
-        sort=[{"created_at": "desc"}],
-        query={"bool": {"filter": [{"term": {"user": user}}, {"term": {"dismissed": False}}]}},
-    )
-    return [{"id": h["_id"], **h["_source"]} for h in resp["hits"]["hits"]]
-
-
-def dismiss(ctx: UIContext, user: str, alert_id: str) -> bool:
-    try:
-        doc = ctx.es.get(index=ctx.alias("alerts"), id=alert_id)
-    except NotFoundError:
-        return False
-    if doc["_source"].get("user") != user:
-        return False
-    ctx.es.update(index=ctx.alias("alerts"), id=alert_id, doc={"dismissed": True}, refresh="wait_for")
-    return True

@@ -17,11 +17,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from devtools.demo.decisions import DECIDER
 from devtools.fixture_sites import generate
 from signaal.settings import alias
 from tests.helpers import DEADLINE_S, run
+from tests.triage_ui.helpers import BASE_URL, post_password
+from triage_ui.app import create_app
+from triage_ui.config import UISettings
 
 SEED = 7
 N_ADS = 60
@@ -72,7 +76,22 @@ def _models(tmp_path: Path) -> dict:
     return json.loads((tmp_path / "var" / "models" / "index.json").read_text(encoding="utf-8"))
 
 
-def test_demo_runs_the_whole_chain_and_reruns_safely(es, fresh_index_prefix, tmp_path: Path):
+def _first_login_steps(component_client, prefix: str, passwords: list[tuple[str, str]]) -> set[str]:
+    """Where each demo account's first login leads after its password (the UI as the ``ui`` component)."""
+    settings = UISettings(environment="test", secret_key="demo-test-secret-" + "x" * 32)
+    app = create_app(component_client("ui"), prefix, settings, ensure_indices=False)
+    steps = set()
+    with TestClient(app, base_url=BASE_URL) as client:
+        for role, password in passwords:
+            resp = post_password(client, f"demo-{role}", password)
+            assert resp.status_code == 303, resp.text[:500]
+            steps.add(resp.headers["location"])
+            client.cookies.clear()
+    app.state.pdf.close()
+    return steps
+
+
+def test_demo_runs_the_whole_chain_and_reruns_safely(es, component_client, fresh_index_prefix, tmp_path: Path):
     env = {**os.environ, "SIGNAAL_VAR_DIR": str(tmp_path / "var"), "SIGNAAL_INDEX_PREFIX": fresh_index_prefix}
     corpus = generate(seed=SEED, n_ads=N_ADS)
     per_site = Counter(ad["site"] for ad in corpus.ads)
@@ -88,6 +107,10 @@ def test_demo_runs_the_whole_chain_and_reruns_safely(es, fresh_index_prefix, tmp
     assert _count(first, "with indicators") == flagged > 0
     passwords = re.findall(r"^\s+demo-(analyst|investigator|ml|admin)\s+(\S+)$", first, re.MULTILINE)
     assert {role for role, _ in passwords} == {"analyst", "investigator", "ml", "admin"}
+    # every demo account sets up its second factor at its first login (then chooses its own password)
+    listed = [line for line in _signaal(env, "users", "list").splitlines() if line.startswith("demo-")]
+    assert len(listed) == 4 and all(line.endswith("second factor: enrols at next login") for line in listed)
+    assert _first_login_steps(component_client, fresh_index_prefix, passwords) == {"/login/enrol"}
 
     # the learning loop a new user sees on the ML page: a synthetic first model with its report,
     # a label queue of calibrated doubt, and suggestions from ads decided from ground truth
