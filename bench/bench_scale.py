@@ -58,7 +58,7 @@ from devtools.scrapyd_nodes.node import LocalScrapyd
 from indexing.indexer import index_ads
 from signaal.es.client import get_client
 from signaal.es.mappings import apply_mappings, delete_prefix
-from signaal.settings import alias
+from signaal.settings import alias, get_settings
 
 PREFIX = "bench_scale"
 SIGNAAL = str(Path(sys.executable).with_name("signaal"))
@@ -346,12 +346,26 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def pin_cluster() -> None:
+    """Name this cluster in the environment: the commands run with their own ``SIGNAAL_VAR_DIR``, where the
+    local node's address, CA and credential files are not, so they must get them explicitly."""
+    settings = get_settings()
+    os.environ.setdefault("SIGNAAL_ES_URL", settings.effective_es_url)
+    for name, value in (
+        ("SIGNAAL_ES_CREDENTIALS_DIR", settings.credentials_dir),
+        ("SIGNAAL_ES_CA_CERTS", settings.ca_certs),
+    ):
+        if value is not None:
+            os.environ.setdefault(name, str(value))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--crawl-ads", type=int, default=200, help="fixture ads over both sites (0 = skip)")
     parser.add_argument("--link-ads", type=int, default=20_000, help="ads to link (0 = skip; >= 10,000 to spread)")
     parser.add_argument("--rescore-ads", type=int, default=3000, help="ads to rescore (0 = skip)")
     args = parser.parse_args()
+    pin_cluster()
     es = get_client(component="admin", request_timeout=600)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:

@@ -26,6 +26,7 @@ def index_command(
     from indexing.indexer import IndexingError, index_ads
     from indexing.jsonl import read_records
     from signaal.es.client import get_client
+    from signaal.es.errors import refusal
     from signaal.progress import Progress
 
     malformed = 0
@@ -59,7 +60,7 @@ def index_command(
         typer.secho(f"before stopping: {exc.report.summary()}", err=True)
         raise typer.Exit(1) from None
     except ApiError as exc:
-        typer.secho(f"error: Elasticsearch refused the request: {exc.message}", err=True, fg=typer.colors.RED)
+        typer.secho(f"error: {refusal(exc)}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from None
     finally:
         if stream is not sys.stdin.buffer:

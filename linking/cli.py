@@ -37,6 +37,7 @@ def link_command(
     from linking.run import Parallel, link
     from linking.store import BulkWriteError
     from signaal.es.client import get_client
+    from signaal.es.errors import refusal
     from signaal.progress import Progress
 
     try:
@@ -58,7 +59,7 @@ def link_command(
         raise _fail(str(exc)) from None
     except ApiError as exc:
         hint = " (run `signaal es init`?)" if exc.meta.status == 404 else ""
-        raise _fail(f"Elasticsearch refused the request: {exc.message}{hint}") from None
+        raise _fail(f"{refusal(exc)}{hint}") from None
     except TransportError as exc:
         raise _fail(f"cannot reach Elasticsearch: {exc.message}") from None
     if as_json:
@@ -80,13 +81,14 @@ def related_command(
 
     from linking.explain import UnknownAdError, format_related, related
     from signaal.es.client import get_client
+    from signaal.es.errors import refusal
 
     try:
         result = related(get_client(component="linker"), ad_id)
     except UnknownAdError as exc:
         raise _fail(str(exc)) from None
     except ApiError as exc:
-        raise _fail(f"Elasticsearch refused the request: {exc.message}") from None
+        raise _fail(refusal(exc)) from None
     except TransportError as exc:
         raise _fail(f"cannot reach Elasticsearch: {exc.message}") from None
     typer.echo(json.dumps(result, ensure_ascii=False) if as_json else format_related(result))

@@ -35,7 +35,7 @@ def _one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         from elasticsearch import ApiError, AuthenticationException
         from elasticsearch import ConnectionError as EsConnectionError
 
-        from signaal.es.errors import EsSetupError
+        from signaal.es.errors import EsSetupError, refusal
         from signaal.settings import get_settings
 
         try:
@@ -51,7 +51,7 @@ def _one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
                 f"Elasticsearch at {url} refused the credentials (see docs/elasticsearch.md, Security)"
             ) from None
         except ApiError as exc:
-            raise _fail(f"Elasticsearch refused the request: {exc.message} ({exc.meta.status})") from None
+            raise _fail(refusal(exc)) from None
 
     return wrapper
 
