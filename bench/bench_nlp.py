@@ -115,10 +115,10 @@ def stage_costs(ads: list[dict]) -> dict[str, float]:
     return best
 
 
-def count_instructions(n: int, chars: int, seed: int) -> None:
-    """Switch callgrind's collection on around ``analyze`` of ``n`` ads (after a warm-up of 300)."""
+def warmed_up_under_callgrind(n: int, chars: int, seed: int, option: str) -> tuple[list[dict], str, str]:
+    """The bench ads after a warm-up with the phone memo off, callgrind_control's path and this process' id:
+    what both instruction counts need before they switch collection on."""
     import shutil
-    import subprocess
 
     import nlp
     from nlp.extract import phones
@@ -128,8 +128,17 @@ def count_instructions(n: int, chars: int, seed: int) -> None:
     phones.use_parse_memo(False)
     control = shutil.which("callgrind_control")
     if control is None:
-        raise SystemExit("--instructions needs valgrind's callgrind_control on PATH")
-    pid = str(os.getpid())
+        raise SystemExit(f"{option} needs valgrind's callgrind_control on PATH")
+    return ads, control, str(os.getpid())
+
+
+def count_instructions(n: int, chars: int, seed: int) -> None:
+    """Switch callgrind's collection on around ``analyze`` of ``n`` ads (after a warm-up of 300)."""
+    import subprocess
+
+    import nlp
+
+    ads, control, pid = warmed_up_under_callgrind(n, chars, seed, "--instructions")
     subprocess.run([control, "-i", "on", pid], check=True, capture_output=True)
     for _ in nlp.analyze(ads[1000 : 1000 + n]):
         pass
@@ -145,22 +154,13 @@ def count_stage_instructions(n: int, chars: int, seed: int) -> None:
     ``totals`` line of ``<out>.<k>``, divided by ``n``). The same work as ``analyze`` (language,
     tokenizer, every component, output dicts), ad by ad instead of in a batch.
     """
-    import shutil
 
-    import nlp
     from nlp import analyzer
     from nlp.components import make_doc
-    from nlp.extract import phones
     from nlp.langid import identify
     from nlp.pipeline import get_pipeline, languages
 
-    ads = make_ads(max(3000, n + 1000), chars, seed)
-    list(nlp.analyze(ads[:300]))
-    phones.use_parse_memo(False)
-    control = shutil.which("callgrind_control")
-    if control is None:
-        raise SystemExit("--stage-instructions needs valgrind's callgrind_control on PATH")
-    pid = str(os.getpid())
+    ads, control, pid = warmed_up_under_callgrind(n, chars, seed, "--stage-instructions")
     known = set(languages())
     chosen = ads[1000 : 1000 + n]
     texts = [(analyzer.field_text(a.get("title")), analyzer.field_text(a.get("body"))) for a in chosen]
